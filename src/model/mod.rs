@@ -1,0 +1,11 @@
+//! Plain domain types shared by every layer. No I/O, no clock, no dependency on other crate modules.
+
+mod finding;
+mod resource;
+mod snapshot;
+mod telemetry;
+
+pub use finding::{Area, Evidence, Finding, Severity, Status};
+pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
+pub use snapshot::{Snapshot, SourceKind, SourceStatus};
+pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MetricSeries};

@@ -1,0 +1,256 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The three Azure resource types aisec audits. Everything else returned by Azure is ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ResourceFamily {
+    /// `Microsoft.CognitiveServices/accounts`: Azure OpenAI, AI Services / Foundry and every other kind.
+    CognitiveServices,
+    /// `Microsoft.MachineLearningServices/workspaces`: Default, Hub, Project, FeatureStore.
+    MachineLearning,
+    /// `Microsoft.Search/searchServices`.
+    Search,
+}
+
+impl ResourceFamily {
+    pub const ALL: [ResourceFamily; 3] =
+        [Self::CognitiveServices, Self::MachineLearning, Self::Search];
+
+    /// Azure spells resource types in any case (Resource Graph lower-cases them), so match case-insensitively.
+    pub fn from_arm_type(resource_type: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|family| family.arm_type().eq_ignore_ascii_case(resource_type))
+    }
+
+    pub fn arm_type(self) -> &'static str {
+        match self {
+            Self::CognitiveServices => "Microsoft.CognitiveServices/accounts",
+            Self::MachineLearning => "Microsoft.MachineLearningServices/workspaces",
+            Self::Search => "Microsoft.Search/searchServices",
+        }
+    }
+
+    /// Short label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CognitiveServices => "AI services",
+            Self::MachineLearning => "ML workspace",
+            Self::Search => "AI Search",
+        }
+    }
+}
+
+/// Data that needs a separate request per resource. `Missing` and `Denied` make a check `unknown`, never `pass`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub enum Fetched<T> {
+    /// Not collected (yet): the source has not run or failed before reaching this resource.
+    #[default]
+    Missing,
+    /// Azure refused the read (typically 403): the reason is kept for the evidence.
+    Denied(String),
+    Value(T),
+}
+
+impl<T> Fetched<T> {
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Fetched::Value(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Child and related data the checks need beyond the resource body itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDetails {
+    /// `GET {id}/providers/Microsoft.Insights/diagnosticSettings` → `value[]`.
+    pub diagnostic_settings: Fetched<Vec<Value>>,
+    /// `GET {id}/privateEndpointConnections` → `value[]` (when not embedded in the body).
+    pub private_endpoint_connections: Fetched<Vec<Value>>,
+    /// Cognitive Services only: `GET {id}/deployments` → `value[]`.
+    pub deployments: Fetched<Vec<Value>>,
+    /// Cognitive Services only: `GET {id}/raiPolicies` → `value[]`.
+    pub rai_policies: Fetched<Vec<Value>>,
+    /// Cognitive Services only: `GET {id}/defenderForAISettings/Default` body.
+    pub defender_for_ai: Fetched<Value>,
+    /// `GET {id}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()` → `value[]`.
+    pub role_assignments: Fetched<Vec<Value>>,
+}
+
+/// One AI resource as Azure describes it. The body is kept whole: checks read property paths from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: String,
+    pub name: String,
+    pub family: ResourceFamily,
+    /// `kind` as Azure returned it (`OpenAI`, `AIServices`, `Hub`, …); Search services have none.
+    pub kind: Option<String>,
+    pub location: String,
+    pub resource_group: String,
+    pub subscription_id: String,
+    pub sku: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// `identity` object, `None` when Azure omitted it.
+    pub identity: Option<Value>,
+    /// `properties` object (an empty object when absent).
+    pub properties: Value,
+    pub details: ResourceDetails,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ResourceParseError {
+    #[error("resource row has no string field `{0}`")]
+    MissingField(&'static str),
+    #[error("resource type `{0}` is not an AI resource type")]
+    NotAnAiType(String),
+    #[error("resource id `{0}` is not a subscription-scoped ARM id")]
+    MalformedId(String),
+}
+
+impl Resource {
+    /// Builds a resource from an ARM body or a Resource Graph row (`objectArray` format, whole `properties`).
+    /// Rows of other types are refused: Resource Graph output is not trusted blindly.
+    pub fn from_arm(row: &Value) -> Result<Self, ResourceParseError> {
+        let text = |field: &'static str| row.get(field).and_then(Value::as_str);
+        let id = text("id").ok_or(ResourceParseError::MissingField("id"))?;
+        let resource_type = text("type").ok_or(ResourceParseError::MissingField("type"))?;
+        let family = ResourceFamily::from_arm_type(resource_type)
+            .ok_or_else(|| ResourceParseError::NotAnAiType(resource_type.to_string()))?;
+        let (subscription_id, resource_group) =
+            parse_scope(id).ok_or_else(|| ResourceParseError::MalformedId(id.to_string()))?;
+        let name = text("name")
+            .map(str::to_string)
+            .or_else(|| id.rsplit('/').next().map(str::to_string))
+            .unwrap_or_default();
+        let tags = row
+            .get("tags")
+            .and_then(Value::as_object)
+            .map(|tags| {
+                tags.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string()),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let sku = match row.get("sku") {
+            Some(Value::String(name)) => Some(name.clone()),
+            Some(sku) => sku.get("name").and_then(Value::as_str).map(str::to_string),
+            None => None,
+        };
+        Ok(Self {
+            id: id.to_string(),
+            name,
+            family,
+            kind: text("kind").filter(|k| !k.is_empty()).map(str::to_string),
+            location: text("location").unwrap_or_default().to_string(),
+            resource_group: resource_group.to_string(),
+            subscription_id: subscription_id.to_string(),
+            sku,
+            tags,
+            identity: row.get("identity").filter(|v| !v.is_null()).cloned(),
+            properties: row
+                .get("properties")
+                .filter(|v| v.is_object())
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Default::default())),
+            details: ResourceDetails::default(),
+        })
+    }
+
+    /// Reads a dotted property path (`properties.networkAcls.defaultAction`, `identity.type`, `sku.name`).
+    pub fn path(&self, dotted: &str) -> Option<&Value> {
+        let mut parts = dotted.split('.');
+        let mut current = match parts.next()? {
+            "properties" => &self.properties,
+            "identity" => self.identity.as_ref()?,
+            _ => return None,
+        };
+        for part in parts {
+            current = current.get(part)?;
+        }
+        Some(current)
+    }
+}
+
+/// `/subscriptions/{sub}/resourceGroups/{rg}/…` → (sub, rg). ARM ids are case-insensitive in their keywords.
+fn parse_scope(id: &str) -> Option<(&str, &str)> {
+    let mut segments = id.trim_start_matches('/').split('/');
+    let subscriptions = segments.next()?;
+    let subscription = segments.next()?;
+    let groups = segments.next()?;
+    let group = segments.next()?;
+    (subscriptions.eq_ignore_ascii_case("subscriptions")
+        && groups.eq_ignore_ascii_case("resourceGroups")
+        && !subscription.is_empty()
+        && !group.is_empty())
+    .then_some((subscription, group))
+}
+
+/// A subscription visible to the credential, with subscription-scoped data the checks need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub id: String,
+    pub display_name: String,
+    /// `GET /subscriptions/{sub}/providers/Microsoft.Security/pricings/AI` body.
+    pub defender_ai_pricing: Fetched<Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_graph_row_and_keeps_properties() {
+        let row = json!({
+            "id": "/subscriptions/s1/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/a1",
+            "name": "a1", "type": "microsoft.cognitiveservices/accounts", "kind": "OpenAI",
+            "location": "swedencentral", "sku": {"name": "S0"}, "tags": {"env": "prod"},
+            "identity": {"type": "SystemAssigned"},
+            "properties": {"publicNetworkAccess": "Enabled"}
+        });
+        let resource = Resource::from_arm(&row).unwrap();
+        assert_eq!(resource.family, ResourceFamily::CognitiveServices);
+        assert_eq!(resource.subscription_id, "s1");
+        assert_eq!(resource.resource_group, "rg-ai");
+        assert_eq!(resource.sku.as_deref(), Some("S0"));
+        assert_eq!(resource.tags.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(
+            resource.path("properties.publicNetworkAccess"),
+            Some(&json!("Enabled"))
+        );
+        assert_eq!(
+            resource.path("identity.type"),
+            Some(&json!("SystemAssigned"))
+        );
+        assert_eq!(resource.path("properties.nope"), None);
+    }
+
+    #[test]
+    fn refuses_rows_that_are_not_ai_resources_or_lack_an_id() {
+        let vm = json!({"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/v",
+                        "type": "microsoft.compute/virtualmachines"});
+        assert!(matches!(
+            Resource::from_arm(&vm),
+            Err(ResourceParseError::NotAnAiType(_))
+        ));
+        assert_eq!(
+            Resource::from_arm(&json!({"type": "x"})),
+            Err(ResourceParseError::MissingField("id"))
+        );
+        let bad_id = json!({"id": "/providers/x", "type": "Microsoft.Search/searchServices"});
+        assert!(matches!(
+            Resource::from_arm(&bad_id),
+            Err(ResourceParseError::MalformedId(_))
+        ));
+    }
+}

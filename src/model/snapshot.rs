@@ -1,0 +1,90 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Alert, CostPoint, Finding, LogRow, MetricSeries, Resource, Subscription};
+
+/// The feeds the collector keeps current; each has its own freshness in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Inventory,
+    Diagnostics,
+    Metrics,
+    Logs,
+    Cost,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 5] = [
+        SourceKind::Inventory,
+        SourceKind::Diagnostics,
+        SourceKind::Metrics,
+        SourceKind::Logs,
+        SourceKind::Cost,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Inventory => "inventory",
+            SourceKind::Diagnostics => "diag",
+            SourceKind::Metrics => "metrics",
+            SourceKind::Logs => "logs",
+            SourceKind::Cost => "cost",
+        }
+    }
+}
+
+/// Health of one source. The last good data stays in the snapshot when a refresh fails; `stale` says so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    pub kind: SourceKind,
+    /// Unix seconds of the last successful refresh.
+    pub last_ok: Option<i64>,
+    /// Last error, already free of secrets (the client never puts tokens in errors).
+    pub last_error: Option<String>,
+    pub stale: bool,
+    pub in_flight: bool,
+    /// HTTP requests this source has made since start.
+    pub requests: u64,
+}
+
+impl SourceStatus {
+    pub fn new(kind: SourceKind) -> Self {
+        Self {
+            kind,
+            last_ok: None,
+            last_error: None,
+            stale: false,
+            in_flight: false,
+            requests: 0,
+        }
+    }
+}
+
+/// Everything the UI shows, published whole by the collector. Immutable once sent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Increases by one with every publication.
+    pub generation: u64,
+    /// Unix seconds when this snapshot was assembled.
+    pub taken_at: i64,
+    pub subscriptions: Vec<Subscription>,
+    pub resources: Vec<Resource>,
+    pub findings: Vec<Finding>,
+    pub series: Vec<MetricSeries>,
+    pub alerts: Vec<Alert>,
+    pub costs: Vec<CostPoint>,
+    pub logs: Vec<LogRow>,
+    pub sources: Vec<SourceStatus>,
+}
+
+impl Snapshot {
+    pub fn source(&self, kind: super::SourceKind) -> Option<&SourceStatus> {
+        self.sources.iter().find(|s| s.kind == kind)
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&Resource> {
+        self.resources
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+}

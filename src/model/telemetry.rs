@@ -1,0 +1,81 @@
+use serde::{Deserialize, Serialize};
+
+/// One metric time series of one resource at a fixed grain; missing buckets are zero for count metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricSeries {
+    pub resource_id: String,
+    /// Azure Monitor metric name (`AzureOpenAIRequests`, `TotalCalls`, …).
+    pub metric: String,
+    /// Dimension split, e.g. `StatusCode=429`; `None` for the total.
+    pub split: Option<String>,
+    /// Unix seconds of the first bucket.
+    pub start: i64,
+    pub step_secs: u32,
+    pub values: Vec<f64>,
+}
+
+impl MetricSeries {
+    pub fn end(&self) -> i64 {
+        self.start + self.step_secs as i64 * self.values.len() as i64
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertLevel {
+    /// Unusual (p < 1e-3): look at it.
+    Warn,
+    /// Very unusual (p < 1e-4) or beyond anything seen: act now.
+    Page,
+}
+
+impl AlertLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertLevel::Warn => "warn",
+            AlertLevel::Page => "page",
+        }
+    }
+}
+
+/// An API-call spike with the numbers that explain it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Stable across refreshes for the same spike, so acknowledgements and selection survive a new snapshot.
+    pub key: String,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub metric: String,
+    /// Unix seconds of the bucket that fired (the peak of the episode).
+    pub at: i64,
+    pub observed: f64,
+    /// The baseline the observation was compared with.
+    pub usual: f64,
+    pub band_high: f64,
+    /// −log10 of the tail probability: 3 means "1 in 1,000".
+    pub surprise: f64,
+    pub level: AlertLevel,
+    /// Which baseline fired (`rolling`, `daily`, `novelty`) in plain words.
+    pub reason: String,
+}
+
+/// Daily cost of one subscription (Cost Management `UsageDate` is a `YYYYMMDD` number).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostPoint {
+    pub subscription_id: String,
+    pub usage_date: u32,
+    pub cost: f64,
+    pub currency: String,
+}
+
+/// One diagnostic-log row (AzureDiagnostics). Every field is untrusted text from Azure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogRow {
+    pub time: String,
+    pub resource: String,
+    pub category: String,
+    pub operation: String,
+    pub caller_ip: String,
+    pub result: String,
+    pub duration_ms: Option<f64>,
+}
