@@ -1,1 +1,114 @@
-//! clap definitions
+//! Command-line interface (clap). The TUI is the default command; subcommands reuse the same engine.
+
+use std::net::IpAddr;
+
+use clap::{Args, Parser, Subcommand};
+use url::Url;
+
+use crate::azure::Cloud;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "aisec",
+    version,
+    about = "Terminal security cockpit for Azure AI resources"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub target: Target,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the data comes from. Shared by the TUI and every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Target {
+    /// Run on the built-in demo tenant: an Azure-compatible emulator starts in-process on loopback.
+    #[arg(long, global = true, conflicts_with = "endpoint")]
+    pub demo: bool,
+    /// One Azure-compatible base URL for every API (an emulator or a test server). Plain http is accepted
+    /// only for loopback addresses.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Azure cloud: sets every host and token audience.
+    #[arg(long, global = true, value_enum, default_value_t = Cloud::Public)]
+    pub cloud: Cloud,
+    /// Limit to this subscription id (repeatable). Default: every subscription the credential can see.
+    #[arg(long = "subscription", global = true, value_name = "ID")]
+    pub subscriptions: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the cockpit (the default when no command is given).
+    Tui,
+}
+
+/// `--endpoint` check, done before any connection is made.
+pub fn validate_endpoint(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("--endpoint {text:?} is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(format!(
+                "--endpoint {text}: plain http is only allowed for loopback addresses (127.0.0.1, ::1, localhost); \
+                 use https for anything else"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "--endpoint {text}: unsupported scheme {other:?} (use https)"
+            ));
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("--endpoint {text}: no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "--endpoint {}: credentials in the URL are not accepted",
+            url.host_str().unwrap_or("")
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:9000/",
+            "http://localhost:1",
+            "https://example.com",
+        ] {
+            assert!(validate_endpoint(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://10.0.0.5",
+            "http://example.com",
+            "http://192.168.1.1:80",
+            "http://127.0.0.1.evil.com",
+            "ftp://127.0.0.1",
+            "not a url",
+        ] {
+            assert!(validate_endpoint(refused).is_err(), "{refused}");
+        }
+        let error = validate_endpoint("https://user:pw@example.com").unwrap_err();
+        assert!(!error.contains("pw"));
+    }
+}

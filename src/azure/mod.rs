@@ -1,1 +1,18 @@
-//! azure
+//! The only code that speaks HTTP to Azure (or to an Azure-compatible endpoint such as the built-in emulator).
+//! Real Azure and the emulator share every line here: only the endpoints and the credential differ.
+
+mod auth;
+mod client;
+mod cloud;
+pub mod cost;
+pub mod credential;
+mod error;
+pub mod graph;
+pub mod logs;
+pub mod metrics;
+pub mod monitor;
+
+pub use auth::Auth;
+pub use client::{AzureClient, RequestKind, RequestStats, RetryPolicy};
+pub use cloud::{Cloud, Endpoints, Scope};
+pub use error::AzureError;

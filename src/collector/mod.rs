@@ -1,1 +1,351 @@
-//! collector
+//! The background collector: one supervisor task owns the working data, runs each source on its own schedule
+//! (never two refreshes of one source at once), evaluates the checks and the spike detector (pure), and
+//! publishes a whole new immutable `Snapshot` through a `watch` channel after each batch of completions.
+
+mod alerts;
+mod sources;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::azure::{AzureClient, RequestStats};
+use crate::model::{
+    Alert, CostPoint, Finding, LogRow, MetricSeries, Resource, Snapshot, SourceKind, SourceStatus,
+    Subscription,
+};
+
+pub use alerts::alerts_from_series;
+use sources::Completion;
+
+/// How often each source refreshes, and how much metric history the detector sees.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub inventory: Duration,
+    pub metrics: Duration,
+    pub logs: Duration,
+    pub cost: Duration,
+    /// History fetched for the spike detector (it needs ~3 days for daily seasonality).
+    pub metrics_history: Duration,
+    pub metrics_step_secs: u32,
+    /// Parallel per-resource requests (diagnostic settings) at most.
+    pub concurrency: usize,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Self {
+            inventory: Duration::from_secs(300),
+            metrics: Duration::from_secs(60),
+            logs: Duration::from_secs(120),
+            // Cost data refreshes about every 4 hours and its quota is per tenant: ask rarely.
+            cost: Duration::from_secs(4 * 3600),
+            metrics_history: Duration::from_secs(3 * 24 * 3600),
+            metrics_step_secs: 300,
+            concurrency: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CollectorConfig {
+    /// Restrict to these subscriptions (empty: every visible subscription).
+    pub subscriptions: Vec<String>,
+    pub schedule: Schedule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Refresh every source now (sources already in flight are not started twice).
+    RefreshAll,
+    Shutdown,
+}
+
+pub struct CollectorHandle {
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub commands: mpsc::Sender<Command>,
+    pub stats: Arc<RequestStats>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl CollectorHandle {
+    pub async fn shutdown(self) {
+        let _ = self.commands.send(Command::Shutdown).await;
+        let _ = self.task.await;
+    }
+}
+
+pub fn spawn(client: AzureClient, config: CollectorConfig) -> CollectorHandle {
+    let initial = Snapshot {
+        sources: SourceKind::ALL
+            .iter()
+            .map(|k| SourceStatus::new(*k))
+            .collect(),
+        ..Default::default()
+    };
+    let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(initial));
+    let (command_tx, command_rx) = mpsc::channel(16);
+    let stats = client.stats();
+    let supervisor = Supervisor::new(client, config, snapshot_tx);
+    let task = tokio::spawn(supervisor.run(command_rx));
+    CollectorHandle {
+        snapshots: snapshot_rx,
+        commands: command_tx,
+        stats,
+        task,
+    }
+}
+
+/// Working data: replaced part by part as sources complete; the last good data of a failing source stays.
+#[derive(Default)]
+struct Working {
+    subscriptions: Arc<Vec<Subscription>>,
+    resources: Arc<Vec<Resource>>,
+    findings: Arc<Vec<Finding>>,
+    series: Arc<Vec<MetricSeries>>,
+    alerts: Arc<Vec<Alert>>,
+    costs: Arc<Vec<CostPoint>>,
+    logs: Arc<Vec<LogRow>>,
+    /// Log Analytics workspace ARM id (lower-case) → customer GUID.
+    workspaces: Arc<HashMap<String, String>>,
+}
+
+struct Supervisor {
+    client: AzureClient,
+    config: CollectorConfig,
+    publisher: watch::Sender<Arc<Snapshot>>,
+    working: Working,
+    status: HashMap<SourceKind, SourceStatus>,
+    next_due: HashMap<SourceKind, Instant>,
+    generation: u64,
+    completions_tx: mpsc::Sender<Completion>,
+    completions_rx: mpsc::Receiver<Completion>,
+}
+
+impl Supervisor {
+    fn new(
+        client: AzureClient,
+        config: CollectorConfig,
+        publisher: watch::Sender<Arc<Snapshot>>,
+    ) -> Self {
+        let (completions_tx, completions_rx) = mpsc::channel(32);
+        let now = Instant::now();
+        Self {
+            client,
+            config,
+            publisher,
+            working: Working::default(),
+            status: SourceKind::ALL
+                .iter()
+                .map(|k| (*k, SourceStatus::new(*k)))
+                .collect(),
+            // Only the inventory is due at start; the others follow from its completion.
+            next_due: HashMap::from([(SourceKind::Inventory, now)]),
+            generation: 0,
+            completions_tx,
+            completions_rx,
+        }
+    }
+
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        loop {
+            self.start_due_sources();
+            let wake = self.next_due.values().min().copied();
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::RefreshAll) => self.due_everything_now(),
+                    Some(Command::Shutdown) | None => break,
+                },
+                Some(completion) = self.completions_rx.recv() => {
+                    self.apply(completion);
+                    // A burst of completions becomes one published snapshot.
+                    while let Ok(more) = self.completions_rx.try_recv() {
+                        self.apply(more);
+                    }
+                    self.publish();
+                }
+                _ = sleep_until(wake) => {}
+            }
+        }
+    }
+
+    fn due_everything_now(&mut self) {
+        let now = Instant::now();
+        let has_inventory = self.status[&SourceKind::Inventory].last_ok.is_some();
+        for kind in SourceKind::ALL {
+            // Sources that depend on the inventory wait for it.
+            if kind == SourceKind::Inventory || has_inventory {
+                self.next_due.insert(kind, now);
+            }
+        }
+    }
+
+    fn start_due_sources(&mut self) {
+        let now = Instant::now();
+        let due: Vec<SourceKind> = self
+            .next_due
+            .iter()
+            .filter(|(kind, at)| **at <= now && !self.status[kind].in_flight)
+            .map(|(kind, _)| *kind)
+            .collect();
+        let mut changed = false;
+        for kind in due {
+            self.next_due.remove(&kind);
+            if let Some(status) = self.status.get_mut(&kind) {
+                status.in_flight = true;
+            }
+            changed = true;
+            let job = sources::Job {
+                client: self.client.clone(),
+                config: self.config.clone(),
+                subscriptions: self.working.subscriptions.clone(),
+                resources: self.working.resources.clone(),
+                workspaces: self.working.workspaces.clone(),
+            };
+            let done = self.completions_tx.clone();
+            tokio::spawn(async move {
+                let completion = job.run(kind).await;
+                let _ = done.send(completion).await;
+            });
+        }
+        if changed {
+            self.publish();
+        }
+    }
+
+    fn apply(&mut self, completion: Completion) {
+        let kind = completion.kind();
+        let now_unix = unix_now();
+        let schedule = &self.config.schedule;
+        let interval = match kind {
+            SourceKind::Inventory | SourceKind::Diagnostics => schedule.inventory,
+            SourceKind::Metrics => schedule.metrics,
+            SourceKind::Logs => schedule.logs,
+            SourceKind::Cost => schedule.cost,
+        };
+        let requests = self.client.stats().total();
+        let status = self.status.get_mut(&kind).expect("every kind has a status");
+        status.in_flight = false;
+        status.requests = requests;
+        match completion.error() {
+            None => {
+                status.last_ok = Some(now_unix);
+                status.last_error = None;
+                status.stale = false;
+            }
+            Some(error) => {
+                tracing::warn!(source = kind.label(), %error, "refresh failed; keeping the last good data");
+                status.last_error = Some(error);
+                status.stale = status.last_ok.is_some();
+            }
+        }
+        // Diagnostics are refreshed together with the inventory, not on a timer of their own.
+        if kind != SourceKind::Diagnostics {
+            let retry_sooner = status.last_error.is_some();
+            let wait = if retry_sooner {
+                interval.min(Duration::from_secs(30))
+            } else {
+                interval
+            };
+            self.next_due.insert(kind, Instant::now() + wait);
+        }
+        match completion.into_data() {
+            Completion::Inventory(Ok(inventory)) => {
+                let first = self.working.resources.is_empty();
+                self.working.subscriptions = Arc::new(inventory.subscriptions);
+                self.working.resources =
+                    Arc::new(carry_details(&self.working.resources, inventory.resources));
+                self.working.workspaces = Arc::new(inventory.workspaces);
+                self.reevaluate();
+                let now = Instant::now();
+                self.next_due.insert(SourceKind::Diagnostics, now);
+                self.next_due.entry(SourceKind::Metrics).or_insert(now);
+                self.next_due.entry(SourceKind::Cost).or_insert(now);
+                if first {
+                    self.next_due.insert(SourceKind::Metrics, now);
+                }
+            }
+            Completion::Diagnostics(Ok(details)) => {
+                let mut resources = (*self.working.resources).clone();
+                for resource in &mut resources {
+                    if let Some(settings) = details.get(&resource.id.to_ascii_lowercase()) {
+                        resource.details.diagnostic_settings = settings.clone();
+                    }
+                }
+                self.working.resources = Arc::new(resources);
+                self.reevaluate();
+                self.next_due
+                    .entry(SourceKind::Logs)
+                    .or_insert_with(Instant::now);
+            }
+            Completion::Metrics(Ok(series)) => {
+                self.working.alerts =
+                    Arc::new(alerts_from_series(&series, &self.working.resources));
+                self.working.series = Arc::new(series);
+            }
+            Completion::Logs(Ok(rows)) => self.working.logs = Arc::new(rows),
+            Completion::Cost(Ok(points)) => self.working.costs = Arc::new(points),
+            _ => {}
+        }
+    }
+
+    fn reevaluate(&mut self) {
+        self.working.findings = Arc::new(crate::checks::evaluate_all(
+            &self.working.resources,
+            &self.working.subscriptions,
+        ));
+    }
+
+    fn publish(&mut self) {
+        self.generation += 1;
+        let working = &self.working;
+        let snapshot = Snapshot {
+            generation: self.generation,
+            taken_at: unix_now(),
+            subscriptions: working.subscriptions.clone(),
+            resources: working.resources.clone(),
+            findings: working.findings.clone(),
+            series: working.series.clone(),
+            alerts: working.alerts.clone(),
+            costs: working.costs.clone(),
+            logs: working.logs.clone(),
+            sources: SourceKind::ALL
+                .iter()
+                .map(|k| self.status[k].clone())
+                .collect(),
+        };
+        self.publisher.send_replace(Arc::new(snapshot));
+    }
+}
+
+/// A new inventory keeps the child data already fetched for resources that still exist, so the checklist
+/// does not flip to `unknown` between an inventory refresh and the diagnostics that follow it.
+fn carry_details(previous: &[Resource], mut fresh: Vec<Resource>) -> Vec<Resource> {
+    let old: HashMap<String, &Resource> = previous
+        .iter()
+        .map(|r| (r.id.to_ascii_lowercase(), r))
+        .collect();
+    for resource in &mut fresh {
+        if let Some(before) = old.get(&resource.id.to_ascii_lowercase()) {
+            resource.details = before.details.clone();
+        }
+    }
+    fresh
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Alert, CostPoint, Finding, LogRow, MetricSeries, Resource, Subscription};
@@ -60,20 +62,21 @@ impl SourceStatus {
     }
 }
 
-/// Everything the UI shows, published whole by the collector. Immutable once sent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Everything the UI shows, published whole by the collector. Immutable once sent; the large parts are shared
+/// between consecutive snapshots so publishing costs no deep copy.
+#[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     /// Increases by one with every publication.
     pub generation: u64,
     /// Unix seconds when this snapshot was assembled.
     pub taken_at: i64,
-    pub subscriptions: Vec<Subscription>,
-    pub resources: Vec<Resource>,
-    pub findings: Vec<Finding>,
-    pub series: Vec<MetricSeries>,
-    pub alerts: Vec<Alert>,
-    pub costs: Vec<CostPoint>,
-    pub logs: Vec<LogRow>,
+    pub subscriptions: Arc<Vec<Subscription>>,
+    pub resources: Arc<Vec<Resource>>,
+    pub findings: Arc<Vec<Finding>>,
+    pub series: Arc<Vec<MetricSeries>>,
+    pub alerts: Arc<Vec<Alert>>,
+    pub costs: Arc<Vec<CostPoint>>,
+    pub logs: Arc<Vec<LogRow>>,
     pub sources: Vec<SourceStatus>,
 }
 

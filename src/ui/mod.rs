@@ -1,1 +1,236 @@
-//! ui
+//! Rendering: a pure function of `State`. It builds table rows only for the visible slice and reports back
+//! how many rows each pane could show, so `update` can scroll by pages without knowing the layout.
+
+mod format;
+mod overlay;
+mod panes;
+mod style;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Tabs};
+
+use crate::app::actions::{Context, REGISTRY};
+use crate::app::{Overlay, Pane, State};
+use crate::model::SourceKind;
+use crate::sanitize::for_terminal;
+
+/// What a frame showed: visible rows per pane (0 when not drawn) and how many table rows were built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameReport {
+    pub heights: [usize; 5],
+    pub rows_built: usize,
+}
+
+/// Wide terminals show the focused pane with its companion beside it.
+const WIDE: u16 = 140;
+
+pub fn draw(frame: &mut Frame, state: &State) -> FrameReport {
+    let area = frame.area();
+    let [header, tabs, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, state);
+    draw_tabs(frame, tabs, state);
+    let mut report = FrameReport::default();
+    let companion = companion(state.focus);
+    match companion {
+        Some(other) if area.width >= WIDE => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                    .areas(body);
+            panes::draw(frame, left, state, state.focus, true, &mut report);
+            panes::draw(frame, right, state, other, false, &mut report);
+        }
+        _ => panes::draw(frame, body, state, state.focus, true, &mut report),
+    }
+    draw_footer(frame, footer, state);
+    match state.overlay {
+        Overlay::Help { scroll } => overlay::help(frame, area, state, scroll),
+        Overlay::Details { scroll } => overlay::details(frame, area, state, scroll),
+        Overlay::None => {}
+    }
+    report
+}
+
+fn companion(pane: Pane) -> Option<Pane> {
+    match pane {
+        Pane::Checklist => Some(Pane::Actions),
+        Pane::Alerts => Some(Pane::Incident),
+        Pane::Incident => Some(Pane::Alerts),
+        Pane::Actions => Some(Pane::Checklist),
+        Pane::Logs => None,
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
+    let snapshot = &state.snapshot;
+    let names: Vec<String> = snapshot
+        .subscriptions
+        .iter()
+        .map(|s| for_terminal(&s.display_name).into_owned())
+        .collect();
+    let subscriptions = match names.len() {
+        0 => "no subscription yet".to_string(),
+        1..=3 => format!(
+            "{} subscription{}: {}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ),
+        n => format!("{n} subscriptions: {}, …", names[..2].join(", ")),
+    };
+    let mut first = vec![
+        Span::styled(
+            " aisec ",
+            style::title().add_modifier(ratatui::style::Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+        Span::raw(format::fit(
+            &subscriptions,
+            (area.width as usize).saturating_sub(40),
+        )),
+        Span::styled(
+            format!("  {} resources", snapshot.resources.len()),
+            style::dim(),
+        ),
+    ];
+    if let Some(score) = state.score {
+        let score_style = if score >= 80 {
+            style::good()
+        } else if score >= 50 {
+            style::warn()
+        } else {
+            style::bad()
+        };
+        first.push(Span::raw("  score "));
+        first.push(Span::styled(
+            format!("{score}"),
+            score_style.add_modifier(ratatui::style::Modifier::BOLD),
+        ));
+    }
+    first.push(Span::raw("  "));
+    if state.read_only {
+        first.push(Span::styled(
+            " RO read-only ",
+            style::good().add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    if state.paused {
+        first.push(Span::raw(" "));
+        first.push(Span::styled(
+            " PAUSED ",
+            style::warn().add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    let mut second = vec![Span::raw(" ")];
+    for kind in SourceKind::ALL {
+        let Some(source) = snapshot.source(kind) else {
+            continue;
+        };
+        let (glyph, glyph_style) = match (&source.last_error, source.last_ok, source.in_flight) {
+            (Some(_), _, _) if source.stale => ("⚠ stale", style::warn()),
+            (Some(_), _, _) => ("✗", style::bad()),
+            (None, Some(_), _) => ("✓", style::good()),
+            (None, None, true) => ("…", style::dim()),
+            (None, None, false) => ("–", style::dim()),
+        };
+        second.push(Span::raw(format!("{} ", kind.label())));
+        second.push(Span::styled(glyph, glyph_style));
+        if let Some(ok) = source.last_ok {
+            second.push(Span::styled(
+                format!(" {}", format::age(state.now - ok)),
+                style::dim(),
+            ));
+        }
+        second.push(Span::raw("   "));
+    }
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second)]),
+        area,
+    );
+}
+
+fn draw_tabs(frame: &mut Frame, area: Rect, state: &State) {
+    let titles: Vec<Line> = Pane::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, pane)| {
+            let badge = match pane {
+                Pane::Alerts if !state.snapshot.alerts.is_empty() => {
+                    format!(" ({})", state.snapshot.alerts.len())
+                }
+                Pane::Actions if !state.action_findings.is_empty() => {
+                    format!(" ({})", state.action_findings.len())
+                }
+                _ => String::new(),
+            };
+            Line::from(format!("{} {}{badge}", i + 1, pane.title()))
+        })
+        .collect();
+    let tabs = Tabs::new(titles)
+        .select(state.focus.index())
+        .highlight_style(
+            style::focused_border()
+                .add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::REVERSED),
+        )
+        .divider("│");
+    frame.render_widget(tabs, area);
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, state: &State) {
+    let line = if let Some(editor) = &state.filter_editor {
+        let text = editor.lines().first().cloned().unwrap_or_default();
+        Line::from(vec![
+            Span::styled(format!(" filter {}: ", state.focus.title()), style::title()),
+            Span::raw(for_terminal(&text).into_owned()),
+            Span::styled("▏", style::focused_border()),
+            Span::styled("   Enter keep · Esc clear", style::dim()),
+        ])
+    } else if let Some(message) = &state.status_line {
+        Line::from(Span::styled(
+            format!(" {}", for_terminal(message)),
+            style::warn(),
+        ))
+    } else {
+        let hints: Vec<Span> = REGISTRY
+            .iter()
+            .filter(|spec| spec.hint && matches!(spec.context, Context::Global | Context::List))
+            .flat_map(|spec| {
+                let keys = state.keymap.keys_for(spec.name);
+                let first_key = keys.split(' ').next().unwrap_or("").to_string();
+                [
+                    Span::styled(format!(" {first_key}"), style::title()),
+                    Span::styled(format!(" {} ", spec.name.replace('_', " ")), style::dim()),
+                ]
+            })
+            .collect();
+        Line::from(hints)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn draws_an_empty_state_at_the_smallest_sizes_without_panicking() {
+        let state = State::new(Default::default(), "https://management.azure.com", 0);
+        for (w, h) in [(1, 1), (20, 5), (80, 24), (200, 60)] {
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+            terminal
+                .draw(|frame| {
+                    draw(frame, &state);
+                })
+                .unwrap();
+        }
+    }
+}

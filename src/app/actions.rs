@@ -1,0 +1,258 @@
+//! The one registry of user actions: name, description, context and default keys. It drives the key map,
+//! the `?` help overlay and the footer hints, so they cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    Quit,
+    NextPane,
+    PrevPane,
+    FocusChecklist,
+    FocusAlerts,
+    FocusIncident,
+    FocusActions,
+    FocusLogs,
+    MoveUp,
+    MoveDown,
+    HalfPageUp,
+    HalfPageDown,
+    Top,
+    Bottom,
+    Filter,
+    Back,
+    Details,
+    Help,
+    Refresh,
+    Pause,
+}
+
+/// Where a binding is active. `Global` bindings work in every context that does not capture text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Context {
+    Global,
+    List,
+    Overlay,
+}
+
+impl Context {
+    pub fn label(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::List => "lists",
+            Context::Overlay => "help & details",
+        }
+    }
+}
+
+pub struct ActionSpec {
+    pub action: Action,
+    /// Stable name used in config.toml `[keys]` to rebind.
+    pub name: &'static str,
+    pub description: &'static str,
+    pub context: Context,
+    pub default_keys: &'static [&'static str],
+    /// Shown in the footer hint line.
+    pub hint: bool,
+}
+
+pub const REGISTRY: &[ActionSpec] = &[
+    spec(
+        Action::Quit,
+        "quit",
+        "Quit aisec",
+        Context::Global,
+        &["q", "ctrl-c"],
+        true,
+    ),
+    spec(
+        Action::Help,
+        "help",
+        "Show this help (generated from the key map)",
+        Context::Global,
+        &["?"],
+        true,
+    ),
+    spec(
+        Action::NextPane,
+        "next_pane",
+        "Next pane",
+        Context::Global,
+        &["tab"],
+        true,
+    ),
+    spec(
+        Action::PrevPane,
+        "prev_pane",
+        "Previous pane",
+        Context::Global,
+        &["backtab"],
+        false,
+    ),
+    spec(
+        Action::FocusChecklist,
+        "pane_checklist",
+        "Checklist pane",
+        Context::Global,
+        &["1"],
+        false,
+    ),
+    spec(
+        Action::FocusAlerts,
+        "pane_alerts",
+        "Alerts pane",
+        Context::Global,
+        &["2"],
+        false,
+    ),
+    spec(
+        Action::FocusIncident,
+        "pane_incident",
+        "Incident pane",
+        Context::Global,
+        &["3"],
+        false,
+    ),
+    spec(
+        Action::FocusActions,
+        "pane_actions",
+        "Actions pane",
+        Context::Global,
+        &["4"],
+        false,
+    ),
+    spec(
+        Action::FocusLogs,
+        "pane_logs",
+        "Logs & cost pane",
+        Context::Global,
+        &["5"],
+        false,
+    ),
+    spec(
+        Action::Refresh,
+        "refresh",
+        "Refresh every source now",
+        Context::Global,
+        &["r"],
+        true,
+    ),
+    spec(
+        Action::Pause,
+        "pause",
+        "Freeze / resume live updates",
+        Context::Global,
+        &["p"],
+        true,
+    ),
+    spec(
+        Action::MoveDown,
+        "down",
+        "Move down",
+        Context::List,
+        &["j", "down"],
+        false,
+    ),
+    spec(
+        Action::MoveUp,
+        "up",
+        "Move up",
+        Context::List,
+        &["k", "up"],
+        false,
+    ),
+    spec(
+        Action::HalfPageDown,
+        "half_page_down",
+        "Half a page down",
+        Context::List,
+        &["ctrl-d", "pagedown"],
+        false,
+    ),
+    spec(
+        Action::HalfPageUp,
+        "half_page_up",
+        "Half a page up",
+        Context::List,
+        &["ctrl-u", "pageup"],
+        false,
+    ),
+    spec(
+        Action::Top,
+        "top",
+        "First row",
+        Context::List,
+        &["g", "home"],
+        false,
+    ),
+    spec(
+        Action::Bottom,
+        "bottom",
+        "Last row",
+        Context::List,
+        &["G", "end"],
+        false,
+    ),
+    spec(
+        Action::Filter,
+        "filter",
+        "Filter the focused pane",
+        Context::List,
+        &["/"],
+        true,
+    ),
+    spec(
+        Action::Details,
+        "details",
+        "Details / evidence of the selection",
+        Context::List,
+        &["enter"],
+        true,
+    ),
+    spec(
+        Action::Back,
+        "back",
+        "Back: close, then clear the filter",
+        Context::Global,
+        &["esc"],
+        true,
+    ),
+    spec(
+        Action::MoveDown,
+        "scroll_down",
+        "Scroll down",
+        Context::Overlay,
+        &["j", "down"],
+        false,
+    ),
+    spec(
+        Action::MoveUp,
+        "scroll_up",
+        "Scroll up",
+        Context::Overlay,
+        &["k", "up"],
+        false,
+    ),
+];
+
+const fn spec(
+    action: Action,
+    name: &'static str,
+    description: &'static str,
+    context: Context,
+    default_keys: &'static [&'static str],
+    hint: bool,
+) -> ActionSpec {
+    ActionSpec {
+        action,
+        name,
+        description,
+        context,
+        default_keys,
+        hint,
+    }
+}
+
+pub fn by_name(name: &str) -> Option<&'static ActionSpec> {
+    REGISTRY.iter().find(|spec| spec.name == name)
+}

@@ -1,0 +1,218 @@
+//! Rows the panes show, derived from the snapshot once per publication (and per filter change), so the draw
+//! path only slices prepared data.
+
+use std::collections::BTreeMap;
+
+use crate::checks::{self, Control};
+use crate::model::{Alert, Area, Finding, LogRow, Resource, Severity, Snapshot, Status};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub not_applicable: usize,
+}
+
+impl Counts {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Unknown => self.unknown += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChecklistRow {
+    Area {
+        area: Area,
+        counts: Counts,
+        score: Option<u8>,
+    },
+    Control {
+        control: &'static str,
+        title: String,
+        area: Area,
+        severity: Severity,
+        counts: Counts,
+    },
+}
+
+impl ChecklistRow {
+    pub fn key(&self) -> String {
+        match self {
+            ChecklistRow::Area { area, .. } => format!("area:{}", area.label()),
+            ChecklistRow::Control { control, .. } => control.to_string(),
+        }
+    }
+}
+
+/// Score: severity-weighted share of passing findings among those that could be decided or not. Unknown
+/// counts against the score: missing data is never a pass.
+pub fn score<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<u8> {
+    let (mut passed, mut total) = (0u64, 0u64);
+    for finding in findings {
+        let weight = finding.severity.weight() as u64;
+        match finding.status {
+            Status::Pass => {
+                passed += weight;
+                total += weight;
+            }
+            Status::Fail | Status::Unknown => total += weight,
+            Status::NotApplicable => {}
+        }
+    }
+    (total > 0).then(|| ((passed * 100 + total / 2) / total) as u8)
+}
+
+pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
+    let mut per_control: BTreeMap<&'static str, Counts> = BTreeMap::new();
+    let mut per_area: BTreeMap<Area, Vec<&Finding>> = BTreeMap::new();
+    let controls = checks::controls();
+    let area_of = |id: &str| controls.iter().find(|c| c.id == id).map(|c| c.area);
+    for finding in findings {
+        per_control
+            .entry(finding.control_id)
+            .or_default()
+            .add(finding.status);
+        if let Some(area) = area_of(finding.control_id) {
+            per_area.entry(area).or_default().push(finding);
+        }
+    }
+    let mut rows = Vec::new();
+    for area in Area::ALL {
+        let in_area: Vec<&Control> = controls.iter().filter(|c| c.area == area).collect();
+        if in_area.is_empty() {
+            continue;
+        }
+        let area_findings = per_area.get(&area).map(Vec::as_slice).unwrap_or(&[]);
+        let mut counts = Counts::default();
+        area_findings.iter().for_each(|f| counts.add(f.status));
+        rows.push(ChecklistRow::Area {
+            area,
+            counts,
+            score: score(area_findings.iter().copied()),
+        });
+        for control in in_area {
+            rows.push(ChecklistRow::Control {
+                control: control.id,
+                title: control.title.clone(),
+                area,
+                severity: control.severity,
+                counts: per_control.get(control.id).copied().unwrap_or_default(),
+            });
+        }
+    }
+    (rows, score(findings.iter()))
+}
+
+/// Indices of the findings of one control that need attention: failing first, then unknown.
+pub fn open_findings(findings: &[Finding], control: &str) -> Vec<usize> {
+    let mut open: Vec<usize> = (0..findings.len())
+        .filter(|i| {
+            findings[*i].control_id == control
+                && matches!(findings[*i].status, Status::Fail | Status::Unknown)
+        })
+        .collect();
+    open.sort_by(|a, b| {
+        let (a, b) = (&findings[*a], &findings[*b]);
+        a.status
+            .cmp(&b.status)
+            .then(a.resource_id.cmp(&b.resource_id))
+    });
+    open
+}
+
+/// Lower-case search text for a row, prepared once so each keystroke of a filter is a substring scan.
+pub fn matches(haystack: &str, needle_lower: &str) -> bool {
+    needle_lower.is_empty() || haystack.to_lowercase().contains(needle_lower)
+}
+
+pub fn checklist_text(row: &ChecklistRow) -> String {
+    match row {
+        ChecklistRow::Area { area, .. } => area.label().to_string(),
+        ChecklistRow::Control {
+            control,
+            title,
+            area,
+            severity,
+            ..
+        } => {
+            format!("{control} {title} {} {}", area.label(), severity.label())
+        }
+    }
+}
+
+pub fn alert_text(alert: &Alert) -> String {
+    format!(
+        "{} {} {} {}",
+        alert.resource_name,
+        alert.metric,
+        alert.level.label(),
+        alert.reason
+    )
+}
+
+pub fn log_text(row: &LogRow) -> String {
+    format!(
+        "{} {} {} {} {} {}",
+        row.time, row.resource, row.category, row.operation, row.caller_ip, row.result
+    )
+}
+
+pub fn finding_text(finding: &Finding, resource: Option<&Resource>) -> String {
+    let name = resource
+        .map(|r| r.name.as_str())
+        .unwrap_or(&finding.resource_id);
+    format!("{name} {} {}", finding.status.label(), finding.resource_id)
+}
+
+/// Daily cost summed over subscriptions: (YYYYMMDD, cost, currency).
+pub fn daily_cost(snapshot: &Snapshot) -> Vec<(u32, f64, String)> {
+    let mut days: BTreeMap<u32, (f64, String)> = BTreeMap::new();
+    for point in snapshot.costs.iter() {
+        let entry = days
+            .entry(point.usage_date)
+            .or_insert((0.0, point.currency.clone()));
+        entry.0 += point.cost;
+    }
+    days.into_iter()
+        .map(|(day, (cost, currency))| (day, cost, currency))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(status: Status, severity: Severity) -> Finding {
+        Finding {
+            control_id: "AI-NET-01",
+            resource_id: "/r".into(),
+            status,
+            severity,
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn score_weights_severity_and_counts_unknown_against() {
+        let all_pass = [
+            finding(Status::Pass, Severity::High),
+            finding(Status::Pass, Severity::Low),
+        ];
+        assert_eq!(score(all_pass.iter()), Some(100));
+        let mixed = [
+            finding(Status::Pass, Severity::Low),
+            finding(Status::Fail, Severity::High),
+        ];
+        assert_eq!(score(mixed.iter()), Some(17));
+        let unknown = [finding(Status::Unknown, Severity::Medium)];
+        assert_eq!(score(unknown.iter()), Some(0));
+        let not_applicable = [finding(Status::NotApplicable, Severity::High)];
+        assert_eq!(score(not_applicable.iter()), None);
+    }
+}

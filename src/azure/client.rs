@@ -1,0 +1,537 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::Value;
+use url::Url;
+
+use super::{Auth, AzureError, Endpoints, Scope};
+
+/// What a request was for; counted so tests and benchmarks can assert requests per refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    Subscriptions,
+    ResourceGraph,
+    ArmList,
+    DiagnosticSettings,
+    ChildData,
+    Metrics,
+    MetricsBatch,
+    LogAnalytics,
+    Cost,
+}
+
+#[derive(Debug, Default)]
+pub struct RequestStats {
+    counts: Mutex<HashMap<RequestKind, u64>>,
+    retries: AtomicU64,
+}
+
+impl RequestStats {
+    pub fn count(&self, kind: RequestKind) -> u64 {
+        self.counts
+            .lock()
+            .map(|c| c.get(&kind).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.lock().map(|c| c.values().sum()).unwrap_or(0)
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    pub fn by_kind(&self) -> Vec<(RequestKind, u64)> {
+        let mut all: Vec<_> = self
+            .counts
+            .lock()
+            .map(|c| c.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default();
+        all.sort();
+        all
+    }
+
+    fn record(&self, kind: RequestKind) {
+        if let Ok(mut counts) = self.counts.lock() {
+            *counts.entry(kind).or_default() += 1;
+        }
+    }
+}
+
+/// Retry policy modelled on azure_core's defaults, shortened for an interactive tool.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub max_retries: u32,
+    pub initial_delay: Duration,
+    pub max_delay: Duration,
+    /// Give up when the next wait would push the total past this.
+    pub max_total: Duration,
+    pub request_timeout: Duration,
+    /// Responses larger than this are refused rather than buffered.
+    pub max_body_bytes: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 5,
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            max_total: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AzureClient {
+    http: reqwest::Client,
+    endpoints: Arc<Endpoints>,
+    auth: Auth,
+    retry: RetryPolicy,
+    stats: Arc<RequestStats>,
+}
+
+/// Whether a request may be sent again after an ambiguous failure (timeout, 5xx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// GETs and read-only POST queries (Resource Graph, metrics batch, Log Analytics, Cost Management).
+    Safe,
+    /// A POST that changes state (e.g. `regenerateKey`): never retried blindly.
+    NotIdempotent,
+}
+
+impl AzureClient {
+    pub fn new(endpoints: Endpoints, auth: Auth, retry: RetryPolicy) -> Result<Self, AzureError> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .timeout(retry.request_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("aisec/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| AzureError::Transport {
+                what: "HTTP client".into(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            endpoints: Arc::new(endpoints),
+            auth,
+            retry,
+            stats: Arc::new(RequestStats::default()),
+        })
+    }
+
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    pub fn stats(&self) -> Arc<RequestStats> {
+        self.stats.clone()
+    }
+
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    pub async fn get(
+        &self,
+        kind: RequestKind,
+        scope: Scope,
+        url: Url,
+    ) -> Result<Value, AzureError> {
+        self.send(
+            kind,
+            scope,
+            reqwest::Method::GET,
+            url,
+            None,
+            Idempotency::Safe,
+        )
+        .await
+    }
+
+    /// A POST that only reads (queries): safe to retry.
+    pub async fn query(
+        &self,
+        kind: RequestKind,
+        scope: Scope,
+        url: Url,
+        body: &Value,
+    ) -> Result<Value, AzureError> {
+        self.send(
+            kind,
+            scope,
+            reqwest::Method::POST,
+            url,
+            Some(body),
+            Idempotency::Safe,
+        )
+        .await
+    }
+
+    /// GET a list and follow `nextLink` verbatim; a repeated link is a paging loop, not a reason to spin.
+    pub async fn get_all(
+        &self,
+        kind: RequestKind,
+        scope: Scope,
+        url: Url,
+    ) -> Result<Vec<Value>, AzureError> {
+        let mut items = Vec::new();
+        let mut next = Some(url);
+        let mut seen = std::collections::HashSet::new();
+        while let Some(url) = next.take() {
+            if !seen.insert(url.to_string()) {
+                return Err(AzureError::PagingLoop {
+                    what: describe(&url),
+                    pages: seen.len(),
+                });
+            }
+            let page = self.get(kind, scope, url).await?;
+            if let Some(values) = page.get("value").and_then(Value::as_array) {
+                items.extend(values.iter().cloned());
+            }
+            next = page
+                .get("nextLink")
+                .and_then(Value::as_str)
+                .filter(|l| !l.is_empty())
+                .and_then(|l| Url::parse(l).ok());
+        }
+        Ok(items)
+    }
+
+    async fn send(
+        &self,
+        kind: RequestKind,
+        scope: Scope,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<&Value>,
+        idempotency: Idempotency,
+    ) -> Result<Value, AzureError> {
+        let what = describe(&url);
+        let started = tokio::time::Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let token = self.auth.token(self.endpoints.audience(scope)).await?;
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            self.stats.record(kind);
+            let outcome = match request.send().await {
+                Ok(response) => self.read(response, &what).await,
+                Err(error) => Err(Attempt::Transport(transport_reason(&error))),
+            };
+            let (error, hint) = match outcome {
+                Ok(value) => return Ok(value),
+                Err(Attempt::Final(error)) => return Err(error),
+                Err(Attempt::Retryable { error, hint }) => (error, hint),
+                Err(Attempt::Transport(reason)) => {
+                    let error = AzureError::Transport {
+                        what: what.clone(),
+                        reason,
+                    };
+                    if idempotency == Idempotency::NotIdempotent {
+                        return Err(error);
+                    }
+                    (error, None)
+                }
+            };
+            if idempotency == Idempotency::NotIdempotent
+                && !matches!(error, AzureError::Throttled { .. })
+            {
+                return Err(error);
+            }
+            let delay = self.backoff(attempt).max(hint.unwrap_or_default());
+            if attempt >= self.retry.max_retries || started.elapsed() + delay > self.retry.max_total
+            {
+                return Err(error);
+            }
+            tracing::debug!(%what, attempt, delay_ms = delay.as_millis() as u64, %error, "retrying");
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .retry
+            .initial_delay
+            .saturating_mul(2u32.saturating_pow(attempt));
+        let capped = exponential.min(self.retry.max_delay);
+        // Full jitter between 50% and 100% spreads retries of many parallel requests.
+        let jitter = 0.5 + rand::random::<f64>() * 0.5;
+        capped.mul_f64(jitter)
+    }
+
+    async fn read(&self, mut response: reqwest::Response, what: &str) -> Result<Value, Attempt> {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = read_limited(&mut response, self.retry.max_body_bytes, what).await?;
+        if status == 204 {
+            return Ok(Value::Null);
+        }
+        if (200..300).contains(&status) {
+            let content_type = header_text(&headers, "content-type").unwrap_or_default();
+            if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
+                return Err(Attempt::Final(AzureError::ContentType {
+                    what: what.into(),
+                    content_type,
+                }));
+            }
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                Attempt::Final(AzureError::Decode {
+                    what: what.into(),
+                    reason: e.to_string(),
+                })
+            });
+        }
+        let (code, message) = error_body(&bytes);
+        let hint = retry_hint(&headers);
+        let error = if status == 429 {
+            AzureError::Throttled {
+                what: what.into(),
+                retry_after: hint.unwrap_or(Duration::from_secs(1)),
+            }
+        } else {
+            AzureError::Status {
+                status,
+                what: what.into(),
+                code,
+                message,
+            }
+        };
+        if matches!(status, 408 | 429 | 500 | 502 | 503 | 504) {
+            Err(Attempt::Retryable { error, hint })
+        } else {
+            Err(Attempt::Final(error))
+        }
+    }
+}
+
+/// reqwest and azure_core are built without a bundled TLS provider; rustls gets ring, once per process.
+pub(crate) fn install_crypto_provider() {
+    // Fails only when a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+enum Attempt {
+    Final(AzureError),
+    Retryable {
+        error: AzureError,
+        hint: Option<Duration>,
+    },
+    Transport(String),
+}
+
+async fn read_limited(
+    response: &mut reqwest::Response,
+    limit: u64,
+    what: &str,
+) -> Result<Vec<u8>, Attempt> {
+    let too_large = || {
+        Attempt::Final(AzureError::TooLarge {
+            what: what.into(),
+            limit_mb: limit / (1024 * 1024),
+        })
+    };
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(error) => return Err(Attempt::Transport(transport_reason(&error))),
+        }
+    }
+}
+
+/// ARM error bodies: `{"error":{"code","message"}}`; anything else becomes a short, sanitised excerpt.
+fn error_body(bytes: &[u8]) -> (String, String) {
+    let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let code = error
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .unwrap_or("Unknown");
+    let message = match error.and_then(|e| e.get("message")).and_then(Value::as_str) {
+        Some(message) => message.to_string(),
+        None => String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+    };
+    (redact(code), redact(&message))
+}
+
+/// Server hints, in azure_core's priority: `retry-after-ms`, `x-ms-retry-after-ms`, `Retry-After`; plus
+/// Resource Graph's quota reset and Cost Management's per-quota hints (the longest wins).
+fn retry_hint(headers: &HeaderMap) -> Option<Duration> {
+    let millis = |name: &str| {
+        header_text(headers, name)?
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(Duration::from_millis)
+    };
+    let seconds = |name: &str| {
+        header_text(headers, name)?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| *s >= 0.0 && s.is_finite())
+            .map(Duration::from_secs_f64)
+    };
+    let primary = millis("retry-after-ms")
+        .or_else(|| millis("x-ms-retry-after-ms"))
+        .or_else(|| seconds("retry-after"));
+    let quota_reset =
+        header_text(headers, "x-ms-user-quota-resets-after").and_then(|t| parse_hms(&t));
+    let cost = headers
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            name.starts_with("x-ms-ratelimit-microsoft.") && name.ends_with("-retry-after")
+        })
+        .filter_map(|(_, value)| value.to_str().ok()?.trim().parse::<f64>().ok())
+        .filter(|s| *s >= 0.0 && s.is_finite())
+        .map(Duration::from_secs_f64)
+        .max();
+    [primary, quota_reset, cost]
+        .into_iter()
+        .flatten()
+        .max()
+        .map(|d| d.min(Duration::from_secs(300)))
+}
+
+/// `hh:mm:ss` as sent in `x-ms-user-quota-resets-after`.
+fn parse_hms(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    Some(Duration::from_secs(h * 3600 + m * 60 + s))
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `host/path` without the query: short enough for the header line, and query strings can carry filters
+/// users consider sensitive.
+fn describe(url: &Url) -> String {
+    let path = url.path();
+    let short = if path.len() > 80 {
+        format!("…{}", &path[path.len() - 79..])
+    } else {
+        path.to_string()
+    };
+    format!("{}{}", url.host_str().unwrap_or(""), short)
+}
+
+fn transport_reason(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "response body broken off"
+    } else {
+        "request failed"
+    };
+    // reqwest's Display includes the URL (never a header); keep only the kind and the innermost cause.
+    let mut source: &dyn std::error::Error = error;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    redact(&format!("{kind} ({source})"))
+}
+
+/// Removes anything that looks like a bearer token or key from text that may end up in a log or on screen.
+pub(crate) fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_inclusive(char::is_whitespace) {
+        let trimmed = word.trim_end();
+        let looks_secret = trimmed.len() >= 32
+            && trimmed
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.=+/".contains(c))
+            && trimmed.chars().any(|c| c.is_ascii_digit())
+            && trimmed.chars().any(|c| c.is_ascii_alphabetic());
+        if looks_secret && !trimmed.starts_with('/') {
+            out.push_str("[redacted]");
+            out.push_str(&word[trimmed.len()..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    crate::sanitize::for_terminal(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_hints_follow_priority_and_take_the_longest_service_hint() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(retry_hint(&headers), Some(Duration::from_secs(7)));
+        headers.insert("retry-after-ms", HeaderValue::from_static("1500"));
+        assert_eq!(retry_hint(&headers), Some(Duration::from_millis(1500)));
+        headers.insert(
+            "x-ms-user-quota-resets-after",
+            HeaderValue::from_static("00:00:04"),
+        );
+        assert_eq!(retry_hint(&headers), Some(Duration::from_secs(4)));
+        headers.insert(
+            "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after",
+            HeaderValue::from_static("12"),
+        );
+        headers.insert(
+            "x-ms-ratelimit-microsoft.costmanagement-tenant-retry-after",
+            HeaderValue::from_static("20"),
+        );
+        assert_eq!(retry_hint(&headers), Some(Duration::from_secs(20)));
+        assert_eq!(retry_hint(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn error_bodies_are_parsed_or_excerpted() {
+        let (code, message) =
+            error_body(br#"{"error":{"code":"AuthorizationFailed","message":"no access"}}"#);
+        assert_eq!(
+            (code.as_str(), message.as_str()),
+            ("AuthorizationFailed", "no access")
+        );
+        let (code, message) = error_body(b"<html>\x1b[2Jgateway</html>");
+        assert_eq!(code, "Unknown");
+        assert_eq!(message, "<html>gateway</html>");
+    }
+
+    #[test]
+    fn redaction_hides_token_like_words_but_keeps_paths() {
+        let text = "failed with eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9abc123 for /subscriptions/0000-1111/resourceGroups";
+        let clean = redact(text);
+        assert!(!clean.contains("eyJ0eXAiOiJKV1Qi"));
+        assert!(clean.contains("[redacted]"));
+        assert!(clean.contains("/subscriptions/0000-1111/resourceGroups"));
+    }
+}

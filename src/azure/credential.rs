@@ -1,0 +1,226 @@
+//! The credential chain for real Azure: client secret, workload identity, managed identity, then developer
+//! tools (Azure CLI, azd). The first that yields a token is kept for the rest of the session.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::http::ClientOptions;
+use azure_identity::{
+    ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
+    DeveloperToolsCredential, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
+    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+};
+
+use super::Cloud;
+use super::client::redact;
+
+struct Entry {
+    label: &'static str,
+    credential: Arc<dyn TokenCredential>,
+}
+
+/// Tries its entries in order; remembers the first that worked.
+pub struct ChainCredential {
+    entries: Vec<Entry>,
+    /// Entries that could not even be built (missing settings), reported when everything fails.
+    skipped: Vec<String>,
+    chosen: AtomicUsize,
+}
+
+const NONE_CHOSEN: usize = usize::MAX;
+
+impl std::fmt::Debug for ChainCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let labels: Vec<&str> = self.entries.iter().map(|e| e.label).collect();
+        f.debug_struct("ChainCredential")
+            .field("entries", &labels)
+            .finish()
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn client_options(cloud: Cloud) -> ClientOptions {
+    use azure_core::cloud::CloudConfiguration;
+    let configuration = match cloud {
+        Cloud::Public => CloudConfiguration::AzurePublic,
+        Cloud::Usgov => CloudConfiguration::AzureGovernment,
+        Cloud::China => CloudConfiguration::AzureChina,
+    };
+    ClientOptions {
+        cloud: Some(Arc::new(configuration)),
+        ..Default::default()
+    }
+}
+
+impl ChainCredential {
+    /// Builds the chain from the environment, in the documented order.
+    pub fn from_environment(cloud: Cloud) -> Self {
+        super::client::install_crypto_provider();
+        let mut built: Vec<(&'static str, azure_core::Result<Arc<dyn TokenCredential>>)> =
+            Vec::new();
+        let mut skipped = Vec::new();
+        let mut push = |label: &'static str, credential| built.push((label, credential));
+        match (
+            env("AZURE_TENANT_ID"),
+            env("AZURE_CLIENT_ID"),
+            env("AZURE_CLIENT_SECRET"),
+        ) {
+            (Some(tenant), Some(client), Some(secret)) => push(
+                "client secret (AZURE_CLIENT_SECRET)",
+                ClientSecretCredential::new(
+                    &tenant,
+                    client,
+                    Secret::new(secret),
+                    Some(ClientSecretCredentialOptions {
+                        client_options: client_options(cloud),
+                    }),
+                )
+                .map(|c| c as Arc<dyn TokenCredential>),
+            ),
+            (_, _, Some(_)) => push(
+                "client secret (AZURE_CLIENT_SECRET)",
+                Err(azure_core::Error::with_message(
+                    azure_core::error::ErrorKind::Credential,
+                    "AZURE_TENANT_ID and AZURE_CLIENT_ID must be set too",
+                )),
+            ),
+            _ => {}
+        }
+        if env("AZURE_FEDERATED_TOKEN_FILE").is_some() {
+            let options = WorkloadIdentityCredentialOptions {
+                credential_options: ClientAssertionCredentialOptions {
+                    client_options: client_options(cloud),
+                },
+                ..Default::default()
+            };
+            push(
+                "workload identity (AZURE_FEDERATED_TOKEN_FILE)",
+                WorkloadIdentityCredential::new(Some(options))
+                    .map(|c| c as Arc<dyn TokenCredential>),
+            );
+        }
+        // Probing the instance metadata service from a laptop only costs a timeout, so managed identity is
+        // tried where Azure announces it (App Service, Functions, Container Apps) or when asked for (VMs).
+        if env("IDENTITY_ENDPOINT").is_some()
+            || env("MSI_ENDPOINT").is_some()
+            || env("AISEC_MANAGED_IDENTITY").is_some()
+        {
+            let options = ManagedIdentityCredentialOptions {
+                client_options: client_options(cloud),
+                ..Default::default()
+            };
+            push(
+                "managed identity",
+                ManagedIdentityCredential::new(Some(options))
+                    .map(|c| c as Arc<dyn TokenCredential>),
+            );
+        }
+        push(
+            "developer tools (Azure CLI, then azd)",
+            DeveloperToolsCredential::new(None).map(|c| c as Arc<dyn TokenCredential>),
+        );
+        let mut entries = Vec::new();
+        for (label, credential) in built {
+            match credential {
+                Ok(credential) => entries.push(Entry { label, credential }),
+                Err(error) => skipped.push(format!("{label}: {}", redact(&error.to_string()))),
+            }
+        }
+        Self {
+            entries,
+            skipped,
+            chosen: AtomicUsize::new(NONE_CHOSEN),
+        }
+    }
+
+    /// Which entry produced the tokens, once one has.
+    pub fn chosen(&self) -> Option<&'static str> {
+        self.entries
+            .get(self.chosen.load(Ordering::Relaxed))
+            .map(|e| e.label)
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for ChainCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let chosen = self.chosen.load(Ordering::Relaxed);
+        if let Some(entry) = self.entries.get(chosen) {
+            return entry.credential.get_token(scopes, options).await;
+        }
+        let mut failures = self.skipped.clone();
+        for (index, entry) in self.entries.iter().enumerate() {
+            match entry.credential.get_token(scopes, options.clone()).await {
+                Ok(token) => {
+                    self.chosen.store(index, Ordering::Relaxed);
+                    tracing::info!(credential = entry.label, "signed in");
+                    return Ok(token);
+                }
+                Err(error) => {
+                    failures.push(format!("{}: {}", entry.label, advice(&error.to_string())))
+                }
+            }
+        }
+        Err(azure_core::Error::with_message(
+            azure_core::error::ErrorKind::Credential,
+            format!(
+                "no credential could sign in.\n  - {}",
+                failures.join("\n  - ")
+            ),
+        ))
+    }
+}
+
+/// One actionable sentence per known failure, the raw (redacted) reason otherwise.
+pub fn advice(raw: &str) -> String {
+    let lower = raw.to_ascii_lowercase();
+    let clean = redact(raw.lines().next().unwrap_or(raw));
+    if lower.contains("az login")
+        || lower.contains("please run 'az login'")
+        || lower.contains("not logged in")
+    {
+        "not logged in: run `az login` (or `azd auth login`)".into()
+    } else if lower.contains("aadsts700082")
+        || lower.contains("aadsts50173")
+        || lower.contains("expired")
+    {
+        "your login has expired: run `az login` again".into()
+    } else if lower.contains("not found") && (lower.contains("az") || lower.contains("command")) {
+        "the Azure CLI is not installed (https://aka.ms/azcli) and azd is not either".into()
+    } else if lower.contains("aadsts7000215") || lower.contains("invalid client secret") {
+        "the client secret is wrong or expired: create a new one for the app registration".into()
+    } else if lower.contains("aadsts90002")
+        || lower.contains("tenant") && lower.contains("not found")
+    {
+        "the tenant id is unknown: check AZURE_TENANT_ID".into()
+    } else {
+        clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_is_actionable_and_redacted() {
+        assert!(
+            advice("ERROR: Please run 'az login' to setup account.").contains("run `az login`")
+        );
+        assert!(
+            advice("AADSTS700082: The refresh token has expired due to inactivity.")
+                .contains("expired")
+        );
+        assert!(advice("AADSTS7000215: Invalid client secret provided.").contains("client secret"));
+        let raw = advice("weird failure eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9abc123 happened");
+        assert!(raw.contains("[redacted]") && !raw.contains("eyJ0eXAi"));
+    }
+}

@@ -1,0 +1,162 @@
+//! Inventory through Azure Resource Graph: one KQL query for every AI type across the visible subscriptions.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::{AzureClient, AzureError, RequestKind, Scope};
+use crate::model::{Resource, Subscription};
+
+const API_VERSION: &str = "2024-04-01";
+const SUBSCRIPTIONS_API_VERSION: &str = "2022-12-01";
+/// More pages than this cannot be a real tenant (1,000 rows each): stop rather than run forever.
+const MAX_PAGES: usize = 2_000;
+
+/// Projects whole bodies so the checks see every property; `order by id` keeps paging stable.
+pub const AI_INVENTORY_QUERY: &str = "resources \
+| where type in~ ('microsoft.cognitiveservices/accounts', 'microsoft.machinelearningservices/workspaces', 'microsoft.search/searchservices') \
+| project id, name, type, kind, location, resourceGroup, subscriptionId, tenantId, sku, tags, identity, properties \
+| order by id asc";
+
+pub const WORKSPACES_QUERY: &str = "resources \
+| where type =~ 'microsoft.operationalinsights/workspaces' \
+| project id, name, type, location, subscriptionId, customerId = tostring(properties.customerId) \
+| order by id asc";
+
+/// Outcome of the inventory: rows Azure returned that were not AI resources are counted, not trusted.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub resources: Vec<Resource>,
+    pub ignored_rows: usize,
+    pub pages: usize,
+}
+
+pub async fn subscriptions(client: &AzureClient) -> Result<Vec<Subscription>, AzureError> {
+    let url = client.endpoints().arm_url(
+        "/subscriptions",
+        &[("api-version", SUBSCRIPTIONS_API_VERSION)],
+    );
+    let rows = client
+        .get_all(RequestKind::Subscriptions, Scope::ResourceManager, url)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let id = row
+                .get("subscriptionId")
+                .and_then(Value::as_str)?
+                .to_string();
+            let display_name = row
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or(&id)
+                .to_string();
+            Some(Subscription {
+                id,
+                display_name,
+                defender_ai_pricing: Default::default(),
+            })
+        })
+        .collect())
+}
+
+/// Runs `query` with `$skipToken` paging and returns every row. A token seen twice is a paging loop.
+pub async fn query_all(
+    client: &AzureClient,
+    query: &str,
+    subscriptions: &[String],
+) -> Result<(Vec<Value>, usize), AzureError> {
+    let url = client.endpoints().arm_url(
+        "/providers/Microsoft.ResourceGraph/resources",
+        &[("api-version", API_VERSION)],
+    );
+    let mut rows = Vec::new();
+    let mut seen_tokens = HashSet::new();
+    let mut skip_token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut options = json!({"$top": 1000, "resultFormat": "objectArray"});
+        if let Some(token) = &skip_token {
+            options["$skipToken"] = Value::String(token.clone());
+        }
+        let mut body = json!({"query": query, "options": options});
+        if !subscriptions.is_empty() {
+            body["subscriptions"] = json!(subscriptions);
+        }
+        let page = client
+            .query(
+                RequestKind::ResourceGraph,
+                Scope::ResourceManager,
+                url.clone(),
+                &body,
+            )
+            .await?;
+        pages += 1;
+        if let Some(data) = page.get("data").and_then(Value::as_array) {
+            rows.extend(data.iter().cloned());
+        }
+        match page
+            .get("$skipToken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
+            Some(token) if pages < MAX_PAGES => {
+                if !seen_tokens.insert(token.to_string()) {
+                    return Err(AzureError::PagingLoop {
+                        what: "Resource Graph".into(),
+                        pages,
+                    });
+                }
+                skip_token = Some(token.to_string());
+            }
+            Some(_) => {
+                return Err(AzureError::PagingLoop {
+                    what: "Resource Graph".into(),
+                    pages,
+                });
+            }
+            None => return Ok((rows, pages)),
+        }
+    }
+}
+
+pub async fn ai_inventory(
+    client: &AzureClient,
+    subscriptions: &[String],
+) -> Result<Inventory, AzureError> {
+    let (rows, pages) = query_all(client, AI_INVENTORY_QUERY, subscriptions).await?;
+    let mut inventory = Inventory {
+        pages,
+        ..Default::default()
+    };
+    let mut ids = HashSet::new();
+    for row in &rows {
+        match Resource::from_arm(row) {
+            Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
+                inventory.resources.push(resource)
+            }
+            Ok(_) => inventory.ignored_rows += 1,
+            Err(reason) => {
+                tracing::debug!(%reason, "ignored a Resource Graph row");
+                inventory.ignored_rows += 1;
+            }
+        }
+    }
+    Ok(inventory)
+}
+
+/// Log Analytics workspaces: ARM id → `customerId` (the GUID the query API wants).
+pub async fn workspaces(
+    client: &AzureClient,
+    subscriptions: &[String],
+) -> Result<Vec<(String, String)>, AzureError> {
+    let (rows, _) = query_all(client, WORKSPACES_QUERY, subscriptions).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let id = row.get("id")?.as_str()?;
+            let customer = row.get("customerId")?.as_str()?;
+            Some((id.to_string(), customer.to_string()))
+        })
+        .collect())
+}

@@ -1,0 +1,93 @@
+//! Small text formatters for the panes.
+
+use time::OffsetDateTime;
+
+/// `MM-DD HH:MM` UTC.
+pub fn day_clock(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| {
+            format!(
+                "{:02}-{:02} {:02}:{:02}",
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Coarse age: `45s`, `12m`, `3h`, `2d`.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Thousands separators for counts: 4210 → `4,210`.
+pub fn count(value: f64) -> String {
+    if !value.is_finite() {
+        return "–".into();
+    }
+    if value.abs() < 100.0 && value.fract() != 0.0 {
+        return format!("{value:.1}");
+    }
+    let rounded = value.round() as i64;
+    let digits = rounded.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if rounded < 0 { format!("-{out}") } else { out }
+}
+
+/// "1 in N" for a surprise of −log10 p.
+pub fn rarity(surprise: f64) -> String {
+    if !surprise.is_finite() || surprise <= 0.0 {
+        return "common".into();
+    }
+    if surprise > 12.0 {
+        return "beyond 1 in 10¹²".into();
+    }
+    format!("1 in {}", count(10f64.powf(surprise)))
+}
+
+pub fn usage_date(date: u32) -> String {
+    format!("{:02}-{:02}", date / 100 % 100, date % 100)
+}
+
+/// Cuts to `width` characters with an ellipsis.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(count(4210.0), "4,210");
+        assert_eq!(count(1_234_567.0), "1,234,567");
+        assert_eq!(count(12.34), "12.3");
+        assert_eq!(count(f64::NAN), "–");
+        assert_eq!(age(42), "42s");
+        assert_eq!(age(7200), "2h");
+        assert_eq!(rarity(3.0), "1 in 1,000");
+        assert_eq!(usage_date(20261121), "11-21");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(day_clock(3600 * 13 + 60 * 5), "01-01 13:05");
+    }
+}

@@ -1,0 +1,543 @@
+//! The five panes. Each builds table rows only for the rows it can show.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
+
+use super::{FrameReport, format, style};
+use crate::app::view::{self, ChecklistRow};
+use crate::app::{Pane, PaneState, State};
+use crate::checks;
+use crate::sanitize::for_terminal;
+
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    pane: Pane,
+    focused: bool,
+    report: &mut FrameReport,
+) {
+    match pane {
+        Pane::Checklist => checklist(frame, area, state, focused, report),
+        Pane::Alerts => alerts(frame, area, state, focused, report),
+        Pane::Incident => incident(frame, area, state, focused, report),
+        Pane::Actions => actions(frame, area, state, focused, report),
+        Pane::Logs => logs(frame, area, state, focused, report),
+    }
+}
+
+fn block(title: String, state: &State, pane: Pane, focused: bool) -> Block<'static> {
+    let pane_state = state.pane(pane);
+    let mut title = format!(" {title} ");
+    if !pane_state.filter.is_empty() {
+        title.push_str(&format!("/{} ", for_terminal(&pane_state.filter)));
+    }
+    let border = if focused {
+        style::focused_border()
+    } else {
+        style::dim()
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Line::from(Span::styled(title, style::title())))
+}
+
+/// The slice of `visible` rows to build: the stored scroll offset, re-clamped so the selection is on screen.
+fn window(pane: &PaneState, height: usize) -> std::ops::Range<usize> {
+    let len = pane.visible.len();
+    if height == 0 || len == 0 {
+        return 0..0;
+    }
+    let selected = pane.selected.min(len - 1);
+    let mut offset = pane.offset.min(len.saturating_sub(height));
+    if selected < offset {
+        offset = selected;
+    } else if selected >= offset + height {
+        offset = selected + 1 - height;
+    }
+    offset..(offset + height).min(len)
+}
+
+/// A table of one pane: its frame, column header and widths.
+struct TableSpec<'a> {
+    block: Block<'a>,
+    header: Row<'a>,
+    widths: &'a [Constraint],
+    pane: Pane,
+    focused: bool,
+}
+
+/// Renders a table over the visible slice; `build` makes the row for a data index.
+fn windowed_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    spec: TableSpec<'a>,
+    state: &State,
+    report: &mut FrameReport,
+    mut build: impl FnMut(usize) -> Row<'a>,
+) {
+    let TableSpec {
+        block,
+        header,
+        widths,
+        pane,
+        focused,
+    } = spec;
+    let inner_height = area.height.saturating_sub(3) as usize; // borders + header
+    report.heights[pane.index()] = inner_height;
+    let pane_state = state.pane(pane);
+    let range = window(pane_state, inner_height);
+    let selected = pane_state.selected;
+    let rows: Vec<Row> = range
+        .clone()
+        .map(|position| {
+            report.rows_built += 1;
+            let row = build(pane_state.visible[position]);
+            if focused && position == selected {
+                row.style(style::selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    if pane_state.visible.is_empty() {
+        let message = if pane_state.filter.is_empty() {
+            "nothing here yet"
+        } else {
+            "no row matches the filter"
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!(" {message}"), style::dim())).block(block),
+            area,
+        );
+        return;
+    }
+    let table = Table::new(rows, widths.to_vec())
+        .header(header.style(style::title().add_modifier(Modifier::UNDERLINED)))
+        .block(block)
+        .column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+fn checklist(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    focused: bool,
+    report: &mut FrameReport,
+) {
+    let counts = state
+        .checklist
+        .iter()
+        .fold(view::Counts::default(), |mut acc, row| {
+            if let ChecklistRow::Control { counts, .. } = row {
+                acc.pass += counts.pass;
+                acc.fail += counts.fail;
+                acc.unknown += counts.unknown;
+            }
+            acc
+        });
+    let score = state
+        .score
+        .map(|s| format!("score {s} · "))
+        .unwrap_or_default();
+    let title = format!(
+        "Checklist · {score}{} pass · {} fail · {} unknown",
+        counts.pass, counts.fail, counts.unknown
+    );
+    let header = Row::new(["", "control", "severity", "title", "pass", "fail", "unkn"]);
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Length(5),
+        Constraint::Length(5),
+    ];
+    let spec = TableSpec {
+        block: block(title, state, Pane::Checklist, focused),
+        header,
+        widths: &widths,
+        pane: Pane::Checklist,
+        focused,
+    };
+    windowed_table(frame, area, spec, state, report, |i| {
+        match &state.checklist[i] {
+            ChecklistRow::Area {
+                area,
+                counts,
+                score,
+            } => Row::new(vec![
+                Cell::from("▸"),
+                Cell::from(area.label().to_string()),
+                Cell::from(""),
+                Cell::from(
+                    score
+                        .map(|s| format!("score {s}"))
+                        .unwrap_or_else(|| "no finding".into()),
+                ),
+                Cell::from(counts.pass.to_string()),
+                Cell::from(counts.fail.to_string()),
+                Cell::from(counts.unknown.to_string()),
+            ])
+            .style(style::title()),
+            ChecklistRow::Control {
+                control,
+                title,
+                severity,
+                counts,
+                ..
+            } => {
+                let (glyph, glyph_style) = if counts.fail > 0 {
+                    ("✗", style::bad())
+                } else if counts.unknown > 0 {
+                    ("?", style::warn())
+                } else if counts.pass > 0 {
+                    ("✓", style::good())
+                } else {
+                    ("–", style::dim())
+                };
+                let (severity_text, severity_style) = style::severity(*severity);
+                Row::new(vec![
+                    Cell::from(Span::styled(glyph, glyph_style)),
+                    Cell::from(control.to_string()),
+                    Cell::from(Span::styled(severity_text, severity_style)),
+                    Cell::from(title.clone()),
+                    Cell::from(counts.pass.to_string()),
+                    Cell::from(Span::styled(
+                        counts.fail.to_string(),
+                        if counts.fail > 0 {
+                            style::bad()
+                        } else {
+                            Style::new()
+                        },
+                    )),
+                    Cell::from(counts.unknown.to_string()),
+                ])
+            }
+        }
+    });
+}
+
+fn alerts(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
+    let title = format!("Alerts · API-call spikes · {}", state.snapshot.alerts.len());
+    let header = Row::new([
+        "level",
+        "when (UTC)",
+        "resource",
+        "metric",
+        "observed",
+        "usual",
+        "rarity",
+    ]);
+    let widths = [
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Length(15),
+    ];
+    let spec = TableSpec {
+        block: block(title, state, Pane::Alerts, focused),
+        header,
+        widths: &widths,
+        pane: Pane::Alerts,
+        focused,
+    };
+    windowed_table(frame, area, spec, state, report, |i| {
+        let alert = &state.snapshot.alerts[i];
+        let (level, level_style) = style::alert_level(alert.level);
+        Row::new(vec![
+            Cell::from(Span::styled(level, level_style)),
+            Cell::from(format::day_clock(alert.at)),
+            Cell::from(for_terminal(&alert.resource_name).into_owned()),
+            Cell::from(for_terminal(&alert.metric).into_owned()),
+            Cell::from(Span::styled(format::count(alert.observed), style::bad())),
+            Cell::from(format::count(alert.usual)),
+            Cell::from(format::rarity(alert.surprise)),
+        ])
+    });
+}
+
+fn incident(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
+    let subject = state
+        .selected_alert()
+        .map(|a| format!("for {} {}", for_terminal(&a.resource_name), a.metric))
+        .unwrap_or_else(|| "generic (no alert selected)".into());
+    let title = format!("Incident runbook · {subject}");
+    let header = Row::new(["phase", "step"]);
+    let widths = [Constraint::Length(12), Constraint::Fill(1)];
+    let spec = TableSpec {
+        block: block(title, state, Pane::Incident, focused),
+        header,
+        widths: &widths,
+        pane: Pane::Incident,
+        focused,
+    };
+    windowed_table(frame, area, spec, state, report, |i| {
+        let step = &state.playbook[i];
+        let first_of_phase = i == 0 || state.playbook[i - 1].phase != step.phase;
+        let phase = if first_of_phase {
+            step.phase.label()
+        } else {
+            ""
+        };
+        Row::new(vec![
+            Cell::from(Span::styled(phase, style::title())),
+            Cell::from(for_terminal(&step.text).into_owned()),
+        ])
+    });
+}
+
+fn actions(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
+    let control = state.selected_control().and_then(checks::control);
+    let title = match control {
+        Some(control) => format!("Actions · {} {}", control.id, control.title),
+        None => "Actions · no failing control".to_string(),
+    };
+    let outer = block(title, state, Pane::Actions, focused);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [list_area, preview_area] =
+        Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(inner);
+    let header = Row::new(["status", "resource", "subscription", "evidence"]);
+    let widths = [
+        Constraint::Length(9),
+        Constraint::Fill(2),
+        Constraint::Length(14),
+        Constraint::Fill(3),
+    ];
+    let list_block = Block::new()
+        .borders(Borders::BOTTOM)
+        .border_style(style::dim());
+    let list_with_border = Rect {
+        height: list_area.height + 1,
+        ..list_area
+    };
+    let spec = TableSpec {
+        block: list_block,
+        header,
+        widths: &widths,
+        pane: Pane::Actions,
+        focused,
+    };
+    windowed_table(frame, list_with_border, spec, state, report, |i| {
+        let finding = &state.snapshot.findings[state.action_findings[i]];
+        let resource = state.snapshot.resource(&finding.resource_id);
+        let (status, status_style) = style::status(finding.status);
+        let name = resource
+            .map(|r| r.name.as_str())
+            .unwrap_or(&finding.resource_id);
+        let subscription = resource
+            .and_then(|r| {
+                state
+                    .snapshot
+                    .subscriptions
+                    .iter()
+                    .find(|s| s.id.eq_ignore_ascii_case(&r.subscription_id))
+            })
+            .map(|s| s.display_name.as_str())
+            .unwrap_or("");
+        let evidence = finding
+            .evidence
+            .first()
+            .map(|e| format!("{} = {}", e.path, e.observed))
+            .unwrap_or_default();
+        Row::new(vec![
+            Cell::from(Span::styled(status, status_style)),
+            Cell::from(for_terminal(name).into_owned()),
+            Cell::from(for_terminal(subscription).into_owned()),
+            Cell::from(for_terminal(&evidence).into_owned()),
+        ])
+    });
+    let preview_area = Rect {
+        y: preview_area.y + 1,
+        height: preview_area.height.saturating_sub(1),
+        ..preview_area
+    };
+    let lines = match (control, state.selected_action_finding()) {
+        (Some(control), Some(finding)) => match state.snapshot.resource(&finding.resource_id) {
+            Some(resource) => preview_lines(&crate::remediation::preview(
+                control,
+                resource,
+                &state.arm_base,
+            )),
+            None => vec![Line::from("the resource is no longer in the inventory")],
+        },
+        (Some(_), None) => vec![Line::from(Span::styled(
+            "every resource passes this control",
+            style::good(),
+        ))],
+        _ => vec![Line::from(Span::styled(
+            "select a control in the Checklist (1)",
+            style::dim(),
+        ))],
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        preview_area,
+    );
+}
+
+fn preview_lines(preview: &crate::remediation::RequestPreview) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Fix preview", style::title()),
+            Span::styled("  (read-only: nothing is sent)", style::dim()),
+        ]),
+        Line::from(vec![
+            Span::styled(
+                format!("{} ", preview.method),
+                style::warn().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(for_terminal(&preview.url).into_owned()),
+        ]),
+    ];
+    lines.extend(
+        preview
+            .body
+            .lines()
+            .map(|l| Line::from(for_terminal(l).into_owned())),
+    );
+    lines.push(Line::from(vec![
+        Span::styled("Reversible: ", style::title()),
+        Span::raw(preview.reversible.clone()),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("Can break: ", style::title()),
+        Span::raw(preview.breaks.clone()),
+    ]));
+    lines
+}
+
+fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
+    let [cost_area, log_area] =
+        Layout::vertical([Constraint::Length(6), Constraint::Min(3)]).areas(area);
+    let daily = view::daily_cost(&state.snapshot);
+    let currency = daily.last().map(|d| d.2.clone()).unwrap_or_default();
+    let total: f64 = daily.iter().map(|d| d.1).sum();
+    let cost_title = match (daily.first(), daily.last()) {
+        (Some(first), Some(last)) => format!(
+            " Daily cost of AI resources · {} → {} · last day {} {currency} · {} days {} {currency} ",
+            format::usage_date(first.0),
+            format::usage_date(last.0),
+            format::count(last.1),
+            daily.len(),
+            format::count(total)
+        ),
+        _ => " Daily cost · no data yet ".to_string(),
+    };
+    let bars: Vec<u64> = daily
+        .iter()
+        .map(|d| (d.1 * 100.0).max(0.0) as u64)
+        .collect();
+    let cost_block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(style::dim())
+        .title(Span::styled(cost_title, style::title()));
+    frame.render_widget(
+        Sparkline::default()
+            .data(&bars)
+            .style(style::warn())
+            .block(cost_block),
+        cost_area,
+    );
+
+    let title = format!("Diagnostic logs · {} rows", state.snapshot.logs.len());
+    let header = Row::new([
+        "time (UTC)",
+        "resource",
+        "category",
+        "operation",
+        "caller",
+        "result",
+        "ms",
+    ]);
+    let widths = [
+        Constraint::Length(16),
+        Constraint::Fill(2),
+        Constraint::Length(15),
+        Constraint::Fill(2),
+        Constraint::Length(15),
+        Constraint::Length(6),
+        Constraint::Length(6),
+    ];
+    let spec = TableSpec {
+        block: block(title, state, Pane::Logs, focused),
+        header,
+        widths: &widths,
+        pane: Pane::Logs,
+        focused,
+    };
+    windowed_table(frame, log_area, spec, state, report, |i| {
+        let row = &state.snapshot.logs[i];
+        let result_style = match row.result.parse::<u16>() {
+            Ok(code) if code >= 500 => style::bad(),
+            Ok(401 | 403) => style::bad().add_modifier(Modifier::BOLD),
+            Ok(code) if code >= 400 => style::warn(),
+            _ => Style::new(),
+        };
+        let time = for_terminal(&row.time).replace('T', " ");
+        Row::new(vec![
+            Cell::from(format::fit(&time, 16)),
+            Cell::from(for_terminal(&row.resource).into_owned()),
+            Cell::from(for_terminal(&row.category).into_owned()),
+            Cell::from(for_terminal(&row.operation).into_owned()),
+            Cell::from(for_terminal(&row.caller_ip).into_owned()),
+            Cell::from(Span::styled(
+                for_terminal(&row.result).into_owned(),
+                result_style,
+            )),
+            Cell::from(
+                row.duration_ms
+                    .map(|d| format!("{d:.0}"))
+                    .unwrap_or_default(),
+            ),
+        ])
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_keeps_the_selection_visible_and_in_range() {
+        let pane = PaneState {
+            selected: 50,
+            offset: 0,
+            visible: (0..100).collect(),
+            ..Default::default()
+        };
+        assert_eq!(window(&pane, 10), 41..51);
+        let pane = PaneState {
+            selected: 3,
+            offset: 20,
+            visible: (0..100).collect(),
+            ..Default::default()
+        };
+        assert_eq!(window(&pane, 10), 3..13);
+        let pane = PaneState {
+            selected: 0,
+            offset: 95,
+            visible: (0..100).collect(),
+            ..Default::default()
+        };
+        assert_eq!(window(&pane, 10), 0..10);
+        let pane = PaneState {
+            selected: 7,
+            offset: 0,
+            visible: (0..5).collect(),
+            ..Default::default()
+        };
+        assert_eq!(window(&pane, 10), 0..5);
+        assert_eq!(window(&PaneState::default(), 10), 0..0);
+    }
+}

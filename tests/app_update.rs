@@ -1,0 +1,232 @@
+//! `update()` driven by injected key events: no terminal, no network.
+
+mod common;
+
+use std::sync::Arc;
+
+use aisec::app::keymap::Keymap;
+use aisec::app::{Effect, Event, Overlay, Pane, State, update};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Event {
+    key(KeyCode::Char(c))
+}
+
+fn state() -> State {
+    let mut state = State::new(
+        Keymap::default(),
+        "https://management.azure.com",
+        common::NOW,
+    );
+    update(
+        &mut state,
+        Event::Snapshot(Arc::new(common::sample_snapshot())),
+    );
+    update(&mut state, Event::Layout([10, 10, 10, 10, 10]));
+    state
+}
+
+#[test]
+fn q_and_ctrl_c_quit() {
+    let mut s = state();
+    assert_eq!(update(&mut s, ch('q')), vec![Effect::Quit]);
+    assert!(s.should_quit);
+    let mut s = state();
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut s, ctrl_c.clone()), vec![Effect::Quit]);
+    // Ctrl-C quits even while a filter is being typed, where `q` is just a letter.
+    let mut s = state();
+    update(&mut s, ch('/'));
+    assert!(update(&mut s, ch('q')).is_empty());
+    assert_eq!(update(&mut s, ctrl_c), vec![Effect::Quit]);
+}
+
+#[test]
+fn tab_and_digits_switch_panes() {
+    let mut s = state();
+    assert_eq!(s.focus, Pane::Checklist);
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.focus, Pane::Alerts);
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.focus, Pane::Checklist);
+    for (digit, pane) in [
+        ('5', Pane::Logs),
+        ('3', Pane::Incident),
+        ('4', Pane::Actions),
+        ('2', Pane::Alerts),
+        ('1', Pane::Checklist),
+    ] {
+        update(&mut s, ch(digit));
+        assert_eq!(s.focus, pane);
+    }
+    for _ in 0..5 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    assert_eq!(s.focus, Pane::Checklist, "Tab wraps around");
+}
+
+#[test]
+fn moving_stays_in_range_and_scrolls_minimally() {
+    let mut s = state();
+    update(&mut s, ch('5'));
+    let rows = s.pane(Pane::Logs).visible.len();
+    assert_eq!(rows, 40);
+    update(&mut s, ch('k'));
+    assert_eq!(
+        s.pane(Pane::Logs).selected,
+        0,
+        "cannot move above the first row"
+    );
+    for _ in 0..12 {
+        update(&mut s, ch('j'));
+    }
+    assert_eq!(s.pane(Pane::Logs).selected, 12);
+    assert_eq!(
+        s.pane(Pane::Logs).offset,
+        3,
+        "the window moved just enough to show row 12 of a 10-row pane"
+    );
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.pane(Pane::Logs).selected, 13);
+    update(&mut s, ch('G'));
+    assert_eq!(s.pane(Pane::Logs).selected, rows - 1);
+    update(&mut s, ch('j'));
+    assert_eq!(
+        s.pane(Pane::Logs).selected,
+        rows - 1,
+        "cannot move below the last row"
+    );
+    update(&mut s, ch('g'));
+    assert_eq!(s.pane(Pane::Logs).selected, 0);
+    update(
+        &mut s,
+        Event::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(
+        s.pane(Pane::Logs).selected,
+        5,
+        "half a page of a 10-row pane"
+    );
+    update(&mut s, key(KeyCode::Up));
+    assert_eq!(s.pane(Pane::Logs).selected, 4);
+}
+
+#[test]
+fn slash_filters_the_focused_pane_live_and_esc_goes_back() {
+    let mut s = state();
+    let all = s.pane(Pane::Checklist).visible.len();
+    update(&mut s, ch('/'));
+    assert!(s.filter_editor.is_some());
+    for c in "iam".chars() {
+        update(&mut s, ch(c));
+    }
+    let filtered = s.pane(Pane::Checklist).visible.len();
+    assert!(filtered > 0 && filtered < all, "{filtered} of {all}");
+    assert_eq!(s.pane(Pane::Checklist).filter, "iam");
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.filter_editor.is_none());
+    assert_eq!(
+        s.pane(Pane::Checklist).visible.len(),
+        filtered,
+        "Enter keeps the filter"
+    );
+    // The other panes are not filtered.
+    assert_eq!(s.pane(Pane::Logs).visible.len(), 40);
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(
+        s.pane(Pane::Checklist).visible.len(),
+        all,
+        "Esc clears the filter"
+    );
+
+    update(&mut s, ch('/'));
+    for c in "zzz-no-match".chars() {
+        update(&mut s, ch(c));
+    }
+    assert!(s.pane(Pane::Checklist).visible.is_empty());
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.filter_editor.is_none());
+    assert_eq!(s.pane(Pane::Checklist).visible.len(), all);
+}
+
+#[test]
+fn enter_opens_details_help_opens_and_esc_closes() {
+    let mut s = state();
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.overlay, Overlay::Details { scroll: 0 });
+    update(&mut s, ch('j'));
+    assert_eq!(s.overlay, Overlay::Details { scroll: 1 });
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.overlay, Overlay::None);
+    update(&mut s, ch('?'));
+    assert_eq!(s.overlay, Overlay::Help { scroll: 0 });
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.overlay, Overlay::None);
+}
+
+#[test]
+fn actions_follow_the_selected_control_and_incident_follows_the_alert() {
+    let mut s = state();
+    let control = s.selected_control().expect("a failing control exists");
+    assert!(!s.action_findings.is_empty());
+    let finding = s.selected_action_finding().unwrap();
+    assert_eq!(finding.control_id, control);
+    // Select the checklist row of AI-IAM-01 and check the Actions pane follows it.
+    let row = s
+        .checklist
+        .iter()
+        .position(|r| r.key() == "AI-IAM-01")
+        .unwrap();
+    let position = s
+        .pane(Pane::Checklist)
+        .visible
+        .iter()
+        .position(|v| *v == row)
+        .unwrap();
+    for _ in 0..position {
+        update(&mut s, ch('j'));
+    }
+    assert_eq!(s.selected_control(), Some("AI-IAM-01"));
+    assert!(
+        s.action_findings
+            .iter()
+            .all(|i| s.snapshot.findings[*i].control_id == "AI-IAM-01")
+    );
+    assert!(s.playbook[0].text.contains("4,210") || s.playbook[0].text.contains("4210"));
+}
+
+#[test]
+fn selection_survives_a_new_snapshot_and_pause_freezes_the_screen() {
+    let mut s = state();
+    for _ in 0..3 {
+        update(&mut s, ch('j'));
+    }
+    let key_before = s.checklist[s.pane(Pane::Checklist).selected_row().unwrap()].key();
+    let mut next = common::sample_snapshot();
+    next.generation = 2;
+    update(&mut s, Event::Snapshot(Arc::new(next)));
+    assert_eq!(
+        s.checklist[s.pane(Pane::Checklist).selected_row().unwrap()].key(),
+        key_before
+    );
+
+    update(&mut s, ch('p'));
+    assert!(s.paused);
+    let mut third = common::sample_snapshot();
+    third.generation = 3;
+    update(&mut s, Event::Snapshot(Arc::new(third)));
+    assert_eq!(s.snapshot.generation, 2, "paused: the new snapshot waits");
+    update(&mut s, ch('p'));
+    assert_eq!(s.snapshot.generation, 3, "resume applies the held snapshot");
+}
+
+#[test]
+fn refresh_is_an_effect_and_the_screen_stays_read_only() {
+    let mut s = state();
+    assert_eq!(update(&mut s, ch('r')), vec![Effect::Refresh]);
+    assert!(s.read_only);
+}

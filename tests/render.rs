@@ -1,0 +1,141 @@
+//! Render snapshots of every pane with ratatui's TestBackend + insta, and frame invariants.
+
+mod common;
+
+use std::sync::Arc;
+
+use aisec::app::keymap::Keymap;
+use aisec::app::{Event, State, update};
+use aisec::model::{LogRow, Snapshot};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn state_with(snapshot: Snapshot) -> State {
+    let mut state = State::new(
+        Keymap::default(),
+        "https://management.azure.com",
+        common::NOW,
+    );
+    update(&mut state, Event::Snapshot(Arc::new(snapshot)));
+    state
+}
+
+fn press(state: &mut State, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        update(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+/// Draws twice, as the event loop does: the first frame reports pane heights back through `update`.
+fn render(
+    state: &mut State,
+    width: u16,
+    height: u16,
+) -> (Terminal<TestBackend>, aisec::ui::FrameReport) {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut report = Default::default();
+    for _ in 0..2 {
+        terminal
+            .draw(|frame| report = aisec::ui::draw(frame, state))
+            .unwrap();
+        update(state, Event::Layout(report.heights));
+    }
+    (terminal, report)
+}
+
+#[test]
+fn every_pane_at_80x24_and_160x48() {
+    for (width, height) in [(80u16, 24u16), (160, 48)] {
+        for (pane_key, name) in [
+            ('1', "checklist"),
+            ('2', "alerts"),
+            ('3', "incident"),
+            ('4', "actions"),
+            ('5', "logs"),
+        ] {
+            let mut state = state_with(common::sample_snapshot());
+            press(&mut state, &pane_key.to_string());
+            let (terminal, _) = render(&mut state, width, height);
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
+        }
+    }
+}
+
+#[test]
+fn help_overlay_and_details() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "?");
+    let (terminal, _) = render(&mut state, 100, 40);
+    insta::assert_snapshot!("help_100x40", terminal.backend());
+
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "2\n");
+    let (terminal, _) = render(&mut state, 100, 30);
+    insta::assert_snapshot!("alert_details_100x30", terminal.backend());
+}
+
+#[test]
+fn help_lists_every_action_of_the_registry_with_its_keys() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "?");
+    let (terminal, _) = render(&mut state, 160, 60);
+    let screen = format!("{}", terminal.backend());
+    for spec in aisec::app::actions::REGISTRY {
+        assert!(screen.contains(spec.name), "help misses {}", spec.name);
+    }
+}
+
+#[test]
+fn hostile_text_from_azure_never_reaches_the_screen() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "2");
+    let (terminal, _) = render(&mut state, 160, 48);
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|cell| !cell.symbol().chars().any(char::is_control))
+    );
+    assert!(format!("{}", terminal.backend()).contains("aoai-prod-weu[31m") == false);
+}
+
+#[test]
+fn rows_built_per_frame_never_exceed_the_viewport() {
+    let mut snapshot = common::sample_snapshot();
+    let row = snapshot.logs[0].clone();
+    snapshot.logs = Arc::new(
+        (0..100_000)
+            .map(|i| LogRow {
+                time: format!("{i:08}"),
+                ..row.clone()
+            })
+            .collect(),
+    );
+    let mut state = state_with(snapshot);
+    press(&mut state, "5");
+    for (width, height) in [(80u16, 24u16), (160, 48)] {
+        let (_, report) = render(&mut state, width, height);
+        let viewport: usize = report.heights.iter().sum();
+        assert!(
+            report.rows_built <= viewport,
+            "{} rows built for {viewport} visible",
+            report.rows_built
+        );
+        assert!(report.rows_built > 0);
+        assert!(viewport < height as usize);
+    }
+    press(&mut state, "G");
+    let (terminal, report) = render(&mut state, 80, 24);
+    assert!(report.rows_built <= report.heights.iter().sum());
+    assert!(
+        format!("{}", terminal.backend()).contains("00099999"),
+        "the last row is on screen after G"
+    );
+}
