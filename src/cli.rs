@@ -42,6 +42,17 @@ pub struct Target {
 pub enum Command {
     /// Open the cockpit (the default when no command is given).
     Tui,
+    /// Check sign-in, visible subscriptions and the permissions aisec needs; one line per problem.
+    Doctor,
+    /// Run the Azure-compatible emulator standalone, to rehearse or to point other tools at.
+    Emulator {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8480)]
+        port: u16,
+        /// Built-in scenario name (`demo`, `large`) or a scenario file (TOML or JSON).
+        #[arg(long, default_value = "demo")]
+        scenario: String,
+    },
 }
 
 /// `--endpoint` check, done before any connection is made.

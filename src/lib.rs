@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod collector;
 pub mod config;
+pub mod doctor;
 pub mod emulator;
 pub mod incident;
 pub mod model;

@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 use url::Url;
 
+use super::budget::{Budget, Quota, parse_hms};
 use super::{Auth, AzureError, Endpoints, Scope};
 
 /// What a request was for; counted so tests and benchmarks can assert requests per refresh.
@@ -23,6 +24,20 @@ pub enum RequestKind {
     MetricsBatch,
     LogAnalytics,
     Cost,
+}
+
+impl RequestKind {
+    /// The quota a request draws from; `None` for quotas the client does not track.
+    fn quota(self) -> Option<Quota> {
+        match self {
+            RequestKind::ResourceGraph => Some(Quota::ResourceGraph),
+            RequestKind::Cost => Some(Quota::CostManagement),
+            RequestKind::Subscriptions | RequestKind::ArmList | RequestKind::DiagnosticSettings | RequestKind::ChildData | RequestKind::Metrics => {
+                Some(Quota::ArmReads)
+            }
+            RequestKind::MetricsBatch | RequestKind::LogAnalytics => None,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -97,6 +112,7 @@ pub struct AzureClient {
     auth: Auth,
     retry: RetryPolicy,
     stats: Arc<RequestStats>,
+    budget: Arc<Budget>,
 }
 
 /// Whether a request may be sent again after an ambiguous failure (timeout, 5xx).
@@ -126,6 +142,7 @@ impl AzureClient {
             auth,
             retry,
             stats: Arc::new(RequestStats::default()),
+            budget: Arc::new(Budget::default()),
         })
     }
 
@@ -139,6 +156,11 @@ impl AzureClient {
 
     pub fn auth(&self) -> &Auth {
         &self.auth
+    }
+
+    /// Remaining quota as last reported by Azure.
+    pub fn budget(&self) -> Arc<Budget> {
+        self.budget.clone()
     }
 
     pub async fn get(
@@ -220,6 +242,13 @@ impl AzureClient {
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
         loop {
+            if let Some(quota) = kind.quota() {
+                let wait = self.budget.delay(quota);
+                if !wait.is_zero() {
+                    tracing::debug!(%what, wait_ms = wait.as_millis() as u64, ?quota, "quota running low; pacing");
+                    tokio::time::sleep(wait).await;
+                }
+            }
             let token = self.auth.token(self.endpoints.audience(scope)).await?;
             let mut request = self
                 .http
@@ -279,6 +308,7 @@ impl AzureClient {
     async fn read(&self, mut response: reqwest::Response, what: &str) -> Result<Value, Attempt> {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        self.budget.observe(&headers);
         let bytes = read_limited(&mut response, self.retry.max_body_bytes, what).await?;
         if status == 204 {
             return Ok(Value::Null);
@@ -418,13 +448,6 @@ fn retry_hint(headers: &HeaderMap) -> Option<Duration> {
         .flatten()
         .max()
         .map(|d| d.min(Duration::from_secs(300)))
-}
-
-/// `hh:mm:ss` as sent in `x-ms-user-quota-resets-after`.
-fn parse_hms(text: &str) -> Option<Duration> {
-    let mut parts = text.trim().split(':').map(|p| p.parse::<u64>().ok());
-    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
-    Some(Duration::from_secs(h * 3600 + m * 60 + s))
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -160,3 +160,32 @@ pub async fn workspaces(
         })
         .collect())
 }
+
+/// Provider list endpoints used when Resource Graph is refused (not registered, blocked by policy, 403).
+const ARM_LISTS: [(&str, &str); 3] = [
+    ("Microsoft.CognitiveServices/accounts", "2025-12-01"),
+    ("Microsoft.MachineLearningServices/workspaces", "2025-12-01"),
+    ("Microsoft.Search/searchServices", "2025-05-01"),
+];
+
+/// Same inventory through ARM list calls, one per subscription and resource type.
+pub async fn arm_inventory(client: &AzureClient, subscriptions: &[String]) -> Result<Inventory, AzureError> {
+    let mut inventory = Inventory::default();
+    let mut ids = HashSet::new();
+    for subscription in subscriptions {
+        for (resource_type, api_version) in ARM_LISTS {
+            let path = format!("/subscriptions/{subscription}/providers/{resource_type}");
+            let url = client.endpoints().arm_url(&path, &[("api-version", api_version)]);
+            let rows = client.get_all(RequestKind::ArmList, Scope::ResourceManager, url).await?;
+            inventory.pages += 1;
+            for row in &rows {
+                match Resource::from_arm(row) {
+                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
+                    _ => inventory.ignored_rows += 1,
+                }
+            }
+        }
+    }
+    inventory.resources.sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
+    Ok(inventory)
+}

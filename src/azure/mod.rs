@@ -2,6 +2,8 @@
 //! Real Azure and the emulator share every line here: only the endpoints and the credential differ.
 
 mod auth;
+mod budget;
+pub mod children;
 mod client;
 mod cloud;
 pub mod cost;
@@ -13,6 +15,7 @@ pub mod metrics;
 pub mod monitor;
 
 pub use auth::Auth;
+pub use budget::{Budget, Quota};
 pub use client::{AzureClient, RequestKind, RequestStats, RetryPolicy};
 pub use cloud::{Cloud, Endpoints, Scope};
 pub use error::AzureError;

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::{CollectorConfig, unix_now};
 use crate::azure::metrics::{self, MetricProfile, Window};
-use crate::azure::{AzureClient, AzureError, cost, graph, logs, monitor};
-use crate::model::{CostPoint, Fetched, LogRow, MetricSeries, Resource, SourceKind, Subscription};
+use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
+use crate::model::{CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription};
 
 pub(super) struct InventoryResult {
     pub subscriptions: Vec<Subscription>,
@@ -17,8 +17,11 @@ pub(super) struct InventoryResult {
     pub workspaces: HashMap<String, String>,
 }
 
-/// Per-resource diagnostic settings, keyed by lower-case resource id.
-pub(super) type DiagnosticsResult = HashMap<String, Fetched<Vec<Value>>>;
+/// Child data per resource (keyed by lower-case id) and the Defender plan per subscription.
+pub(super) struct DiagnosticsResult {
+    pub details: HashMap<String, ResourceDetails>,
+    pub defender_pricing: HashMap<String, Fetched<Value>>,
+}
 
 pub(super) enum Completion {
     Inventory(Result<InventoryResult, String>),
@@ -92,7 +95,15 @@ impl Job {
             subscriptions.retain(|s| wanted.iter().any(|w| w.eq_ignore_ascii_case(&s.id)));
         }
         let scope: Vec<String> = subscriptions.iter().map(|s| s.id.clone()).collect();
-        let inventory = graph::ai_inventory(&self.client, &scope).await?;
+        let inventory = match graph::ai_inventory(&self.client, &scope).await {
+            Ok(inventory) => inventory,
+            // Resource Graph refused (not allowed, not registered, blocked): list per subscription instead.
+            Err(error @ AzureError::Status { status: 400 | 401 | 403 | 404 | 409, .. }) => {
+                tracing::warn!(%error, "Resource Graph refused; falling back to ARM list calls");
+                graph::arm_inventory(&self.client, &scope).await?
+            }
+            Err(error) => return Err(error),
+        };
         if inventory.ignored_rows > 0 {
             tracing::info!(
                 ignored = inventory.ignored_rows,
@@ -119,36 +130,36 @@ impl Job {
 
     async fn diagnostics(&self) -> Completion {
         // Owned inputs per future: borrowed closures inside a spawned task trip the compiler's Send analysis.
-        let ids: Vec<String> = self.resources.iter().map(|r| r.id.clone()).collect();
-        let results: Vec<(String, Result<Vec<Value>, AzureError>)> = futures::stream::iter(ids)
-            .map(|id| {
+        let resources: Vec<Resource> = self.resources.iter().cloned().collect();
+        let results: Vec<(String, ResourceDetails, Option<AzureError>)> = futures::stream::iter(resources)
+            .map(|resource| {
                 let client = self.client.clone();
                 async move {
-                    let result = monitor::diagnostic_settings(&client, &id).await;
-                    (id.to_ascii_lowercase(), result)
+                    let (details, error) = children::details(&client, &resource).await;
+                    (resource.id.to_ascii_lowercase(), details, error)
                 }
             })
             .buffer_unordered(self.config.schedule.concurrency.max(1))
             .collect()
             .await;
-        let mut details = HashMap::new();
         let mut failures = Vec::new();
-        for (id, result) in results {
-            let fetched = match result {
-                Ok(settings) => Fetched::Value(settings),
-                Err(error) if error.is_forbidden() => Fetched::Denied(error.to_string()),
-                Err(error) => {
-                    failures.push(error.to_string());
-                    Fetched::Missing
-                }
-            };
+        let mut details = HashMap::new();
+        for (id, fetched, error) in results {
+            if let Some(error) = error {
+                failures.push(error.to_string());
+            }
             details.insert(id, fetched);
         }
-        partial(
-            Completion::Diagnostics(Ok(details)),
-            &failures,
-            self.resources.len(),
-        )
+        let mut defender_pricing = HashMap::new();
+        for subscription in self.subscriptions.iter() {
+            let (pricing, error) = children::defender_ai_pricing(&self.client, &subscription.id).await;
+            if let Some(error) = error {
+                failures.push(error.to_string());
+            }
+            defender_pricing.insert(subscription.id.to_ascii_lowercase(), pricing);
+        }
+        let attempted = self.resources.len() + self.subscriptions.len();
+        partial(Completion::Diagnostics(Ok(DiagnosticsResult { details, defender_pricing })), &failures, attempted)
     }
 
     async fn metrics(&self) -> Completion {

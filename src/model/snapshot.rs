@@ -27,7 +27,7 @@ impl SourceKind {
     pub fn label(self) -> &'static str {
         match self {
             SourceKind::Inventory => "inventory",
-            SourceKind::Diagnostics => "diag",
+            SourceKind::Diagnostics => "details",
             SourceKind::Metrics => "metrics",
             SourceKind::Logs => "logs",
             SourceKind::Cost => "cost",

@@ -1,0 +1,172 @@
+//! Throttle budget: Azure tells how much quota is left in response headers. Rather than wait for a 429,
+//! the client spaces out requests of a quota that is running low, in proportion to how low it is.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use tokio::time::Instant;
+
+/// Independent quotas: Resource Graph counts per principal, ARM per subscription and principal, Cost
+/// Management per tenant (QPU), Log Analytics per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quota {
+    ResourceGraph,
+    ArmReads,
+    CostManagement,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuotaState {
+    pub remaining: u64,
+    /// When the window resets, if the service said so (Resource Graph).
+    pub resets_at: Option<Instant>,
+    pub seen_at: Instant,
+}
+
+#[derive(Debug, Default)]
+pub struct Budget {
+    quotas: Mutex<HashMap<Quota, QuotaState>>,
+}
+
+/// Below this many requests left, requests of that quota are spaced out.
+fn low_water(quota: Quota) -> u64 {
+    match quota {
+        // 15 queries per 5-second window in the documented example.
+        Quota::ResourceGraph => 3,
+        // Token bucket of 250 that refills at 25/s per subscription.
+        Quota::ArmReads => 25,
+        Quota::CostManagement => 2,
+    }
+}
+
+/// How fast the quota comes back, per second, when the service does not say when it resets.
+fn refill_per_sec(quota: Quota) -> f64 {
+    match quota {
+        Quota::ResourceGraph => 3.0,
+        Quota::ArmReads => 25.0,
+        Quota::CostManagement => 0.2,
+    }
+}
+
+impl Budget {
+    /// Reads the quota headers of a response.
+    pub fn observe(&self, headers: &HeaderMap) {
+        let now = Instant::now();
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let mut updates = Vec::new();
+        if let Some(remaining) = number("x-ms-user-quota-remaining") {
+            let resets_at = headers
+                .get("x-ms-user-quota-resets-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_hms)
+                .map(|d| now + d);
+            updates.push((Quota::ResourceGraph, QuotaState { remaining, resets_at, seen_at: now }));
+        }
+        // The tightest of the subscription, tenant and global read buckets is the one that bites.
+        let arm = ["x-ms-ratelimit-remaining-subscription-reads", "x-ms-ratelimit-remaining-subscription-global-reads", "x-ms-ratelimit-remaining-tenant-reads"]
+            .iter()
+            .filter_map(|name| number(name))
+            .min();
+        if let Some(remaining) = arm {
+            updates.push((Quota::ArmReads, QuotaState { remaining, resets_at: None, seen_at: now }));
+        }
+        let cost = headers
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with("x-ms-ratelimit-microsoft.costmanagement-") && name.as_str().ends_with("-remaining"))
+            .filter_map(|(_, value)| {
+                // `qpu-remaining` may be a list like `QueryQpu:10,QueryQpuPerMinute:59`: take the smallest.
+                value.to_str().ok()?.split([',', ';']).filter_map(|part| part.rsplit(':').next()?.trim().parse::<f64>().ok()).map(|v| v.max(0.0) as u64).min()
+            })
+            .min();
+        if let Some(remaining) = cost {
+            updates.push((Quota::CostManagement, QuotaState { remaining, resets_at: None, seen_at: now }));
+        }
+        if updates.is_empty() {
+            return;
+        }
+        if let Ok(mut quotas) = self.quotas.lock() {
+            quotas.extend(updates);
+        }
+    }
+
+    /// How long to wait before the next request against `quota`.
+    pub fn delay(&self, quota: Quota) -> Duration {
+        let Some(state) = self.quotas.lock().ok().and_then(|q| q.get(&quota).copied()) else {
+            return Duration::ZERO;
+        };
+        pace(quota, &state, Instant::now())
+    }
+
+    pub fn snapshot(&self) -> Vec<(Quota, u64)> {
+        let mut all: Vec<(Quota, u64)> =
+            self.quotas.lock().map(|q| q.iter().map(|(k, v)| (*k, v.remaining)).collect()).unwrap_or_default();
+        all.sort();
+        all
+    }
+}
+
+/// Zero above the low-water mark; below it, the time for the quota to come back to the mark (or until the
+/// announced reset), minus the time already passed since the reading.
+fn pace(quota: Quota, state: &QuotaState, now: Instant) -> Duration {
+    let mark = low_water(quota);
+    if state.remaining >= mark {
+        return Duration::ZERO;
+    }
+    let wait = match state.resets_at {
+        Some(reset) if state.remaining == 0 => reset.saturating_duration_since(state.seen_at),
+        _ => Duration::from_secs_f64((mark - state.remaining) as f64 / refill_per_sec(quota)),
+    };
+    wait.saturating_sub(now.saturating_duration_since(state.seen_at)).min(Duration::from_secs(60))
+}
+
+/// `hh:mm:ss` as sent in `x-ms-user-quota-resets-after`.
+pub(crate) fn parse_hms(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    Some(Duration::from_secs(h * 3600 + m * 60 + s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn slows_down_only_near_zero_and_less_as_time_passes() {
+        let budget = Budget::default();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ms-ratelimit-remaining-subscription-reads", HeaderValue::from_static("200"));
+        budget.observe(&headers);
+        assert_eq!(budget.delay(Quota::ArmReads), Duration::ZERO);
+
+        let seen = Instant::now();
+        let low = QuotaState { remaining: 5, resets_at: None, seen_at: seen };
+        assert_eq!(pace(Quota::ArmReads, &low, seen), Duration::from_millis(800), "20 below the mark at 25/s");
+        assert_eq!(pace(Quota::ArmReads, &low, seen + Duration::from_millis(300)), Duration::from_millis(500));
+        assert_eq!(pace(Quota::ArmReads, &low, seen + Duration::from_secs(5)), Duration::ZERO);
+
+        headers.insert("x-ms-ratelimit-remaining-subscription-global-reads", HeaderValue::from_static("5"));
+        budget.observe(&headers);
+        assert!(budget.delay(Quota::ArmReads) > Duration::from_millis(700), "the tightest bucket wins");
+
+        let mut graph = HeaderMap::new();
+        graph.insert("x-ms-user-quota-remaining", HeaderValue::from_static("0"));
+        graph.insert("x-ms-user-quota-resets-after", HeaderValue::from_static("00:00:04"));
+        budget.observe(&graph);
+        let graph_delay = budget.delay(Quota::ResourceGraph);
+        assert!(graph_delay <= Duration::from_secs(4) && graph_delay > Duration::from_millis(3900));
+        assert_eq!(budget.delay(Quota::CostManagement), Duration::ZERO, "never seen: no delay");
+
+        let mut cost = HeaderMap::new();
+        cost.insert(
+            "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining",
+            HeaderValue::from_static("QueryQpu:1,QueryQpuPerMinute:40"),
+        );
+        budget.observe(&cost);
+        assert!(budget.snapshot().contains(&(Quota::CostManagement, 1)));
+        assert!(budget.delay(Quota::CostManagement) > Duration::from_millis(4900));
+    }
+}

@@ -1,0 +1,97 @@
+//! Child and related data the checks need, one resource at a time: diagnostic settings, deployments and
+//! content-filter policies, the Defender for AI setting, role assignments; and per subscription the
+//! Defender for AI plan. A 403 becomes `Denied` (the check says unknown and why), never a silent pass.
+
+use serde_json::Value;
+
+use super::{AzureClient, AzureError, RequestKind, Scope};
+use crate::model::{Fetched, Resource, ResourceDetails, ResourceFamily};
+
+const COGNITIVE_API: &str = "2025-12-01";
+const ROLE_ASSIGNMENTS_API: &str = "2022-04-01";
+const PRICINGS_API: &str = "2024-01-01";
+
+/// Every child read for one resource; the first transport or server failure is returned beside the data.
+pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDetails, Option<AzureError>) {
+    let mut details = ResourceDetails::default();
+    let mut first_error = None;
+    let id = resource.id.trim_end_matches('/');
+    let mut note = |error: Option<AzureError>| {
+        if first_error.is_none() {
+            first_error = error;
+        }
+    };
+    let (settings, error) = list(client, RequestKind::DiagnosticSettings, &format!("{id}/providers/Microsoft.Insights/diagnosticSettings"), "2021-05-01-preview", &[]).await;
+    details.diagnostic_settings = settings;
+    note(error);
+    let (assignments, error) = list(
+        client,
+        RequestKind::ChildData,
+        &format!("{id}/providers/Microsoft.Authorization/roleAssignments"),
+        ROLE_ASSIGNMENTS_API,
+        &[("$filter", "atScope()")],
+    )
+    .await;
+    details.role_assignments = assignments;
+    note(error);
+    if resource.family == ResourceFamily::CognitiveServices {
+        let (deployments, error) = list(client, RequestKind::ChildData, &format!("{id}/deployments"), COGNITIVE_API, &[]).await;
+        details.deployments = deployments;
+        note(error);
+        let (policies, error) = list(client, RequestKind::ChildData, &format!("{id}/raiPolicies"), COGNITIVE_API, &[]).await;
+        details.rai_policies = policies;
+        note(error);
+        let (defender, error) = get(client, &format!("{id}/defenderForAISettings/Default"), COGNITIVE_API).await;
+        details.defender_for_ai = defender;
+        note(error);
+    }
+    // Private endpoint connections usually come embedded in the body; ask only when they are not.
+    if resource.path("properties.privateEndpointConnections").is_none() && resource.family != ResourceFamily::MachineLearning {
+        let (connections, error) =
+            list(client, RequestKind::ChildData, &format!("{id}/privateEndpointConnections"), api_for(resource), &[]).await;
+        details.private_endpoint_connections = connections;
+        note(error);
+    }
+    (details, first_error)
+}
+
+/// `GET /subscriptions/{s}/providers/Microsoft.Security/pricings/AI`.
+pub async fn defender_ai_pricing(client: &AzureClient, subscription: &str) -> (Fetched<Value>, Option<AzureError>) {
+    get(client, &format!("/subscriptions/{subscription}/providers/Microsoft.Security/pricings/AI"), PRICINGS_API).await
+}
+
+fn api_for(resource: &Resource) -> &'static str {
+    match resource.family {
+        ResourceFamily::Search => "2025-05-01",
+        _ => COGNITIVE_API,
+    }
+}
+
+async fn list(
+    client: &AzureClient,
+    kind: RequestKind,
+    path: &str,
+    api_version: &str,
+    extra: &[(&str, &str)],
+) -> (Fetched<Vec<Value>>, Option<AzureError>) {
+    let mut query = vec![("api-version", api_version)];
+    query.extend_from_slice(extra);
+    let url = client.endpoints().arm_url(path, &query);
+    classify(client.get_all(kind, Scope::ResourceManager, url).await)
+}
+
+async fn get(client: &AzureClient, path: &str, api_version: &str) -> (Fetched<Value>, Option<AzureError>) {
+    let url = client.endpoints().arm_url(path, &[("api-version", api_version)]);
+    classify(client.get(RequestKind::ChildData, Scope::ResourceManager, url).await)
+}
+
+/// 403 is an answer (no permission); 404 means the child does not exist (kept as missing, not an error);
+/// anything else is a failure to report.
+fn classify<T>(result: Result<T, AzureError>) -> (Fetched<T>, Option<AzureError>) {
+    match result {
+        Ok(value) => (Fetched::Value(value), None),
+        Err(error) if error.is_forbidden() => (Fetched::Denied(error.to_string()), None),
+        Err(error) if error.is_not_found() => (Fetched::Missing, None),
+        Err(error) => (Fetched::Missing, Some(error)),
+    }
+}
