@@ -1,16 +1,29 @@
 //! The control catalog and its evaluators: pure functions from a resource (and its subscription) to findings.
 //! Enum values are compared case-insensitively and identity types are normalised (CONTROLS.md conventions):
 //! AI Search answers `enabled`, Cognitive Services `Enabled`; ML writes `SystemAssigned,UserAssigned`.
+//!
+//! Every evaluation yields `pass`, `fail`, `unknown` (data missing, denied or malformed — never rounded up) or
+//! `not_applicable`, with the property paths read and the values observed as evidence.
 
 mod catalog;
 mod controls;
 mod value;
+mod verdict;
 
-pub use catalog::{Applicability, Control, Fix, Outcome, control, controls};
+#[cfg(test)]
+mod tests;
+
+pub use catalog::{
+    Applicability, Applies, Control, Fix, Omitted, Outcome, control, controls, effective_kind,
+    is_attestation, omitted_controls,
+};
 
 use crate::model::{Finding, Resource, Subscription};
 
 /// Evaluates every applicable control of the catalog on one resource.
+///
+/// AI-GOV-03's cross-resource part (prod sharing a subscription with dev/test) needs the whole inventory and
+/// is only applied by [`evaluate_all`].
 pub fn evaluate(resource: &Resource, subscription: Option<&Subscription>) -> Vec<Finding> {
     controls()
         .iter()
@@ -21,7 +34,7 @@ pub fn evaluate(resource: &Resource, subscription: Option<&Subscription>) -> Vec
 
 /// Evaluates the catalog over a whole inventory, resolving each resource's subscription.
 pub fn evaluate_all(resources: &[Resource], subscriptions: &[Subscription]) -> Vec<Finding> {
-    resources
+    let mut findings: Vec<Finding> = resources
         .iter()
         .flat_map(|resource| {
             let subscription = subscriptions
@@ -29,5 +42,7 @@ pub fn evaluate_all(resources: &[Resource], subscriptions: &[Subscription]) -> V
                 .find(|s| s.id.eq_ignore_ascii_case(&resource.subscription_id));
             evaluate(resource, subscription)
         })
-        .collect()
+        .collect();
+    controls::apply_colocation(resources, &mut findings);
+    findings
 }

@@ -1,30 +1,164 @@
 //! Helpers for reading Azure JSON the way the catalog's conventions demand.
+//!
+//! Every reader distinguishes three situations, because the checklist must never round "could not read" up to
+//! "compliant": the property is absent (Azure's documented default then applies), it is present with the
+//! expected JSON type, or it is present with another type (a malformed or unexpected answer: the check says
+//! `unknown`). JSON `null` counts as absent: ARM uses it for unset properties (`"authOptions": null`).
 
 use serde_json::Value;
+
+use crate::model::Resource;
+
+/// Evidence text for a property Azure did not return.
+pub const ABSENT: &str = "<absent>";
+
+/// Longest evidence text kept for one value; longer values are cut (on a character boundary) and marked.
+const MAX_OBSERVED_CHARS: usize = 240;
+
+/// The outcome of walking a dotted path through JSON objects.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Got<'a> {
+    Absent,
+    /// A segment on the way was neither an object nor null (e.g. `"networkAcls": "x"`): carries that value.
+    Blocked(&'a Value),
+    Found(&'a Value),
+}
+
+/// A value converted to the type a check expects.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Typed<T> {
+    Absent,
+    /// Present, but not of the expected JSON type (or unreadable because a parent was not an object).
+    Bad,
+    Ok(T),
+}
+
+impl<T> Typed<T> {
+    pub fn ok(self) -> Option<T> {
+        match self {
+            Typed::Ok(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Walks `a.b.c` through nested objects; an empty path yields the root itself.
+pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
+    let mut current = root;
+    if !dotted.is_empty() {
+        for segment in dotted.split('.') {
+            match current {
+                Value::Null => return Got::Absent,
+                Value::Object(map) => match map.get(segment) {
+                    Some(next) => current = next,
+                    None => return Got::Absent,
+                },
+                other => return Got::Blocked(other),
+            }
+        }
+    }
+    if current.is_null() {
+        Got::Absent
+    } else {
+        Got::Found(current)
+    }
+}
+
+/// Reads `properties.…` or `identity.…` from a resource (the two JSON documents a `Resource` keeps whole).
+pub fn resource_get<'a>(resource: &'a Resource, dotted: &str) -> Got<'a> {
+    let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
+    match head {
+        "properties" => walk(&resource.properties, rest),
+        "identity" => match resource.identity.as_ref() {
+            Some(identity) => walk(identity, rest),
+            None => Got::Absent,
+        },
+        _ => Got::Absent,
+    }
+}
+
+pub fn text(got: Got<'_>) -> Typed<&str> {
+    match got {
+        Got::Absent => Typed::Absent,
+        Got::Found(Value::String(s)) => Typed::Ok(s.as_str()),
+        _ => Typed::Bad,
+    }
+}
+
+/// Booleans; the strings `"true"`/`"false"` are accepted because Resource Graph sometimes stringifies them.
+pub fn boolean(got: Got<'_>) -> Typed<bool> {
+    match got {
+        Got::Absent => Typed::Absent,
+        Got::Found(Value::Bool(b)) => Typed::Ok(*b),
+        Got::Found(Value::String(s)) if s.eq_ignore_ascii_case("true") => Typed::Ok(true),
+        Got::Found(Value::String(s)) if s.eq_ignore_ascii_case("false") => Typed::Ok(false),
+        _ => Typed::Bad,
+    }
+}
+
+pub fn array(got: Got<'_>) -> Typed<&[Value]> {
+    match got {
+        Got::Absent => Typed::Absent,
+        Got::Found(Value::Array(items)) => Typed::Ok(items.as_slice()),
+        _ => Typed::Bad,
+    }
+}
+
+pub fn object(got: Got<'_>) -> Typed<&serde_json::Map<String, Value>> {
+    match got {
+        Got::Absent => Typed::Absent,
+        Got::Found(Value::Object(map)) => Typed::Ok(map),
+        _ => Typed::Bad,
+    }
+}
+
+/// Non-negative integers (also accepted as numeric strings, for the same Resource Graph reason).
+pub fn integer(got: Got<'_>) -> Typed<u64> {
+    match got {
+        Got::Absent => Typed::Absent,
+        Got::Found(Value::Number(n)) => n.as_u64().map_or(Typed::Bad, Typed::Ok),
+        Got::Found(Value::String(s)) => s.trim().parse().map_or(Typed::Bad, Typed::Ok),
+        _ => Typed::Bad,
+    }
+}
+
+/// Evidence text for a value as Azure returned it: strings unquoted, other JSON compact, long text cut.
+pub fn short(value: &Value) -> String {
+    match value {
+        Value::String(s) => truncate(s),
+        other => truncate(&other.to_string()),
+    }
+}
+
+/// Evidence text for a read: `<absent>`, the value, or the value with a note saying it was of the wrong type.
+pub fn observed_got(got: Got<'_>, well_typed: bool, expected: &str) -> String {
+    match got {
+        Got::Absent => ABSENT.to_string(),
+        Got::Blocked(parent) => format!("<unreadable: a parent is {}>", short(parent)),
+        Got::Found(value) if well_typed => short(value),
+        Got::Found(value) => format!("{} (unexpected type, expected {expected})", short(value)),
+    }
+}
 
 /// Text of a value for evidence: strings unquoted, absent shown as `<absent>`.
 pub fn observed(value: Option<&Value>) -> String {
     match value {
-        None | Some(Value::Null) => "<absent>".to_string(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
+        None | Some(Value::Null) => ABSENT.to_string(),
+        Some(other) => short(other),
     }
 }
 
-/// Case-insensitive enum comparison (`enabled` == `Enabled`).
-pub fn eq_enum(value: Option<&Value>, expected: &str) -> bool {
-    value
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.eq_ignore_ascii_case(expected))
+pub fn truncate(text: &str) -> String {
+    match text.char_indices().nth(MAX_OBSERVED_CHARS) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+    }
 }
 
-/// `true` when the value is the JSON boolean `true` or the string `"true"` (Resource Graph sometimes stringifies).
-pub fn is_true(value: Option<&Value>) -> bool {
-    match value {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    }
+/// Case-insensitive comparison of an enum string against one of several spellings.
+pub fn is_one_of(value: &str, accepted: &[&str]) -> bool {
+    let value = value.trim();
+    accepted.iter().any(|a| a.eq_ignore_ascii_case(value))
 }
 
 /// Identity type normalised to a sorted list of lower-case parts: `SystemAssigned, UserAssigned` and
@@ -42,6 +176,85 @@ pub fn identity_parts(identity_type: Option<&Value>) -> Vec<String> {
     parts
 }
 
+/// Which managed identities an `identity.type` string grants, or `None` when it holds a part nobody documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityKinds {
+    pub system: bool,
+    pub user: bool,
+}
+
+pub fn identity_kinds(identity_type: &str) -> Option<IdentityKinds> {
+    let mut kinds = IdentityKinds {
+        system: false,
+        user: false,
+    };
+    for part in identity_parts(Some(&Value::String(identity_type.to_string()))) {
+        match part.as_str() {
+            "systemassigned" => kinds.system = true,
+            "userassigned" => kinds.user = true,
+            _ => return None,
+        }
+    }
+    Some(kinds)
+}
+
+/// How much of the address space an IP rule admits: `Some(true)` for rules broader than a /8 (IPv4) or /16
+/// (IPv6) — `0.0.0.0/0` and `*` included — `Some(false)` for scoped rules, `None` when the text is not an address.
+pub fn ip_rule_too_broad(rule: &str) -> Option<bool> {
+    let rule = rule.trim();
+    if rule == "*" || rule.eq_ignore_ascii_case("any") || rule.eq_ignore_ascii_case("internet") {
+        return Some(true);
+    }
+    let (address, prefix) = match rule.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix.trim().parse::<u8>().ok()?)),
+        None => (rule, None),
+    };
+    let ip: std::net::IpAddr = address.trim().parse().ok()?;
+    let (limit, max) = match ip {
+        std::net::IpAddr::V4(_) => (8u8, 32u8),
+        std::net::IpAddr::V6(_) => (16u8, 128u8),
+    };
+    let prefix = prefix.unwrap_or(max);
+    if prefix > max {
+        return None;
+    }
+    Some(prefix < limit)
+}
+
+/// `true` when `prefix` starts `text`, ignoring ASCII case (ARM ids are case-insensitive).
+pub fn starts_with_ci(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// `true` when the ARM scope `scope` is `resource_id` itself or one of its ancestors (resource group,
+/// subscription), compared on whole path segments without case. Management-group and root scopes are
+/// ancestors of everything they are returned for (the lists come from `atScope()` queries).
+pub fn scope_covers(scope: &str, resource_id: &str) -> bool {
+    let scope = scope.trim().trim_end_matches('/');
+    if scope.is_empty()
+        || starts_with_ci(scope, "/providers/Microsoft.Management/managementGroups/")
+    {
+        return true;
+    }
+    if !starts_with_ci(resource_id, scope) {
+        return false;
+    }
+    matches!(resource_id.as_bytes().get(scope.len()), None | Some(b'/'))
+}
+
+/// Last path segment of an ARM id (`…/roleDefinitions/{guid}` → `{guid}`).
+pub fn last_segment(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+}
+
+/// The scope a child id hangs from: `{scope}/providers/Microsoft.Authorization/locks/{name}` → `{scope}`.
+pub fn scope_before<'a>(id: &'a str, marker: &str) -> Option<&'a str> {
+    let lower = id.to_ascii_lowercase();
+    let marker = marker.to_ascii_lowercase();
+    lower.find(&marker).and_then(|at| id.get(..at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,12 +267,88 @@ mod tests {
         assert_eq!(identity_parts(Some(&cs)), identity_parts(Some(&ml)));
         assert!(identity_parts(Some(&json!("None"))).is_empty());
         assert!(identity_parts(None).is_empty());
+        let both = IdentityKinds {
+            system: true,
+            user: true,
+        };
+        assert_eq!(identity_kinds("SystemAssigned, UserAssigned"), Some(both));
+        assert_eq!(identity_kinds("systemassigned,userassigned"), Some(both));
+        assert_eq!(
+            identity_kinds("None"),
+            Some(IdentityKinds {
+                system: false,
+                user: false
+            })
+        );
+        assert_eq!(identity_kinds("Sometimes"), None);
     }
 
     #[test]
     fn enums_compare_without_case() {
-        assert!(eq_enum(Some(&json!("disabled")), "Disabled"));
-        assert!(!eq_enum(Some(&json!("Enabled")), "Disabled"));
-        assert!(!eq_enum(None, "Disabled"));
+        assert!(is_one_of("disabled", &["Disabled"]));
+        assert!(!is_one_of("Enabled", &["Disabled"]));
+        assert!(is_one_of(" Disabled ", &["disabled"]));
+        assert!(is_one_of(
+            "securedByPerimeter",
+            &["disabled", "securedbyperimeter"]
+        ));
+    }
+
+    #[test]
+    fn walking_tells_absent_from_blocked() {
+        let doc = json!({"a": {"b": 1, "n": null}, "s": "x"});
+        assert_eq!(walk(&doc, "a.b"), Got::Found(&json!(1)));
+        assert_eq!(walk(&doc, "a.n"), Got::Absent);
+        assert_eq!(walk(&doc, "a.n.deeper"), Got::Absent);
+        assert_eq!(walk(&doc, "a.c"), Got::Absent);
+        assert_eq!(walk(&doc, "s.t"), Got::Blocked(&json!("x")));
+        assert_eq!(text(walk(&doc, "a.b")), Typed::Bad);
+        assert_eq!(boolean(Got::Found(&json!("TRUE"))), Typed::Ok(true));
+        assert_eq!(boolean(Got::Found(&json!("yes"))), Typed::Bad);
+        assert_eq!(integer(Got::Found(&json!(-1))), Typed::Bad);
+        assert_eq!(integer(Got::Found(&json!("90"))), Typed::Ok(90));
+    }
+
+    #[test]
+    fn ip_rules_are_judged_by_breadth() {
+        assert_eq!(ip_rule_too_broad("0.0.0.0/0"), Some(true));
+        assert_eq!(ip_rule_too_broad("::/0"), Some(true));
+        assert_eq!(ip_rule_too_broad("10.0.0.0/7"), Some(true));
+        assert_eq!(ip_rule_too_broad("*"), Some(true));
+        assert_eq!(ip_rule_too_broad("203.0.113.0/24"), Some(false));
+        assert_eq!(ip_rule_too_broad("203.0.113.7"), Some(false));
+        assert_eq!(ip_rule_too_broad("203.0.113.7/33"), None);
+        assert_eq!(ip_rule_too_broad("not-an-ip"), None);
+        assert_eq!(ip_rule_too_broad("1.2.3.4/x"), None);
+    }
+
+    #[test]
+    fn scopes_cover_on_segment_boundaries() {
+        let id = "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Search/searchServices/s1";
+        assert!(scope_covers("/subscriptions/s", id));
+        assert!(scope_covers("/subscriptions/s/resourcegroups/rg", id));
+        assert!(scope_covers(id, id));
+        assert!(!scope_covers("/subscriptions/s/resourceGroups/rg2", id));
+        assert!(!scope_covers("/subscriptions/s/resourceGroups/r", id));
+        assert!(!scope_covers(&format!("{id}/indexes/x"), id));
+        assert!(scope_covers(
+            "/providers/Microsoft.Management/managementGroups/root",
+            id
+        ));
+        assert_eq!(
+            scope_before(
+                &format!("{id}/providers/Microsoft.Authorization/locks/l"),
+                "/providers/microsoft.authorization/locks/"
+            ),
+            Some(id)
+        );
+    }
+
+    #[test]
+    fn long_values_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(1000);
+        let cut = truncate(&long);
+        assert!(cut.ends_with('…'));
+        assert_eq!(cut.chars().count(), MAX_OBSERVED_CHARS + 1);
     }
 }

@@ -78,6 +78,37 @@ pub struct ResourceDetails {
     pub defender_for_ai: Fetched<Value>,
     /// `GET {id}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()` → `value[]`.
     pub role_assignments: Fetched<Vec<Value>>,
+    /// Cognitive Services kind AIServices only: `GET {id}/managedNetworks/default` body; `Value(None)` when Azure
+    /// answers 404 (no managed network configured). ML workspaces carry theirs in `properties.managedNetwork`.
+    #[serde(default)]
+    pub managed_network: Fetched<Option<Value>>,
+    /// ML workspaces only: `GET {id}/computes` → `value[]`.
+    #[serde(default)]
+    pub computes: Fetched<Vec<Value>>,
+    /// ML workspaces and Cognitive Services kind AIServices: `GET {id}/connections` → `value[]`.
+    #[serde(default)]
+    pub connections: Fetched<Vec<Value>>,
+    /// ML workspaces only: `GET {id}/onlineEndpoints` → `value[]`.
+    #[serde(default)]
+    pub online_endpoints: Fetched<Vec<Value>>,
+    /// ML workspaces only: `GET {id}/serverlessEndpoints` → `value[]`.
+    #[serde(default)]
+    pub serverless_endpoints: Fetched<Vec<Value>>,
+    /// Bodies of the Key Vaults the resource references (`GET {vaultId}` for CMK vault and ML workspace vault).
+    #[serde(default)]
+    pub key_vaults: Fetched<Vec<Value>>,
+    /// `GET {id}/providers/Microsoft.Authorization/locks` → `value[]` (locks at the resource and inherited ones).
+    #[serde(default)]
+    pub locks: Fetched<Vec<Value>>,
+    /// Metric alert rules (`Microsoft.Insights/metricAlerts`) of the subscription whose scopes cover the resource.
+    #[serde(default)]
+    pub metric_alerts: Fetched<Vec<Value>>,
+    /// ML workspaces only: `GET {properties.applicationInsights}` body; `Value(None)` when Azure answers 404.
+    #[serde(default)]
+    pub application_insights: Fetched<Option<Value>>,
+    /// Cognitive Services kind AIServices only: `GET {id}/capabilityHosts` → `value[]` (agent hosting).
+    #[serde(default)]
+    pub capability_hosts: Fetched<Vec<Value>>,
 }
 
 /// One AI resource as Azure describes it. The body is kept whole: checks read property paths from it.
@@ -202,6 +233,14 @@ pub struct Subscription {
     pub display_name: String,
     /// `GET /subscriptions/{sub}/providers/Microsoft.Security/pricings/AI` body.
     pub defender_ai_pricing: Fetched<Value>,
+    /// `GET /subscriptions/{sub}/providers/Microsoft.Authorization/policyAssignments?$filter=atScope()` → `value[]`
+    /// (assignments at the subscription and inherited from management groups), plus those at the resource groups
+    /// holding AI resources.
+    #[serde(default)]
+    pub policy_assignments: Fetched<Vec<Value>>,
+    /// `Microsoft.Consumption/budgets` at the subscription scope and at the resource groups holding AI resources.
+    #[serde(default)]
+    pub budgets: Fetched<Vec<Value>>,
 }
 
 #[cfg(test)]

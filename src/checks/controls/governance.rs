@@ -1,0 +1,352 @@
+//! AI-GOV-*: guardrail policy assignments, delete locks, environment and owner tags.
+
+use std::collections::HashMap;
+
+use super::prelude::*;
+use crate::model::{Evidence, Finding};
+
+/// Built-in policy definitions named by the catalog as AI guardrails, by the family they govern (deprecated
+/// definitions are left out: they no longer evaluate anything).
+const CS_POLICIES: &[&str] = &[
+    "47ba1dd7-28d9-4b07-a8d5-9813bed64e0c",
+    "037eea7a-bd0a-46c5-9a66-03aea78705d3",
+    "d6759c02-b87f-42b7-892e-71b3f471d782",
+    "db630ad5-52e9-4f4d-9c44-53912fe40053",
+    "c4bc6f10-cb41-49eb-b000-d5ab82e2a091",
+    "71ef260a-8f18-47b7-abcb-62d0673d94dc",
+    "14de9e63-1b31-492e-a5a3-c3f7fd57f555",
+    "55eff01b-f2bd-4c32-9203-db285f709d30",
+    "fe3fd216-4f83-4fc1-8984-2bbec80a3418",
+    "67121cc7-ff39-4ab8-b7e3-95b84dab487d",
+    "46aa9b05-0e60-4eae-a88b-1e9d374fa515",
+    "1b4d1c4e-934c-4703-944c-27c82c06bebb",
+    "55d1f543-d1b0-4811-9663-d6d0dbc6326d",
+    "c2c0c6d8-007b-4a48-8d9b-3539bddd8e87",
+    "7e92882a-2f8a-4991-9bc4-d3147d40abb0",
+    "359a48a3-351a-4618-bb32-f1628645694b",
+    "c1ad46c6-37f8-4af0-9c71-c208375c87dd",
+    "930f48f9-f07e-427c-9494-52603581c6a9",
+    "f3a9c2e0-7b4d-4d8f-9c3a-2e1f6b9a8d4e",
+    "af253d37-136a-42f8-a1fc-30010c083d41",
+    "aafe3651-cb78-4f68-9f81-e7e41509110f",
+];
+
+const ML_POLICIES: &[&str] = &[
+    "438c38d2-3772-465a-a9cc-7a6666a275ce",
+    "a10ee784-7409-4941-b091-663697637c0f",
+    "45e05259-1eb5-4f70-9574-baf73e9d219b",
+    "7838fd83-5cbb-4b5d-888c-bfa240972597",
+    "ee40564d-486e-4f68-a5ca-7a621edae0fb",
+    "6ddb1705-c8cf-450e-aa4b-19ad6703c440",
+    "7804b5c7-01dc-4723-969b-ae300cc07ff1",
+    "5f0c7d88-c7de-45b8-ac49-db49e72eaa78",
+    "e96a9a5f-07ca-471b-9bc5-6a0f33cbd68f",
+    "a6f9a2d0-cff7-4855-83ad-4cd750666512",
+    "ba769a63-b8cc-4b2d-abf6-ac33c7204be8",
+    "7f40cee6-e933-4d0f-a782-b96615e0f4a6",
+    "afe0c3be-ba3b-4544-ba52-0c99672a8ad6",
+    "f59276f0-5740-4aaf-821d-45d185aa210e",
+    "90c90eda-bfe7-4c67-bf26-410420ed1047",
+    "679ddf89-ab8f-48a5-9029-e76054077449",
+    "f110a506-2dcb-422e-bcea-d533fc8c35e2",
+    "12e5dd16-d201-47ff-849b-8454061c293d",
+    "19539b54-c61e-4196-9a38-67598701be90",
+];
+
+const SEARCH_POLICIES: &[&str] = &[
+    "ee980b6d-0eca-4501-8d54-f6290fd512c3",
+    "9cee519f-d9c1-4fd9-9f79-24ec3449ed30",
+    "037eea7a-bd0a-46c5-9a66-03aea78705d3",
+    "d6759c02-b87f-42b7-892e-71b3f471d782",
+    "b698b005-b660-4837-b833-a7aaab26ddba",
+    "fbc14a67-53e4-4932-abcc-2049c6706009",
+    "a049bf77-880b-470f-ba6d-9f21c530cf83",
+    "6300012e-e9a4-4649-b41f-a85f5c43be91",
+    "4eb216f2-9dba-4979-86e6-5d7e63ce3b75",
+    "71ef260a-8f18-47b7-abcb-62d0673d94dc",
+    "d45520cb-31ca-44ba-8da2-fcf914608544",
+    "76a56461-9dc0-40f0-82f5-2453283afa2f",
+    "356da939-f20a-4bb9-86f8-5db445b0e354",
+    "b4330a05-a843-4bc8-bf9a-cacce50c67f4",
+    "1b4d1c4e-934c-4703-944c-27c82c06bebb",
+    "8def4bdd-4362-4ed6-a26f-7bf8f2c58839",
+    "08ba64b8-738f-4918-9686-730d2ed79c7d",
+];
+
+/// MCSB v2 (all families) and the Cognitive Services deployment guardrail initiative.
+const MCSB_V2: &str = "e3ec7e09-768c-4b64-882c-fcada3772047";
+const CS_GUARDRAIL: &str = "5207647b-3e83-4e28-b836-c382cb5e2a2e";
+
+fn guardrail(family: ResourceFamily, kind: &str, guid: &str) -> bool {
+    let any = |list: &[&str]| list.iter().any(|g| g.eq_ignore_ascii_case(guid));
+    match (family, kind) {
+        (_, "set") if guid.eq_ignore_ascii_case(MCSB_V2) => true,
+        (ResourceFamily::CognitiveServices, "set") => guid.eq_ignore_ascii_case(CS_GUARDRAIL),
+        (ResourceFamily::CognitiveServices, _) => any(CS_POLICIES),
+        (ResourceFamily::MachineLearning, "definition") => any(ML_POLICIES),
+        (ResourceFamily::Search, "definition") => any(SEARCH_POLICIES),
+        _ => false,
+    }
+}
+
+/// AI-GOV-01. Only built-in definitions count (a custom definition reusing a GUID as its name proves nothing);
+/// an absent `enforcementMode` means Default; an `effect` parameter of Disabled switches the policy off.
+pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outcome {
+    let mut check = Check::new();
+    let Some(subscription) = subscription else {
+        check.note("policyAssignments", "<not collected: subscription unknown>");
+        check.unknown();
+        return check.done();
+    };
+    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments)
+    else {
+        return check.done();
+    };
+    check.note(
+        "policyAssignments",
+        format!("{} assignment(s)", assignments.len()),
+    );
+    let mut statuses = Vec::new();
+    for (index, assignment) in assignments.iter().enumerate() {
+        let label = item_label("policyAssignments", index, assignment);
+        let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"));
+        let Typed::Ok(definition) = definition else {
+            check.note(
+                format!("{label}.properties.policyDefinitionId"),
+                "<unreadable>",
+            );
+            statuses.push(Status::Unknown);
+            continue;
+        };
+        let kind = if value::starts_with_ci(
+            definition,
+            "/providers/Microsoft.Authorization/policySetDefinitions/",
+        ) {
+            "set"
+        } else if value::starts_with_ci(
+            definition,
+            "/providers/Microsoft.Authorization/policyDefinitions/",
+        ) {
+            "definition"
+        } else {
+            continue; // custom definition
+        };
+        if !guardrail(resource.family, kind, value::last_segment(definition)) {
+            continue;
+        }
+        statuses.push(assignment_status(&mut check, assignment, &label, resource));
+    }
+    check.verdict(any_pass(statuses));
+    check.done()
+}
+
+fn assignment_status(
+    check: &mut Check,
+    assignment: &Value,
+    label: &str,
+    resource: &Resource,
+) -> Status {
+    let definition = value::observed(assignment.pointer("/properties/policyDefinitionId"));
+    let scope = match value::text(value::walk(assignment, "properties.scope")) {
+        Typed::Ok(scope) => Some(scope),
+        Typed::Absent => assignment.get("id").and_then(Value::as_str).and_then(|id| {
+            value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")
+        }),
+        Typed::Bad => None,
+    };
+    let Some(scope) = scope else {
+        check.note(
+            label.to_string(),
+            format!("{definition} (scope unreadable)"),
+        );
+        return Status::Unknown;
+    };
+    if !value::scope_covers(scope, &resource.id) {
+        check.note(
+            label.to_string(),
+            format!(
+                "{definition} at {} (does not cover the resource)",
+                value::truncate(scope)
+            ),
+        );
+        return Status::Fail;
+    }
+    match value::array(value::walk(assignment, "properties.notScopes")) {
+        Typed::Ok(excluded) => {
+            if excluded
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|s| value::scope_covers(s, &resource.id))
+            {
+                check.note(
+                    label.to_string(),
+                    format!("{definition} (resource excluded by notScopes)"),
+                );
+                return Status::Fail;
+            }
+        }
+        Typed::Absent => {}
+        Typed::Bad => {
+            check.note(
+                label.to_string(),
+                format!("{definition} (notScopes unreadable)"),
+            );
+            return Status::Unknown;
+        }
+    }
+    match value::text(value::walk(assignment, "properties.enforcementMode")) {
+        Typed::Ok(mode) if is_one_of(mode, &["Default"]) => {}
+        Typed::Absent => {}
+        Typed::Ok(mode) => {
+            check.note(
+                label.to_string(),
+                format!("{definition} (enforcementMode {})", value::truncate(mode)),
+            );
+            return Status::Fail;
+        }
+        Typed::Bad => {
+            check.note(
+                label.to_string(),
+                format!("{definition} (enforcementMode unreadable)"),
+            );
+            return Status::Unknown;
+        }
+    }
+    let effect = value::text(value::walk(
+        assignment,
+        "properties.parameters.effect.value",
+    ));
+    if effect.ok().is_some_and(|e| is_one_of(e, &["Disabled"])) {
+        check.note(label.to_string(), format!("{definition} (effect Disabled)"));
+        return Status::Fail;
+    }
+    check.note(
+        label.to_string(),
+        format!(
+            "{definition} at {}, enforced, effect {}",
+            value::truncate(scope),
+            effect.ok().unwrap_or("default")
+        ),
+    );
+    Status::Pass
+}
+
+/// AI-GOV-02. Production is decided by the `environment` tag: dev or test is not applicable; prod, any other
+/// value, or no tag at all is treated as production (a resource nobody labelled is assumed to matter). A
+/// ReadOnly lock also blocks deletion and counts. Locks on child resources do not protect the resource.
+pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
+    let mut check = Check::new();
+    let environment = environment(resource);
+    check.note(
+        "tags.environment",
+        environment.as_deref().unwrap_or(value::ABSENT),
+    );
+    if environment
+        .as_deref()
+        .is_some_and(|e| is_one_of(e, &["dev", "test"]))
+    {
+        return check.not_applicable();
+    }
+    let Some(locks) = check.fetched("locks", &resource.details.locks) else {
+        return check.done();
+    };
+    check.note("locks", format!("{} lock(s)", locks.len()));
+    let mut statuses = Vec::with_capacity(locks.len());
+    for (index, lock) in locks.iter().enumerate() {
+        let label = item_label("locks", index, lock);
+        let scope = lock
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/locks/"));
+        let level = value::text(value::walk(lock, "properties.level"));
+        let status = match (scope, level) {
+            (Some(scope), Typed::Ok(level)) => {
+                let covers = value::scope_covers(scope, &resource.id);
+                let blocks_delete = is_one_of(level, &["CanNotDelete", "ReadOnly"]);
+                check.note(
+                    format!("{label}.properties.level"),
+                    format!(
+                        "{} at {}{}",
+                        value::truncate(level),
+                        value::truncate(scope),
+                        if covers {
+                            ""
+                        } else {
+                            " (does not cover the resource)"
+                        }
+                    ),
+                );
+                if covers && blocks_delete {
+                    Status::Pass
+                } else {
+                    Status::Fail
+                }
+            }
+            _ => {
+                check.note(label, "<unreadable lock>");
+                Status::Unknown
+            }
+        };
+        statuses.push(status);
+    }
+    check.verdict(any_pass(statuses));
+    check.done()
+}
+
+const ENVIRONMENTS: &[&str] = &["dev", "test", "prod"];
+
+/// AI-GOV-03, per resource: the tags. Tags are always known once a resource is parsed, so this control has
+/// no unknown case. The cross-resource part (prod next to dev/test in one subscription) is added by
+/// [`apply_colocation`] when the whole inventory is evaluated.
+pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
+    let mut check = Check::new();
+    let environment = tag(resource, "environment");
+    check.note("tags.environment", environment.unwrap_or(value::ABSENT));
+    match environment {
+        Some(env) if is_one_of(env, ENVIRONMENTS) => check.pass(),
+        _ => check.fail(),
+    }
+    let owner = tag(resource, "owner");
+    check.note("tags.owner", owner.unwrap_or(value::ABSENT));
+    if owner.is_none_or(|o| o.trim().is_empty()) {
+        check.fail();
+    }
+    check.done()
+}
+
+/// Fails AI-GOV-03 for prod-tagged resources whose subscription also holds AI resources tagged dev or test.
+pub fn apply_colocation(resources: &[Resource], findings: &mut [Finding]) {
+    let mut non_prod: HashMap<String, &Resource> = HashMap::new();
+    for resource in resources {
+        if environment(resource).is_some_and(|e| e == "dev" || e == "test") {
+            non_prod
+                .entry(resource.subscription_id.to_ascii_lowercase())
+                .or_insert(resource);
+        }
+    }
+    if non_prod.is_empty() {
+        return;
+    }
+    let prod: HashMap<&str, &Resource> = resources
+        .iter()
+        .filter(|r| environment(r).as_deref() == Some("prod"))
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {
+        let Some(resource) = prod.get(finding.resource_id.as_str()) else {
+            continue;
+        };
+        if let Some(other) = non_prod.get(&resource.subscription_id.to_ascii_lowercase()) {
+            finding.evidence.push(Evidence::new(
+                "subscription.environments",
+                format!(
+                    "prod shares subscription {} with {} (tagged {})",
+                    value::truncate(&resource.subscription_id),
+                    value::truncate(&other.name),
+                    environment(other).unwrap_or_default()
+                ),
+            ));
+            finding.status = Status::Fail;
+        }
+    }
+}

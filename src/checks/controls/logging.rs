@@ -1,0 +1,183 @@
+//! AI-LOG-*: diagnostic settings to Log Analytics, Application Insights.
+
+use super::prelude::*;
+
+/// What a diagnostic setting must enable to count: one of `groups` (categoryGroup) or all of `categories`.
+struct Wanted<'a> {
+    groups: &'a [&'a str],
+    categories: &'a [&'a str],
+}
+
+const GROUPS: &[&str] = &["allLogs", "audit"];
+
+/// AI-LOG-01. Individual categories count only when Audit, RequestResponse and Trace are all on (plus
+/// AzureOpenAIRequestUsage on OpenAI / AIServices accounts).
+pub fn log_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
+    let openai = effective_kind(resource).is_some_and(|k| is_one_of(k, &["OpenAI", "AIServices"]));
+    let categories: &[&str] = if openai {
+        &[
+            "Audit",
+            "RequestResponse",
+            "Trace",
+            "AzureOpenAIRequestUsage",
+        ]
+    } else {
+        &["Audit", "RequestResponse", "Trace"]
+    };
+    diagnostics(
+        resource,
+        &Wanted {
+            groups: GROUPS,
+            categories,
+        },
+    )
+}
+
+/// AI-LOG-02. Category groups only, as the catalog states.
+pub fn log_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
+    diagnostics(
+        resource,
+        &Wanted {
+            groups: GROUPS,
+            categories: &[],
+        },
+    )
+}
+
+/// AI-LOG-03.
+pub fn log_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
+    diagnostics(
+        resource,
+        &Wanted {
+            groups: GROUPS,
+            categories: &["OperationLogs"],
+        },
+    )
+}
+
+/// Passes when one setting sends to a Log Analytics workspace and enables what is wanted. The destination
+/// matters (as in the built-in deploy-if-not-exists policies): storage or event-hub only settings fail.
+fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
+    let mut check = Check::new();
+    let Some(settings) = check.fetched("diagnosticSettings", &resource.details.diagnostic_settings)
+    else {
+        return check.done();
+    };
+    check.note(
+        "diagnosticSettings",
+        format!("{} setting(s)", settings.len()),
+    );
+    let mut statuses = Vec::with_capacity(settings.len());
+    for (index, setting) in settings.iter().enumerate() {
+        let label = item_label("diagnosticSettings", index, setting);
+        let mut one = Check::new();
+        setting_sends_logs(&mut one, setting, &label, wanted);
+        statuses.push(check.absorb(one));
+    }
+    check.verdict(any_pass(statuses));
+    check.done()
+}
+
+fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &Wanted<'_>) {
+    match check.item_text(setting, label, "properties.workspaceId") {
+        Typed::Ok(id) if is_workspace_id(id) => check.pass(),
+        Typed::Ok(_) | Typed::Absent => check.fail(),
+        Typed::Bad => check.unknown(),
+    }
+    let logs = match value::array(value::walk(setting, "properties.logs")) {
+        Typed::Ok(logs) => logs,
+        Typed::Absent => {
+            check.note(format!("{label}.properties.logs"), value::ABSENT);
+            check.fail();
+            return;
+        }
+        Typed::Bad => {
+            check.note(format!("{label}.properties.logs"), "<unreadable>");
+            check.unknown();
+            return;
+        }
+    };
+    let mut enabled_groups = Vec::new();
+    let mut enabled_categories = Vec::new();
+    let mut unreadable = false;
+    for entry in logs {
+        let on = value::boolean(value::walk(entry, "enabled"));
+        let group = entry.get("categoryGroup").and_then(Value::as_str);
+        let category = entry.get("category").and_then(Value::as_str);
+        match on {
+            Typed::Ok(true) => {
+                if let Some(group) = group {
+                    enabled_groups.push(group);
+                }
+                if let Some(category) = category {
+                    enabled_categories.push(category);
+                }
+                if group.is_none() && category.is_none() {
+                    unreadable = true;
+                }
+            }
+            Typed::Ok(false) => {}
+            Typed::Absent | Typed::Bad => unreadable = true,
+        }
+    }
+    check.note(
+        format!("{label}.properties.logs[enabled]"),
+        describe_enabled(&enabled_groups, &enabled_categories),
+    );
+    let by_group = enabled_groups.iter().any(|g| is_one_of(g, wanted.groups));
+    let by_category = !wanted.categories.is_empty()
+        && wanted.categories.iter().all(|wanted| {
+            enabled_categories
+                .iter()
+                .any(|c| c.trim().eq_ignore_ascii_case(wanted))
+        });
+    if by_group || by_category {
+        check.pass();
+    } else if unreadable {
+        check.unknown();
+    } else {
+        check.fail();
+    }
+}
+
+fn describe_enabled(groups: &[&str], categories: &[&str]) -> String {
+    if groups.is_empty() && categories.is_empty() {
+        return "none".to_string();
+    }
+    let mut parts: Vec<String> = groups.iter().map(|g| format!("group {g}")).collect();
+    parts.extend(categories.iter().map(|c| format!("category {c}")));
+    value::truncate(&parts.join(", "))
+}
+
+fn is_workspace_id(id: &str) -> bool {
+    let lower = id.trim().to_ascii_lowercase();
+    lower.starts_with("/subscriptions/")
+        && lower.contains("/providers/microsoft.operationalinsights/workspaces/")
+}
+
+/// AI-LOG-04. A 404 on the component means it no longer exists.
+pub fn log_04(resource: &Resource, _: Option<&Subscription>) -> Outcome {
+    let mut check = Check::new();
+    match non_empty(check.text(resource, "properties.applicationInsights")) {
+        Typed::Ok(true) => {
+            if let Some(component) = check.fetched(
+                "applicationInsights (component)",
+                &resource.details.application_insights,
+            ) {
+                match component {
+                    Some(_) => {
+                        check.note("applicationInsights (component)", "exists");
+                        check.pass();
+                    }
+                    None => {
+                        check.note("applicationInsights (component)", "<not found>");
+                        check.fail();
+                    }
+                }
+            }
+        }
+        Typed::Ok(false) | Typed::Absent => check.fail(),
+        Typed::Bad => check.unknown(),
+    }
+    check.done()
+}

@@ -1,0 +1,253 @@
+//! AI-OPS-02 (cost and token alerting) and AI-OPS-03 (compute instance hygiene).
+
+use super::prelude::*;
+
+/// Metrics that move with paid usage of an account.
+const USAGE_METRICS: &[&str] = &[
+    "ProcessedPromptTokens",
+    "GeneratedTokens",
+    "TokenTransaction",
+    "AzureOpenAIRequests",
+    "TotalCalls",
+];
+
+/// AI-OPS-02. Both a budget and a usage alert are required. A budget with a filter is not counted: whether the
+/// filter still includes this account cannot be told from the budget alone.
+pub fn ops_02(resource: &Resource, subscription: Option<&Subscription>) -> Outcome {
+    let mut check = Check::new();
+    let mut budget = Check::new();
+    budget_covers(&mut budget, resource, subscription);
+    let budget = check.absorb(budget);
+    let mut alert = Check::new();
+    usage_alert(&mut alert, resource);
+    let alert = check.absorb(alert);
+    check.verdict(budget);
+    check.verdict(alert);
+    check.done()
+}
+
+fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&Subscription>) {
+    let Some(subscription) = subscription else {
+        check.note("budgets", "<not collected: subscription unknown>");
+        check.unknown();
+        return;
+    };
+    let Some(budgets) = check.fetched("budgets", &subscription.budgets) else {
+        return;
+    };
+    let mut statuses = Vec::new();
+    let mut covering = 0usize;
+    for (index, budget) in budgets.iter().enumerate() {
+        let label = item_label("budgets", index, budget);
+        let scope = budget
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| value::scope_before(id, "/providers/Microsoft.Consumption/budgets/"));
+        let Some(scope) = scope else {
+            check.note(
+                format!("{label}.id"),
+                format!(
+                    "{} (unreadable budget id)",
+                    value::observed(budget.get("id"))
+                ),
+            );
+            statuses.push(Status::Unknown);
+            continue;
+        };
+        if !value::scope_covers(scope, &resource.id) {
+            continue;
+        }
+        covering += 1;
+        statuses.push(budget_status(check, budget, &label));
+    }
+    check.note(
+        "budgets",
+        format!(
+            "{} budget(s), {covering} over this account's subscription or resource group",
+            budgets.len()
+        ),
+    );
+    check.verdict(any_pass(statuses));
+}
+
+fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
+    match value::text(value::walk(budget, "properties.category")) {
+        Typed::Ok(category) if !is_one_of(category, &["Cost"]) => {
+            check.note(
+                format!("{label}.properties.category"),
+                format!("{category} (not a cost budget)"),
+            );
+            return Status::Fail;
+        }
+        Typed::Bad => {
+            check.note(format!("{label}.properties.category"), "<unreadable>");
+            return Status::Unknown;
+        }
+        _ => {}
+    }
+    match value::walk(budget, "properties.filter") {
+        value::Got::Absent => {}
+        value::Got::Found(Value::Object(filter)) if filter.is_empty() => {}
+        other => {
+            check.note(
+                format!("{label}.properties.filter"),
+                format!(
+                    "{} (filtered budget not counted)",
+                    value::observed_got(other, true, "an object")
+                ),
+            );
+            return Status::Fail;
+        }
+    }
+    let notifications = match value::object(value::walk(budget, "properties.notifications")) {
+        Typed::Ok(map) => map,
+        Typed::Absent => {
+            check.note(format!("{label}.properties.notifications"), value::ABSENT);
+            return Status::Fail;
+        }
+        Typed::Bad => {
+            check.note(format!("{label}.properties.notifications"), "<unreadable>");
+            return Status::Unknown;
+        }
+    };
+    let mut status = Status::Fail;
+    for (name, notification) in notifications {
+        let enabled = value::boolean(value::walk(notification, "enabled"));
+        let has_contact = ["contactEmails", "contactGroups", "contactRoles"]
+            .iter()
+            .any(|field| {
+                notification
+                    .get(*field)
+                    .and_then(Value::as_array)
+                    .is_some_and(|list| !list.is_empty())
+            });
+        match (enabled, has_contact) {
+            (Typed::Ok(true), true) => {
+                check.note(
+                    format!("{label}.properties.notifications.{}", value::truncate(name)),
+                    "enabled, with contacts",
+                );
+                return Status::Pass;
+            }
+            (Typed::Absent | Typed::Bad, _) => status = Status::Unknown,
+            _ => {}
+        }
+    }
+    check.note(
+        format!("{label}.properties.notifications"),
+        "no enabled notification with a contact",
+    );
+    status
+}
+
+fn usage_alert(check: &mut Check, resource: &Resource) {
+    let Some(alerts) = check.fetched("metricAlerts", &resource.details.metric_alerts) else {
+        return;
+    };
+    check.note("metricAlerts", format!("{} alert rule(s)", alerts.len()));
+    let mut statuses = Vec::with_capacity(alerts.len());
+    for (index, alert) in alerts.iter().enumerate() {
+        let label = item_label("metricAlerts", index, alert);
+        statuses.push(alert_status(check, alert, &label, resource));
+    }
+    check.verdict(any_pass(statuses));
+}
+
+fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resource) -> Status {
+    let target_type = value::text(value::walk(alert, "properties.targetResourceType"))
+        .ok()
+        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts"));
+    let covers = match value::array(value::walk(alert, "properties.scopes")) {
+        Typed::Ok(scopes) => scopes.iter().filter_map(Value::as_str).any(|scope| {
+            scope
+                .trim()
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(&resource.id)
+                || (target_type && value::scope_covers(scope, &resource.id))
+        }),
+        _ => {
+            check.note(format!("{label}.properties.scopes"), "<unreadable>");
+            return Status::Unknown;
+        }
+    };
+    if !covers {
+        return Status::Fail;
+    }
+    let metrics: Vec<&str> = value::array(value::walk(alert, "properties.criteria.allOf"))
+        .ok()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| c.get("metricName").and_then(Value::as_str))
+        .collect();
+    let watches_usage = metrics.iter().any(|m| is_one_of(m, USAGE_METRICS));
+    let enabled = value::boolean(value::walk(alert, "properties.enabled"));
+    let has_action = value::array(value::walk(alert, "properties.actions"))
+        .ok()
+        .is_some_and(|a| !a.is_empty());
+    let observed = format!(
+        "enabled={}, metrics={}, actions={}",
+        value::observed(alert.pointer("/properties/enabled")),
+        if metrics.is_empty() {
+            "none".to_string()
+        } else {
+            value::truncate(&metrics.join(","))
+        },
+        if has_action { "yes" } else { "none" },
+    );
+    let status = match enabled {
+        Typed::Ok(true) if watches_usage && has_action => Status::Pass,
+        Typed::Absent | Typed::Bad => Status::Unknown,
+        _ => Status::Fail,
+    };
+    check.note(label.to_string(), observed);
+    status
+}
+
+/// AI-OPS-03. Compute instances only (clusters scale to zero). An absent `idleTimeBeforeShutdown` means no
+/// idle shutdown; an absent `osImageMetadata.isLatestOsImageVersion` is unknown.
+pub fn ops_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
+    let mut check = Check::new();
+    let Some(instances) = computes_of(&mut check, resource, &["ComputeInstance"]) else {
+        return check.done();
+    };
+    if instances.is_empty() {
+        return if check.has_unknown() {
+            check.done()
+        } else {
+            check.not_applicable()
+        };
+    }
+    for (label, instance) in instances {
+        match check.item_text(
+            instance,
+            &label,
+            "properties.properties.idleTimeBeforeShutdown",
+        ) {
+            Typed::Ok(duration) if is_iso_duration(duration) => check.pass(),
+            Typed::Ok(duration) if duration.trim().is_empty() => check.fail(),
+            Typed::Absent => check.fail(),
+            Typed::Ok(_) | Typed::Bad => check.unknown(),
+        }
+        match check.item_flag(
+            instance,
+            &label,
+            "properties.properties.osImageMetadata.isLatestOsImageVersion",
+        ) {
+            Typed::Ok(true) => {}
+            Typed::Ok(false) => check.fail(),
+            Typed::Absent | Typed::Bad => check.unknown(),
+        }
+    }
+    check.done()
+}
+
+/// An ISO 8601 duration such as `PT60M` or `P1D` (shape only).
+fn is_iso_duration(text: &str) -> bool {
+    let text = text.trim();
+    text.len() > 1
+        && text.starts_with(['P', 'p'])
+        && text.chars().skip(1).any(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ',')
+}

@@ -1,0 +1,214 @@
+//! The small builder every evaluator uses: it records evidence as properties are read and folds partial
+//! verdicts into one status. Folding order: any `fail` wins (a definite violation stays a violation even when
+//! another part could not be read), then any `unknown`, then `pass`. A check that recorded no verdict at all
+//! is `unknown`, so a forgotten branch can never turn into a silent pass.
+
+use serde_json::Value;
+
+use super::catalog::Outcome;
+use super::value::{self, Got, Typed};
+use crate::model::{Evidence, Fetched, Resource, Status};
+
+#[derive(Debug, Default)]
+pub(super) struct Check {
+    evidence: Vec<Evidence>,
+    failed: bool,
+    unknown: bool,
+    passed: bool,
+}
+
+impl Check {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn note(&mut self, path: impl Into<String>, observed: impl Into<String>) {
+        self.evidence.push(Evidence::new(path, observed));
+    }
+
+    pub fn pass(&mut self) {
+        self.passed = true;
+    }
+
+    pub fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    pub fn unknown(&mut self) {
+        self.unknown = true;
+    }
+
+    /// Records a partial verdict.
+    pub fn verdict(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass(),
+            Status::Fail => self.fail(),
+            Status::Unknown => self.unknown(),
+            Status::NotApplicable => {}
+        }
+    }
+
+    /// Moves a sub-check's evidence into this one and returns the sub-check's status without recording it, so
+    /// the caller decides how partial results combine (e.g. "any setting passes" instead of "all must").
+    pub fn absorb(&mut self, sub: Check) -> Status {
+        let status = sub.status();
+        self.evidence.extend(sub.evidence);
+        status
+    }
+
+    /// Whether an unreadable part has been recorded so far.
+    pub fn has_unknown(&self) -> bool {
+        self.unknown
+    }
+
+    /// Whether a failing part has been recorded so far.
+    pub fn has_failed(&self) -> bool {
+        self.failed
+    }
+
+    pub fn status(&self) -> Status {
+        if self.failed {
+            Status::Fail
+        } else if self.unknown || !self.passed {
+            Status::Unknown
+        } else {
+            Status::Pass
+        }
+    }
+
+    pub fn done(mut self) -> Outcome {
+        let status = self.status();
+        if self.evidence.is_empty() {
+            self.note("<check>", "no property was read");
+        }
+        Outcome {
+            status,
+            evidence: self.evidence,
+        }
+    }
+
+    pub fn not_applicable(mut self) -> Outcome {
+        if self.evidence.is_empty() {
+            self.note("<check>", "not applicable");
+        }
+        Outcome {
+            status: Status::NotApplicable,
+            evidence: self.evidence,
+        }
+    }
+
+    fn record<T>(&mut self, path: &str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
+        let well_typed = matches!(typed, Typed::Ok(_));
+        self.note(path, value::observed_got(got, well_typed, expected));
+        typed
+    }
+
+    /// Reads a string property of the resource and records it.
+    pub fn text<'a>(&mut self, resource: &'a Resource, path: &str) -> Typed<&'a str> {
+        let got = value::resource_get(resource, path);
+        self.record(path, got, value::text(got), "a string")
+    }
+
+    pub fn flag(&mut self, resource: &Resource, path: &str) -> Typed<bool> {
+        let got = value::resource_get(resource, path);
+        self.record(path, got, value::boolean(got), "a boolean")
+    }
+
+    pub fn list<'a>(&mut self, resource: &'a Resource, path: &str) -> Typed<&'a [Value]> {
+        let got = value::resource_get(resource, path);
+        self.record(path, got, value::array(got), "an array")
+    }
+
+    /// Reads a string inside a child document; the evidence path is `{label}.{path}`.
+    pub fn item_text<'a>(&mut self, item: &'a Value, label: &str, path: &str) -> Typed<&'a str> {
+        let got = value::walk(item, path);
+        self.record(&join(label, path), got, value::text(got), "a string")
+    }
+
+    pub fn item_flag(&mut self, item: &Value, label: &str, path: &str) -> Typed<bool> {
+        let got = value::walk(item, path);
+        self.record(&join(label, path), got, value::boolean(got), "a boolean")
+    }
+
+    pub fn item_integer(&mut self, item: &Value, label: &str, path: &str) -> Typed<u64> {
+        let got = value::walk(item, path);
+        self.record(&join(label, path), got, value::integer(got), "an integer")
+    }
+
+    /// Unwraps separately fetched data. `Missing` and `Denied` are recorded as evidence and make the check
+    /// `unknown`; the caller gets `None` and must not decide `pass` on that part.
+    pub fn fetched<'a, T>(&mut self, label: &str, fetched: &'a Fetched<T>) -> Option<&'a T> {
+        match fetched {
+            Fetched::Value(value) => Some(value),
+            Fetched::Missing => {
+                self.note(label, "<not collected>");
+                self.unknown();
+                None
+            }
+            Fetched::Denied(reason) => {
+                self.note(label, format!("<denied: {}>", value::truncate(reason)));
+                self.unknown();
+                None
+            }
+        }
+    }
+}
+
+fn join(label: &str, path: &str) -> String {
+    if path.is_empty() {
+        label.to_string()
+    } else {
+        format!("{label}.{path}")
+    }
+}
+
+/// A readable label for the n-th item of a child list: `{list}[name=x]`, falling back to the id's last
+/// segment, then to the position.
+pub(super) fn item_label(list: &str, index: usize, item: &Value) -> String {
+    let name = item
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            item.get("id")
+                .and_then(Value::as_str)
+                .map(value::last_segment)
+                .filter(|n| !n.is_empty())
+        });
+    match name {
+        Some(name) => format!("{list}[name={}]", value::truncate(name)),
+        None => format!("{list}[{index}]"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_dominates_unknown_and_nothing_recorded_is_unknown() {
+        let mut check = Check::new();
+        check.pass();
+        check.unknown();
+        assert_eq!(check.status(), Status::Unknown);
+        check.fail();
+        assert_eq!(check.status(), Status::Fail);
+        let empty = Check::new().done();
+        assert_eq!(empty.status, Status::Unknown);
+        assert!(!empty.evidence.is_empty());
+    }
+
+    #[test]
+    fn fetched_missing_or_denied_is_unknown_with_evidence() {
+        let mut check = Check::new();
+        let missing: Fetched<Vec<Value>> = Fetched::Missing;
+        assert!(check.fetched("diagnosticSettings", &missing).is_none());
+        let denied: Fetched<Vec<Value>> = Fetched::Denied("403 AuthorizationFailed".into());
+        assert!(check.fetched("roleAssignments", &denied).is_none());
+        check.pass();
+        let outcome = check.done();
+        assert_eq!(outcome.status, Status::Unknown);
+        assert_eq!(outcome.evidence[0].observed, "<not collected>");
+        assert!(outcome.evidence[1].observed.contains("403"));
+    }
+}
