@@ -27,7 +27,10 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
 
 /// Like `for_terminal`, but keeps line breaks: for multi-line text printed by the headless commands.
 pub fn for_terminal_lines(text: &str) -> String {
-    text.split('\n').map(|line| for_terminal(line).into_owned()).collect::<Vec<_>>().join("\n")
+    text.split('\n')
+        .map(|line| for_terminal(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn is_unsafe(c: char) -> bool {

@@ -63,26 +63,61 @@ impl Budget {
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_hms)
                 .map(|d| now + d);
-            updates.push((Quota::ResourceGraph, QuotaState { remaining, resets_at, seen_at: now }));
+            updates.push((
+                Quota::ResourceGraph,
+                QuotaState {
+                    remaining,
+                    resets_at,
+                    seen_at: now,
+                },
+            ));
         }
         // The tightest of the subscription, tenant and global read buckets is the one that bites.
-        let arm = ["x-ms-ratelimit-remaining-subscription-reads", "x-ms-ratelimit-remaining-subscription-global-reads", "x-ms-ratelimit-remaining-tenant-reads"]
-            .iter()
-            .filter_map(|name| number(name))
-            .min();
+        let arm = [
+            "x-ms-ratelimit-remaining-subscription-reads",
+            "x-ms-ratelimit-remaining-subscription-global-reads",
+            "x-ms-ratelimit-remaining-tenant-reads",
+        ]
+        .iter()
+        .filter_map(|name| number(name))
+        .min();
         if let Some(remaining) = arm {
-            updates.push((Quota::ArmReads, QuotaState { remaining, resets_at: None, seen_at: now }));
+            updates.push((
+                Quota::ArmReads,
+                QuotaState {
+                    remaining,
+                    resets_at: None,
+                    seen_at: now,
+                },
+            ));
         }
         let cost = headers
             .iter()
-            .filter(|(name, _)| name.as_str().starts_with("x-ms-ratelimit-microsoft.costmanagement-") && name.as_str().ends_with("-remaining"))
+            .filter(|(name, _)| {
+                name.as_str()
+                    .starts_with("x-ms-ratelimit-microsoft.costmanagement-")
+                    && name.as_str().ends_with("-remaining")
+            })
             .filter_map(|(_, value)| {
                 // `qpu-remaining` may be a list like `QueryQpu:10,QueryQpuPerMinute:59`: take the smallest.
-                value.to_str().ok()?.split([',', ';']).filter_map(|part| part.rsplit(':').next()?.trim().parse::<f64>().ok()).map(|v| v.max(0.0) as u64).min()
+                value
+                    .to_str()
+                    .ok()?
+                    .split([',', ';'])
+                    .filter_map(|part| part.rsplit(':').next()?.trim().parse::<f64>().ok())
+                    .map(|v| v.max(0.0) as u64)
+                    .min()
             })
             .min();
         if let Some(remaining) = cost {
-            updates.push((Quota::CostManagement, QuotaState { remaining, resets_at: None, seen_at: now }));
+            updates.push((
+                Quota::CostManagement,
+                QuotaState {
+                    remaining,
+                    resets_at: None,
+                    seen_at: now,
+                },
+            ));
         }
         if updates.is_empty() {
             return;
@@ -101,8 +136,11 @@ impl Budget {
     }
 
     pub fn snapshot(&self) -> Vec<(Quota, u64)> {
-        let mut all: Vec<(Quota, u64)> =
-            self.quotas.lock().map(|q| q.iter().map(|(k, v)| (*k, v.remaining)).collect()).unwrap_or_default();
+        let mut all: Vec<(Quota, u64)> = self
+            .quotas
+            .lock()
+            .map(|q| q.iter().map(|(k, v)| (*k, v.remaining)).collect())
+            .unwrap_or_default();
         all.sort();
         all
     }
@@ -119,7 +157,8 @@ fn pace(quota: Quota, state: &QuotaState, now: Instant) -> Duration {
         Some(reset) if state.remaining == 0 => reset.saturating_duration_since(state.seen_at),
         _ => Duration::from_secs_f64((mark - state.remaining) as f64 / refill_per_sec(quota)),
     };
-    wait.saturating_sub(now.saturating_duration_since(state.seen_at)).min(Duration::from_secs(60))
+    wait.saturating_sub(now.saturating_duration_since(state.seen_at))
+        .min(Duration::from_secs(60))
 }
 
 /// `hh:mm:ss` as sent in `x-ms-user-quota-resets-after`.
@@ -138,27 +177,57 @@ mod tests {
     fn slows_down_only_near_zero_and_less_as_time_passes() {
         let budget = Budget::default();
         let mut headers = HeaderMap::new();
-        headers.insert("x-ms-ratelimit-remaining-subscription-reads", HeaderValue::from_static("200"));
+        headers.insert(
+            "x-ms-ratelimit-remaining-subscription-reads",
+            HeaderValue::from_static("200"),
+        );
         budget.observe(&headers);
         assert_eq!(budget.delay(Quota::ArmReads), Duration::ZERO);
 
         let seen = Instant::now();
-        let low = QuotaState { remaining: 5, resets_at: None, seen_at: seen };
-        assert_eq!(pace(Quota::ArmReads, &low, seen), Duration::from_millis(800), "20 below the mark at 25/s");
-        assert_eq!(pace(Quota::ArmReads, &low, seen + Duration::from_millis(300)), Duration::from_millis(500));
-        assert_eq!(pace(Quota::ArmReads, &low, seen + Duration::from_secs(5)), Duration::ZERO);
+        let low = QuotaState {
+            remaining: 5,
+            resets_at: None,
+            seen_at: seen,
+        };
+        assert_eq!(
+            pace(Quota::ArmReads, &low, seen),
+            Duration::from_millis(800),
+            "20 below the mark at 25/s"
+        );
+        assert_eq!(
+            pace(Quota::ArmReads, &low, seen + Duration::from_millis(300)),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            pace(Quota::ArmReads, &low, seen + Duration::from_secs(5)),
+            Duration::ZERO
+        );
 
-        headers.insert("x-ms-ratelimit-remaining-subscription-global-reads", HeaderValue::from_static("5"));
+        headers.insert(
+            "x-ms-ratelimit-remaining-subscription-global-reads",
+            HeaderValue::from_static("5"),
+        );
         budget.observe(&headers);
-        assert!(budget.delay(Quota::ArmReads) > Duration::from_millis(700), "the tightest bucket wins");
+        assert!(
+            budget.delay(Quota::ArmReads) > Duration::from_millis(700),
+            "the tightest bucket wins"
+        );
 
         let mut graph = HeaderMap::new();
         graph.insert("x-ms-user-quota-remaining", HeaderValue::from_static("0"));
-        graph.insert("x-ms-user-quota-resets-after", HeaderValue::from_static("00:00:04"));
+        graph.insert(
+            "x-ms-user-quota-resets-after",
+            HeaderValue::from_static("00:00:04"),
+        );
         budget.observe(&graph);
         let graph_delay = budget.delay(Quota::ResourceGraph);
         assert!(graph_delay <= Duration::from_secs(4) && graph_delay > Duration::from_millis(3900));
-        assert_eq!(budget.delay(Quota::CostManagement), Duration::ZERO, "never seen: no delay");
+        assert_eq!(
+            budget.delay(Quota::CostManagement),
+            Duration::ZERO,
+            "never seen: no delay"
+        );
 
         let mut cost = HeaderMap::new();
         cost.insert(

@@ -12,7 +12,10 @@ const ROLE_ASSIGNMENTS_API: &str = "2022-04-01";
 const PRICINGS_API: &str = "2024-01-01";
 
 /// Every child read for one resource; the first transport or server failure is returned beside the data.
-pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDetails, Option<AzureError>) {
+pub async fn details(
+    client: &AzureClient,
+    resource: &Resource,
+) -> (ResourceDetails, Option<AzureError>) {
     let mut details = ResourceDetails::default();
     let mut first_error = None;
     let id = resource.id.trim_end_matches('/');
@@ -21,7 +24,14 @@ pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDeta
             first_error = error;
         }
     };
-    let (settings, error) = list(client, RequestKind::DiagnosticSettings, &format!("{id}/providers/Microsoft.Insights/diagnosticSettings"), "2021-05-01-preview", &[]).await;
+    let (settings, error) = list(
+        client,
+        RequestKind::DiagnosticSettings,
+        &format!("{id}/providers/Microsoft.Insights/diagnosticSettings"),
+        "2021-05-01-preview",
+        &[],
+    )
+    .await;
     details.diagnostic_settings = settings;
     note(error);
     let (assignments, error) = list(
@@ -35,20 +45,49 @@ pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDeta
     details.role_assignments = assignments;
     note(error);
     if resource.family == ResourceFamily::CognitiveServices {
-        let (deployments, error) = list(client, RequestKind::ChildData, &format!("{id}/deployments"), COGNITIVE_API, &[]).await;
+        let (deployments, error) = list(
+            client,
+            RequestKind::ChildData,
+            &format!("{id}/deployments"),
+            COGNITIVE_API,
+            &[],
+        )
+        .await;
         details.deployments = deployments;
         note(error);
-        let (policies, error) = list(client, RequestKind::ChildData, &format!("{id}/raiPolicies"), COGNITIVE_API, &[]).await;
+        let (policies, error) = list(
+            client,
+            RequestKind::ChildData,
+            &format!("{id}/raiPolicies"),
+            COGNITIVE_API,
+            &[],
+        )
+        .await;
         details.rai_policies = policies;
         note(error);
-        let (defender, error) = get(client, &format!("{id}/defenderForAISettings/Default"), COGNITIVE_API).await;
+        let (defender, error) = get(
+            client,
+            &format!("{id}/defenderForAISettings/Default"),
+            COGNITIVE_API,
+        )
+        .await;
         details.defender_for_ai = defender;
         note(error);
     }
     // Private endpoint connections usually come embedded in the body; ask only when they are not.
-    if resource.path("properties.privateEndpointConnections").is_none() && resource.family != ResourceFamily::MachineLearning {
-        let (connections, error) =
-            list(client, RequestKind::ChildData, &format!("{id}/privateEndpointConnections"), api_for(resource), &[]).await;
+    if resource
+        .path("properties.privateEndpointConnections")
+        .is_none()
+        && resource.family != ResourceFamily::MachineLearning
+    {
+        let (connections, error) = list(
+            client,
+            RequestKind::ChildData,
+            &format!("{id}/privateEndpointConnections"),
+            api_for(resource),
+            &[],
+        )
+        .await;
         details.private_endpoint_connections = connections;
         note(error);
     }
@@ -56,8 +95,16 @@ pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDeta
 }
 
 /// `GET /subscriptions/{s}/providers/Microsoft.Security/pricings/AI`.
-pub async fn defender_ai_pricing(client: &AzureClient, subscription: &str) -> (Fetched<Value>, Option<AzureError>) {
-    get(client, &format!("/subscriptions/{subscription}/providers/Microsoft.Security/pricings/AI"), PRICINGS_API).await
+pub async fn defender_ai_pricing(
+    client: &AzureClient,
+    subscription: &str,
+) -> (Fetched<Value>, Option<AzureError>) {
+    get(
+        client,
+        &format!("/subscriptions/{subscription}/providers/Microsoft.Security/pricings/AI"),
+        PRICINGS_API,
+    )
+    .await
 }
 
 fn api_for(resource: &Resource) -> &'static str {
@@ -80,9 +127,19 @@ async fn list(
     classify(client.get_all(kind, Scope::ResourceManager, url).await)
 }
 
-async fn get(client: &AzureClient, path: &str, api_version: &str) -> (Fetched<Value>, Option<AzureError>) {
-    let url = client.endpoints().arm_url(path, &[("api-version", api_version)]);
-    classify(client.get(RequestKind::ChildData, Scope::ResourceManager, url).await)
+async fn get(
+    client: &AzureClient,
+    path: &str,
+    api_version: &str,
+) -> (Fetched<Value>, Option<AzureError>) {
+    let url = client
+        .endpoints()
+        .arm_url(path, &[("api-version", api_version)]);
+    classify(
+        client
+            .get(RequestKind::ChildData, Scope::ResourceManager, url)
+            .await,
+    )
 }
 
 /// 403 is an answer (no permission); 404 means the child does not exist (kept as missing, not an error);

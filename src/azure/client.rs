@@ -32,9 +32,11 @@ impl RequestKind {
         match self {
             RequestKind::ResourceGraph => Some(Quota::ResourceGraph),
             RequestKind::Cost => Some(Quota::CostManagement),
-            RequestKind::Subscriptions | RequestKind::ArmList | RequestKind::DiagnosticSettings | RequestKind::ChildData | RequestKind::Metrics => {
-                Some(Quota::ArmReads)
-            }
+            RequestKind::Subscriptions
+            | RequestKind::ArmList
+            | RequestKind::DiagnosticSettings
+            | RequestKind::ChildData
+            | RequestKind::Metrics => Some(Quota::ArmReads),
             RequestKind::MetricsBatch | RequestKind::LogAnalytics => None,
         }
     }

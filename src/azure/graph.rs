@@ -51,11 +51,7 @@ pub async fn subscriptions(client: &AzureClient) -> Result<Vec<Subscription>, Az
                 .and_then(Value::as_str)
                 .unwrap_or(&id)
                 .to_string();
-            Some(Subscription {
-                id,
-                display_name,
-                defender_ai_pricing: Default::default(),
-            })
+            Some(Subscription::new(id, display_name))
         })
         .collect())
 }
@@ -169,23 +165,34 @@ const ARM_LISTS: [(&str, &str); 3] = [
 ];
 
 /// Same inventory through ARM list calls, one per subscription and resource type.
-pub async fn arm_inventory(client: &AzureClient, subscriptions: &[String]) -> Result<Inventory, AzureError> {
+pub async fn arm_inventory(
+    client: &AzureClient,
+    subscriptions: &[String],
+) -> Result<Inventory, AzureError> {
     let mut inventory = Inventory::default();
     let mut ids = HashSet::new();
     for subscription in subscriptions {
         for (resource_type, api_version) in ARM_LISTS {
             let path = format!("/subscriptions/{subscription}/providers/{resource_type}");
-            let url = client.endpoints().arm_url(&path, &[("api-version", api_version)]);
-            let rows = client.get_all(RequestKind::ArmList, Scope::ResourceManager, url).await?;
+            let url = client
+                .endpoints()
+                .arm_url(&path, &[("api-version", api_version)]);
+            let rows = client
+                .get_all(RequestKind::ArmList, Scope::ResourceManager, url)
+                .await?;
             inventory.pages += 1;
             for row in &rows {
                 match Resource::from_arm(row) {
-                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
+                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
+                        inventory.resources.push(resource)
+                    }
                     _ => inventory.ignored_rows += 1,
                 }
             }
         }
     }
-    inventory.resources.sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
+    inventory
+        .resources
+        .sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
     Ok(inventory)
 }

@@ -2,7 +2,6 @@
 
 use serde_json::Value;
 
-
 /// Log Analytics workspace ARM ids that receive logs from these settings.
 pub fn log_destinations(settings: &[Value]) -> impl Iterator<Item = &str> {
     settings.iter().filter_map(|setting| {

@@ -255,7 +255,10 @@ impl Supervisor {
         match completion.into_data() {
             Completion::Inventory(Ok(inventory)) => {
                 let first = self.working.resources.is_empty();
-                self.working.subscriptions = Arc::new(carry_pricing(&self.working.subscriptions, inventory.subscriptions));
+                self.working.subscriptions = Arc::new(carry_pricing(
+                    &self.working.subscriptions,
+                    inventory.subscriptions,
+                ));
                 self.working.resources =
                     Arc::new(carry_details(&self.working.resources, inventory.resources));
                 self.working.workspaces = Arc::new(inventory.workspaces);
@@ -271,14 +274,18 @@ impl Supervisor {
             Completion::Diagnostics(Ok(mut fetched)) => {
                 let mut resources = (*self.working.resources).clone();
                 for resource in &mut resources {
-                    if let Some(details) = fetched.details.remove(&resource.id.to_ascii_lowercase()) {
+                    if let Some(details) = fetched.details.remove(&resource.id.to_ascii_lowercase())
+                    {
                         resource.details = details;
                     }
                 }
                 self.working.resources = Arc::new(resources);
                 let mut subscriptions = (*self.working.subscriptions).clone();
                 for subscription in &mut subscriptions {
-                    if let Some(pricing) = fetched.defender_pricing.remove(&subscription.id.to_ascii_lowercase()) {
+                    if let Some(pricing) = fetched
+                        .defender_pricing
+                        .remove(&subscription.id.to_ascii_lowercase())
+                    {
                         subscription.defender_ai_pricing = pricing;
                     }
                 }
@@ -345,7 +352,10 @@ fn carry_details(previous: &[Resource], mut fresh: Vec<Resource>) -> Vec<Resourc
 
 fn carry_pricing(previous: &[Subscription], mut fresh: Vec<Subscription>) -> Vec<Subscription> {
     for subscription in &mut fresh {
-        if let Some(before) = previous.iter().find(|s| s.id.eq_ignore_ascii_case(&subscription.id)) {
+        if let Some(before) = previous
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(&subscription.id))
+        {
             subscription.defender_ai_pricing = before.defender_ai_pricing.clone();
         }
     }

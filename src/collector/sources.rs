@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::{CollectorConfig, unix_now};
 use crate::azure::metrics::{self, MetricProfile, Window};
 use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
-use crate::model::{CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription};
+use crate::model::{
+    CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription,
+};
 
 pub(super) struct InventoryResult {
     pub subscriptions: Vec<Subscription>,
@@ -98,7 +100,12 @@ impl Job {
         let inventory = match graph::ai_inventory(&self.client, &scope).await {
             Ok(inventory) => inventory,
             // Resource Graph refused (not allowed, not registered, blocked): list per subscription instead.
-            Err(error @ AzureError::Status { status: 400 | 401 | 403 | 404 | 409, .. }) => {
+            Err(
+                error @ AzureError::Status {
+                    status: 400 | 401 | 403 | 404 | 409,
+                    ..
+                },
+            ) => {
                 tracing::warn!(%error, "Resource Graph refused; falling back to ARM list calls");
                 graph::arm_inventory(&self.client, &scope).await?
             }
@@ -131,17 +138,18 @@ impl Job {
     async fn diagnostics(&self) -> Completion {
         // Owned inputs per future: borrowed closures inside a spawned task trip the compiler's Send analysis.
         let resources: Vec<Resource> = self.resources.iter().cloned().collect();
-        let results: Vec<(String, ResourceDetails, Option<AzureError>)> = futures::stream::iter(resources)
-            .map(|resource| {
-                let client = self.client.clone();
-                async move {
-                    let (details, error) = children::details(&client, &resource).await;
-                    (resource.id.to_ascii_lowercase(), details, error)
-                }
-            })
-            .buffer_unordered(self.config.schedule.concurrency.max(1))
-            .collect()
-            .await;
+        let results: Vec<(String, ResourceDetails, Option<AzureError>)> =
+            futures::stream::iter(resources)
+                .map(|resource| {
+                    let client = self.client.clone();
+                    async move {
+                        let (details, error) = children::details(&client, &resource).await;
+                        (resource.id.to_ascii_lowercase(), details, error)
+                    }
+                })
+                .buffer_unordered(self.config.schedule.concurrency.max(1))
+                .collect()
+                .await;
         let mut failures = Vec::new();
         let mut details = HashMap::new();
         for (id, fetched, error) in results {
@@ -152,14 +160,22 @@ impl Job {
         }
         let mut defender_pricing = HashMap::new();
         for subscription in self.subscriptions.iter() {
-            let (pricing, error) = children::defender_ai_pricing(&self.client, &subscription.id).await;
+            let (pricing, error) =
+                children::defender_ai_pricing(&self.client, &subscription.id).await;
             if let Some(error) = error {
                 failures.push(error.to_string());
             }
             defender_pricing.insert(subscription.id.to_ascii_lowercase(), pricing);
         }
         let attempted = self.resources.len() + self.subscriptions.len();
-        partial(Completion::Diagnostics(Ok(DiagnosticsResult { details, defender_pricing })), &failures, attempted)
+        partial(
+            Completion::Diagnostics(Ok(DiagnosticsResult {
+                details,
+                defender_pricing,
+            })),
+            &failures,
+            attempted,
+        )
     }
 
     async fn metrics(&self) -> Completion {

@@ -293,3 +293,16 @@ mod tests {
         ));
     }
 }
+
+impl Subscription {
+    /// A subscription whose subscription-scoped data has not been read yet.
+    pub fn new(id: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            display_name: display_name.into(),
+            defender_ai_pricing: Fetched::Missing,
+            policy_assignments: Fetched::Missing,
+            budgets: Fetched::Missing,
+        }
+    }
+}

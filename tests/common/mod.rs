@@ -45,11 +45,7 @@ pub fn sample_snapshot() -> Snapshot {
         "Microsoft.Search/searchServices",
         json!({"publicNetworkAccess": "enabled"}),
     );
-    let subscriptions = vec![Subscription {
-        id: "sub-prod".into(),
-        display_name: "contoso-ai-prod".into(),
-        defender_ai_pricing: Fetched::Missing,
-    }];
+    let subscriptions = vec![Subscription::new("sub-prod", "contoso-ai-prod")];
     let resources = vec![open, hardened, search];
     let findings = aisec::checks::evaluate_all(&resources, &subscriptions);
     let alerts = vec![Alert {
