@@ -8,11 +8,7 @@ use url::Url;
 use crate::azure::Cloud;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "aisec",
-    version,
-    about = "Terminal security cockpit for Azure AI resources"
-)]
+#[command(name = "aisec", version, about = "Terminal security cockpit for Azure AI resources")]
 pub struct Cli {
     #[command(flatten)]
     pub target: Target,
@@ -68,9 +64,7 @@ pub fn validate_endpoint(text: &str) -> Result<Url, String> {
             ));
         }
         other => {
-            return Err(format!(
-                "--endpoint {text}: unsupported scheme {other:?} (use https)"
-            ));
+            return Err(format!("--endpoint {text}: unsupported scheme {other:?} (use https)"));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {

@@ -51,10 +51,7 @@ impl Report {
             "tenant:     {}\n",
             self.tenant.as_deref().unwrap_or("unknown")
         ));
-        out.push_str(&format!(
-            "subscriptions visible: {}\n",
-            self.subscriptions.len()
-        ));
+        out.push_str(&format!("subscriptions visible: {}\n", self.subscriptions.len()));
         for (id, name) in &self.subscriptions {
             out.push_str(&format!("  {name}  {id}\n"));
         }
@@ -82,9 +79,7 @@ fn check(verdict: Verdict, what: &str, detail: impl Into<String>) -> Check {
 /// What a refusal means for the user, in one sentence.
 fn explain(error: &AzureError, role: &str) -> String {
     match error {
-        AzureError::Status { status: 401, .. } => {
-            "the token was refused: sign in again (`az login`)".into()
-        }
+        AzureError::Status { status: 401, .. } => "the token was refused: sign in again (`az login`)".into(),
         AzureError::Status { status: 403, .. } => {
             format!("missing role: grant `{role}` on the subscriptions to audit")
         }
@@ -100,9 +95,7 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
         .await
     {
         report.credential = client.auth().describe();
-        report
-            .checks
-            .push(check(Verdict::Failed, "sign-in", error.to_string()));
+        report.checks.push(check(Verdict::Failed, "sign-in", error.to_string()));
         return report;
     }
     report.credential = client.auth().describe();
@@ -134,11 +127,9 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
                     .and_then(Value::as_str)
                     .unwrap_or(&id)
                     .to_string();
-                report.tenant = report.tenant.or_else(|| {
-                    row.get("tenantId")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                });
+                report.tenant = report
+                    .tenant
+                    .or_else(|| row.get("tenantId").and_then(Value::as_str).map(str::to_string));
                 report.subscriptions.push((id, name));
             }
             if report.subscriptions.is_empty() {
@@ -147,9 +138,7 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
                 } else {
                     "none of the --subscription ids is visible to this credential: check the ids or ask for `Reader`"
                 };
-                report
-                    .checks
-                    .push(check(Verdict::Failed, "subscriptions", hint));
+                report.checks.push(check(Verdict::Failed, "subscriptions", hint));
                 return report;
             }
             report.checks.push(check(
@@ -159,19 +148,13 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
             ));
         }
         Err(error) => {
-            report.checks.push(check(
-                Verdict::Failed,
-                "subscriptions",
-                explain(&error, "Reader"),
-            ));
+            report
+                .checks
+                .push(check(Verdict::Failed, "subscriptions", explain(&error, "Reader")));
             return report;
         }
     }
-    let scope: Vec<String> = report
-        .subscriptions
-        .iter()
-        .map(|(id, _)| id.clone())
-        .collect();
+    let scope: Vec<String> = report.subscriptions.iter().map(|(id, _)| id.clone()).collect();
     let inventory = match graph::ai_inventory(client, &scope).await {
         Ok(inventory) => {
             report.checks.push(check(
@@ -186,11 +169,9 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
             inventory.resources
         }
         Err(error) => {
-            report.checks.push(check(
-                Verdict::Failed,
-                "Resource Graph",
-                explain(&error, "Reader"),
-            ));
+            report
+                .checks
+                .push(check(Verdict::Failed, "Resource Graph", explain(&error, "Reader")));
             Vec::new()
         }
     };
@@ -234,11 +215,7 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
             .await;
             report.checks.push(match result {
                 Ok(_) => check(Verdict::Ok, "metrics", "metrics:getBatch answered"),
-                Err(error) => check(
-                    Verdict::Failed,
-                    "metrics",
-                    explain(&error, "Monitoring Reader"),
-                ),
+                Err(error) => check(Verdict::Failed, "metrics", explain(&error, "Monitoring Reader")),
             });
         }
     } else {
@@ -250,24 +227,12 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
     }
     if let Some((subscription, _)) = report.subscriptions.first() {
         let now = crate::collector::unix_now();
-        let result = cost::daily_costs(
-            client,
-            subscription,
-            &metrics::iso(now - 86_400),
-            &metrics::iso(now),
-        )
-        .await;
+        let result = cost::daily_costs(client, subscription, &metrics::iso(now - 86_400), &metrics::iso(now)).await;
         report.checks.push(match result {
             Ok(_) => check(Verdict::Ok, "cost", "Cost Management answered"),
-            Err(error) => check(
-                Verdict::Warning,
-                "cost",
-                explain(&error, "Cost Management Reader"),
-            ),
+            Err(error) => check(Verdict::Warning, "cost", explain(&error, "Cost Management Reader")),
         });
-        report
-            .checks
-            .push(write_permission(client, subscription).await);
+        report.checks.push(write_permission(client, subscription).await);
     }
     report
 }
@@ -326,9 +291,7 @@ fn grants(permission: &Value, action: &str) -> bool {
 fn wildcard(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
-        Some((prefix, suffix)) => {
-            text.starts_with(prefix) && text[prefix.len()..].ends_with(suffix)
-        }
+        Some((prefix, suffix)) => text.starts_with(prefix) && text[prefix.len()..].ends_with(suffix),
     }
 }
 
@@ -339,21 +302,11 @@ mod tests {
 
     #[test]
     fn permission_wildcards_and_not_actions() {
-        let contributor =
-            json!({"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Write"]});
-        assert!(grants(
-            &contributor,
-            "Microsoft.CognitiveServices/accounts/write"
-        ));
-        assert!(!grants(
-            &contributor,
-            "Microsoft.Authorization/roleAssignments/write"
-        ));
+        let contributor = json!({"actions": ["*"], "notActions": ["Microsoft.Authorization/*/Write"]});
+        assert!(grants(&contributor, "Microsoft.CognitiveServices/accounts/write"));
+        assert!(!grants(&contributor, "Microsoft.Authorization/roleAssignments/write"));
         let reader = json!({"actions": ["*/read"], "notActions": []});
-        assert!(!grants(
-            &reader,
-            "Microsoft.CognitiveServices/accounts/write"
-        ));
+        assert!(!grants(&reader, "Microsoft.CognitiveServices/accounts/write"));
         assert!(grants(&reader, "Microsoft.CognitiveServices/accounts/read"));
     }
 

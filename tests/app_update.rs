@@ -17,15 +17,8 @@ fn ch(c: char) -> Event {
 }
 
 fn state() -> State {
-    let mut state = State::new(
-        Keymap::default(),
-        "https://management.azure.com",
-        common::NOW,
-    );
-    update(
-        &mut state,
-        Event::Snapshot(Arc::new(common::sample_snapshot())),
-    );
+    let mut state = State::new(Keymap::default(), "https://management.azure.com", common::NOW);
+    update(&mut state, Event::Snapshot(Arc::new(common::sample_snapshot())));
     update(&mut state, Event::Layout([10, 10, 10, 10, 10]));
     state
 }
@@ -76,11 +69,7 @@ fn moving_stays_in_range_and_scrolls_minimally() {
     let rows = s.pane(Pane::Logs).visible.len();
     assert_eq!(rows, 40);
     update(&mut s, ch('k'));
-    assert_eq!(
-        s.pane(Pane::Logs).selected,
-        0,
-        "cannot move above the first row"
-    );
+    assert_eq!(s.pane(Pane::Logs).selected, 0, "cannot move above the first row");
     for _ in 0..12 {
         update(&mut s, ch('j'));
     }
@@ -95,22 +84,14 @@ fn moving_stays_in_range_and_scrolls_minimally() {
     update(&mut s, ch('G'));
     assert_eq!(s.pane(Pane::Logs).selected, rows - 1);
     update(&mut s, ch('j'));
-    assert_eq!(
-        s.pane(Pane::Logs).selected,
-        rows - 1,
-        "cannot move below the last row"
-    );
+    assert_eq!(s.pane(Pane::Logs).selected, rows - 1, "cannot move below the last row");
     update(&mut s, ch('g'));
     assert_eq!(s.pane(Pane::Logs).selected, 0);
     update(
         &mut s,
         Event::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
     );
-    assert_eq!(
-        s.pane(Pane::Logs).selected,
-        5,
-        "half a page of a 10-row pane"
-    );
+    assert_eq!(s.pane(Pane::Logs).selected, 5, "half a page of a 10-row pane");
     update(&mut s, key(KeyCode::Up));
     assert_eq!(s.pane(Pane::Logs).selected, 4);
 }
@@ -137,11 +118,7 @@ fn slash_filters_the_focused_pane_live_and_esc_goes_back() {
     // The other panes are not filtered.
     assert_eq!(s.pane(Pane::Logs).visible.len(), 40);
     update(&mut s, key(KeyCode::Esc));
-    assert_eq!(
-        s.pane(Pane::Checklist).visible.len(),
-        all,
-        "Esc clears the filter"
-    );
+    assert_eq!(s.pane(Pane::Checklist).visible.len(), all, "Esc clears the filter");
 
     update(&mut s, ch('/'));
     for c in "zzz-no-match".chars() {
@@ -176,17 +153,8 @@ fn actions_follow_the_selected_control_and_incident_follows_the_alert() {
     let finding = s.selected_action_finding().unwrap();
     assert_eq!(finding.control_id, control);
     // Select the checklist row of AI-IAM-01 and check the Actions pane follows it.
-    let row = s
-        .checklist
-        .iter()
-        .position(|r| r.key() == "AI-IAM-01")
-        .unwrap();
-    let position = s
-        .pane(Pane::Checklist)
-        .visible
-        .iter()
-        .position(|v| *v == row)
-        .unwrap();
+    let row = s.checklist.iter().position(|r| r.key() == "AI-IAM-01").unwrap();
+    let position = s.pane(Pane::Checklist).visible.iter().position(|v| *v == row).unwrap();
     for _ in 0..position {
         update(&mut s, ch('j'));
     }

@@ -47,10 +47,7 @@ async fn azure_cli_credential_through_the_chain() {
     let chain = Arc::new(ChainCredential::from_environment(Cloud::Public));
     let auth = Auth::chain(chain.clone());
     assert_eq!(auth.token(ARM).await.unwrap(), secret_token);
-    assert_eq!(
-        chain.chosen(),
-        Some("developer tools (Azure CLI, then azd)")
-    );
+    assert_eq!(chain.chosen(), Some("developer tools (Azure CLI, then azd)"));
     assert!(auth.describe().contains("Azure CLI"));
     assert!(!format!("{auth:?}").contains(secret_token));
 

@@ -12,11 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn state_with(snapshot: Snapshot) -> State {
-    let mut state = State::new(
-        Keymap::default(),
-        "https://management.azure.com",
-        common::NOW,
-    );
+    let mut state = State::new(Keymap::default(), "https://management.azure.com", common::NOW);
     update(&mut state, Event::Snapshot(Arc::new(snapshot)));
     state
 }
@@ -33,17 +29,11 @@ fn press(state: &mut State, keys: &str) {
 }
 
 /// Draws twice, as the event loop does: the first frame reports pane heights back through `update`.
-fn render(
-    state: &mut State,
-    width: u16,
-    height: u16,
-) -> (Terminal<TestBackend>, aisec::ui::FrameReport) {
+fn render(state: &mut State, width: u16, height: u16) -> (Terminal<TestBackend>, aisec::ui::FrameReport) {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let mut report = Default::default();
     for _ in 0..2 {
-        terminal
-            .draw(|frame| report = aisec::ui::draw(frame, state))
-            .unwrap();
+        terminal.draw(|frame| report = aisec::ui::draw(frame, state)).unwrap();
         update(state, Event::Layout(report.heights));
     }
     (terminal, report)

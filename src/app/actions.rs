@@ -153,14 +153,7 @@ pub const REGISTRY: &[ActionSpec] = &[
         &["j", "down"],
         false,
     ),
-    spec(
-        Action::MoveUp,
-        "up",
-        "Move up",
-        Context::List,
-        &["k", "up"],
-        false,
-    ),
+    spec(Action::MoveUp, "up", "Move up", Context::List, &["k", "up"], false),
     spec(
         Action::HalfPageDown,
         "half_page_down",
@@ -177,14 +170,7 @@ pub const REGISTRY: &[ActionSpec] = &[
         &["ctrl-u", "pageup"],
         false,
     ),
-    spec(
-        Action::Top,
-        "top",
-        "First row",
-        Context::List,
-        &["g", "home"],
-        false,
-    ),
+    spec(Action::Top, "top", "First row", Context::List, &["g", "home"], false),
     spec(
         Action::Bottom,
         "bottom",

@@ -61,10 +61,7 @@ impl KeyChord {
             "pageup" => KeyCode::PageUp,
             "pagedown" => KeyCode::PageDown,
             "space" => KeyCode::Char(' '),
-            f if f.len() > 1
-                && f.starts_with('f')
-                && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
-            {
+            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) => {
                 KeyCode::F(f[1..].parse().unwrap_or(1))
             }
             _ => {
@@ -88,9 +85,7 @@ impl KeyChord {
         }
         match self.code {
             KeyCode::Char(' ') => text.push_str("Space"),
-            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
-                text.push(c.to_ascii_uppercase())
-            }
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => text.push(c.to_ascii_uppercase()),
             KeyCode::Char(c) => text.push(c),
             KeyCode::Enter => text.push_str("Enter"),
             KeyCode::Esc => text.push_str("Esc"),
@@ -181,12 +176,7 @@ impl Keymap {
     pub fn keys_for(&self, name: &str) -> String {
         self.keys_by_name
             .get(name)
-            .map(|keys| {
-                keys.iter()
-                    .map(KeyChord::display)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|keys| keys.iter().map(KeyChord::display).collect::<Vec<_>>().join(" "))
             .unwrap_or_default()
     }
 }
@@ -225,17 +215,11 @@ mod tests {
             Some(Action::Bottom)
         );
         assert_eq!(
-            keymap.resolve(
-                Context::List,
-                &key(KeyCode::Char('c'), KeyModifiers::CONTROL)
-            ),
+            keymap.resolve(Context::List, &key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Action::Quit)
         );
         assert_eq!(
-            keymap.resolve(
-                Context::List,
-                &key(KeyCode::Char('d'), KeyModifiers::CONTROL)
-            ),
+            keymap.resolve(Context::List, &key(KeyCode::Char('d'), KeyModifiers::CONTROL)),
             Some(Action::HalfPageDown)
         );
         assert_eq!(
@@ -249,17 +233,11 @@ mod tests {
         let overrides = HashMap::from([
             ("quit".to_string(), vec!["ctrl-q".to_string()]),
             ("no_such_action".to_string(), vec!["x".to_string()]),
-            (
-                "refresh".to_string(),
-                vec!["notakey".to_string(), "f5".to_string()],
-            ),
+            ("refresh".to_string(), vec!["notakey".to_string(), "f5".to_string()]),
         ]);
         let keymap = Keymap::new(&overrides);
         assert_eq!(
-            keymap.resolve(
-                Context::List,
-                &key(KeyCode::Char('q'), KeyModifiers::CONTROL)
-            ),
+            keymap.resolve(Context::List, &key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
             Some(Action::Quit)
         );
         assert_eq!(

@@ -59,11 +59,7 @@ pub async fn run(
     }
 }
 
-fn handle_terminal_event(
-    state: &mut State,
-    event: TermEvent,
-    commands: &mpsc::Sender<Command>,
-) -> bool {
+fn handle_terminal_event(state: &mut State, event: TermEvent, commands: &mpsc::Sender<Command>) -> bool {
     match event {
         TermEvent::Key(key) => {
             for effect in update(state, Event::Key(key)) {
@@ -71,8 +67,7 @@ fn handle_terminal_event(
                     Effect::Quit => {}
                     Effect::Refresh => {
                         if commands.try_send(Command::RefreshAll).is_err() {
-                            state.status_line =
-                                Some("the collector is busy; refresh not queued".into());
+                            state.status_line = Some("the collector is busy; refresh not queued".into());
                         }
                     }
                 }

@@ -17,13 +17,7 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
-        Pane::Checklist,
-        Pane::Alerts,
-        Pane::Incident,
-        Pane::Actions,
-        Pane::Logs,
-    ];
+    pub const ALL: [Pane; 5] = [Pane::Checklist, Pane::Alerts, Pane::Incident, Pane::Actions, Pane::Logs];
 
     pub fn index(self) -> usize {
         self as usize
@@ -148,9 +142,7 @@ impl State {
         match selected {
             Some(ChecklistRow::Control { control, .. }) => Some(control),
             _ => self.checklist.iter().find_map(|row| match row {
-                ChecklistRow::Control {
-                    control, counts, ..
-                } if counts.fail > 0 => Some(*control),
+                ChecklistRow::Control { control, counts, .. } if counts.fail > 0 => Some(*control),
                 _ => None,
             }),
         }

@@ -86,10 +86,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 state.overlay = Overlay::Details { scroll: 0 };
             }
         }
-        Action::NextPane => focus(
-            state,
-            Pane::ALL[(state.focus.index() + 1) % Pane::ALL.len()],
-        ),
+        Action::NextPane => focus(state, Pane::ALL[(state.focus.index() + 1) % Pane::ALL.len()]),
         Action::PrevPane => focus(
             state,
             Pane::ALL[(state.focus.index() + Pane::ALL.len() - 1) % Pane::ALL.len()],

@@ -74,10 +74,7 @@ pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
     let controls = checks::controls();
     let area_of = |id: &str| controls.iter().find(|c| c.id == id).map(|c| c.area);
     for finding in findings {
-        per_control
-            .entry(finding.control_id)
-            .or_default()
-            .add(finding.status);
+        per_control.entry(finding.control_id).or_default().add(finding.status);
         if let Some(area) = area_of(finding.control_id) {
             per_area.entry(area).or_default().push(finding);
         }
@@ -112,16 +109,11 @@ pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
 /// Indices of the findings of one control that need attention: failing first, then unknown.
 pub fn open_findings(findings: &[Finding], control: &str) -> Vec<usize> {
     let mut open: Vec<usize> = (0..findings.len())
-        .filter(|i| {
-            findings[*i].control_id == control
-                && matches!(findings[*i].status, Status::Fail | Status::Unknown)
-        })
+        .filter(|i| findings[*i].control_id == control && matches!(findings[*i].status, Status::Fail | Status::Unknown))
         .collect();
     open.sort_by(|a, b| {
         let (a, b) = (&findings[*a], &findings[*b]);
-        a.status
-            .cmp(&b.status)
-            .then(a.resource_id.cmp(&b.resource_id))
+        a.status.cmp(&b.status).then(a.resource_id.cmp(&b.resource_id))
     });
     open
 }
@@ -164,9 +156,7 @@ pub fn log_text(row: &LogRow) -> String {
 }
 
 pub fn finding_text(finding: &Finding, resource: Option<&Resource>) -> String {
-    let name = resource
-        .map(|r| r.name.as_str())
-        .unwrap_or(&finding.resource_id);
+    let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
     format!("{name} {} {}", finding.status.label(), finding.resource_id)
 }
 
@@ -174,9 +164,7 @@ pub fn finding_text(finding: &Finding, resource: Option<&Resource>) -> String {
 pub fn daily_cost(snapshot: &Snapshot) -> Vec<(u32, f64, String)> {
     let mut days: BTreeMap<u32, (f64, String)> = BTreeMap::new();
     for point in snapshot.costs.iter() {
-        let entry = days
-            .entry(point.usage_date)
-            .or_insert((0.0, point.currency.clone()));
+        let entry = days.entry(point.usage_date).or_insert((0.0, point.currency.clone()));
         entry.0 += point.cost;
     }
     days.into_iter()

@@ -94,8 +94,7 @@ impl Budget {
         let cost = headers
             .iter()
             .filter(|(name, _)| {
-                name.as_str()
-                    .starts_with("x-ms-ratelimit-microsoft.costmanagement-")
+                name.as_str().starts_with("x-ms-ratelimit-microsoft.costmanagement-")
                     && name.as_str().ends_with("-remaining")
             })
             .filter_map(|(_, value)| {
@@ -216,10 +215,7 @@ mod tests {
 
         let mut graph = HeaderMap::new();
         graph.insert("x-ms-user-quota-remaining", HeaderValue::from_static("0"));
-        graph.insert(
-            "x-ms-user-quota-resets-after",
-            HeaderValue::from_static("00:00:04"),
-        );
+        graph.insert("x-ms-user-quota-resets-after", HeaderValue::from_static("00:00:04"));
         budget.observe(&graph);
         let graph_delay = budget.delay(Quota::ResourceGraph);
         assert!(graph_delay <= Duration::from_secs(4) && graph_delay > Duration::from_millis(3900));

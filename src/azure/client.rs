@@ -165,49 +165,19 @@ impl AzureClient {
         self.budget.clone()
     }
 
-    pub async fn get(
-        &self,
-        kind: RequestKind,
-        scope: Scope,
-        url: Url,
-    ) -> Result<Value, AzureError> {
-        self.send(
-            kind,
-            scope,
-            reqwest::Method::GET,
-            url,
-            None,
-            Idempotency::Safe,
-        )
-        .await
+    pub async fn get(&self, kind: RequestKind, scope: Scope, url: Url) -> Result<Value, AzureError> {
+        self.send(kind, scope, reqwest::Method::GET, url, None, Idempotency::Safe)
+            .await
     }
 
     /// A POST that only reads (queries): safe to retry.
-    pub async fn query(
-        &self,
-        kind: RequestKind,
-        scope: Scope,
-        url: Url,
-        body: &Value,
-    ) -> Result<Value, AzureError> {
-        self.send(
-            kind,
-            scope,
-            reqwest::Method::POST,
-            url,
-            Some(body),
-            Idempotency::Safe,
-        )
-        .await
+    pub async fn query(&self, kind: RequestKind, scope: Scope, url: Url, body: &Value) -> Result<Value, AzureError> {
+        self.send(kind, scope, reqwest::Method::POST, url, Some(body), Idempotency::Safe)
+            .await
     }
 
     /// GET a list and follow `nextLink` verbatim; a repeated link is a paging loop, not a reason to spin.
-    pub async fn get_all(
-        &self,
-        kind: RequestKind,
-        scope: Scope,
-        url: Url,
-    ) -> Result<Vec<Value>, AzureError> {
+    pub async fn get_all(&self, kind: RequestKind, scope: Scope, url: Url) -> Result<Vec<Value>, AzureError> {
         let mut items = Vec::new();
         let mut next = Some(url);
         let mut seen = std::collections::HashSet::new();
@@ -252,10 +222,7 @@ impl AzureClient {
                 }
             }
             let token = self.auth.token(self.endpoints.audience(scope)).await?;
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(token);
+            let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(token);
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -279,14 +246,11 @@ impl AzureClient {
                     (error, None)
                 }
             };
-            if idempotency == Idempotency::NotIdempotent
-                && !matches!(error, AzureError::Throttled { .. })
-            {
+            if idempotency == Idempotency::NotIdempotent && !matches!(error, AzureError::Throttled { .. }) {
                 return Err(error);
             }
             let delay = self.backoff(attempt).max(hint.unwrap_or_default());
-            if attempt >= self.retry.max_retries || started.elapsed() + delay > self.retry.max_total
-            {
+            if attempt >= self.retry.max_retries || started.elapsed() + delay > self.retry.max_total {
                 return Err(error);
             }
             tracing::debug!(%what, attempt, delay_ms = delay.as_millis() as u64, %error, "retrying");
@@ -297,10 +261,7 @@ impl AzureClient {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let exponential = self
-            .retry
-            .initial_delay
-            .saturating_mul(2u32.saturating_pow(attempt));
+        let exponential = self.retry.initial_delay.saturating_mul(2u32.saturating_pow(attempt));
         let capped = exponential.min(self.retry.max_delay);
         // Full jitter between 50% and 100% spreads retries of many parallel requests.
         let jitter = 0.5 + rand::random::<f64>() * 0.5;
@@ -361,18 +322,11 @@ pub(crate) fn install_crypto_provider() {
 
 enum Attempt {
     Final(AzureError),
-    Retryable {
-        error: AzureError,
-        hint: Option<Duration>,
-    },
+    Retryable { error: AzureError, hint: Option<Duration> },
     Transport(String),
 }
 
-async fn read_limited(
-    response: &mut reqwest::Response,
-    limit: u64,
-    what: &str,
-) -> Result<Vec<u8>, Attempt> {
+async fn read_limited(response: &mut reqwest::Response, limit: u64, what: &str) -> Result<Vec<u8>, Attempt> {
     let too_large = || {
         Attempt::Final(AzureError::TooLarge {
             what: what.into(),
@@ -433,8 +387,7 @@ fn retry_hint(headers: &HeaderMap) -> Option<Duration> {
     let primary = millis("retry-after-ms")
         .or_else(|| millis("x-ms-retry-after-ms"))
         .or_else(|| seconds("retry-after"));
-    let quota_reset =
-        header_text(headers, "x-ms-user-quota-resets-after").and_then(|t| parse_hms(&t));
+    let quota_reset = header_text(headers, "x-ms-user-quota-resets-after").and_then(|t| parse_hms(&t));
     let cost = headers
         .iter()
         .filter(|(name, _)| {
@@ -521,10 +474,7 @@ mod tests {
         assert_eq!(retry_hint(&headers), Some(Duration::from_secs(7)));
         headers.insert("retry-after-ms", HeaderValue::from_static("1500"));
         assert_eq!(retry_hint(&headers), Some(Duration::from_millis(1500)));
-        headers.insert(
-            "x-ms-user-quota-resets-after",
-            HeaderValue::from_static("00:00:04"),
-        );
+        headers.insert("x-ms-user-quota-resets-after", HeaderValue::from_static("00:00:04"));
         assert_eq!(retry_hint(&headers), Some(Duration::from_secs(4)));
         headers.insert(
             "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after",
@@ -540,12 +490,8 @@ mod tests {
 
     #[test]
     fn error_bodies_are_parsed_or_excerpted() {
-        let (code, message) =
-            error_body(br#"{"error":{"code":"AuthorizationFailed","message":"no access"}}"#);
-        assert_eq!(
-            (code.as_str(), message.as_str()),
-            ("AuthorizationFailed", "no access")
-        );
+        let (code, message) = error_body(br#"{"error":{"code":"AuthorizationFailed","message":"no access"}}"#);
+        assert_eq!((code.as_str(), message.as_str()), ("AuthorizationFailed", "no access"));
         let (code, message) = error_body(b"<html>\x1b[2Jgateway</html>");
         assert_eq!(code, "Unknown");
         assert_eq!(message, "<html>gateway</html>");

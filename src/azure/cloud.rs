@@ -82,13 +82,8 @@ impl Endpoints {
     }
 
     pub fn metrics_url(&self, region: &str, path: &str, query: &[(&str, &str)]) -> Url {
-        let region: String = region
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect();
-        let host = self
-            .metrics_template
-            .replace("{region}", &region.to_ascii_lowercase());
+        let region: String = region.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let host = self.metrics_template.replace("{region}", &region.to_ascii_lowercase());
         let base = Url::parse(&host).unwrap_or_else(|_| self.resource_manager.clone());
         join(&base, path, query)
     }
@@ -123,11 +118,7 @@ mod tests {
             endpoints.audience(Scope::Metrics),
             "https://metrics.monitor.azure.com/.default"
         );
-        let url = endpoints.metrics_url(
-            "westeurope",
-            "/subscriptions/s/metrics:getBatch",
-            &[("a", "b c")],
-        );
+        let url = endpoints.metrics_url("westeurope", "/subscriptions/s/metrics:getBatch", &[("a", "b c")]);
         assert_eq!(
             url.as_str(),
             "https://westeurope.metrics.monitor.azure.com/subscriptions/s/metrics:getBatch?a=b+c"
@@ -158,9 +149,6 @@ mod tests {
     fn region_cannot_inject_into_the_host() {
         let endpoints = Endpoints::for_cloud(Cloud::Public);
         let url = endpoints.metrics_url("evil.example/x?", "/p", &[]);
-        assert_eq!(
-            url.host_str(),
-            Some("evilexamplex.metrics.monitor.azure.com")
-        );
+        assert_eq!(url.host_str(), Some("evilexamplex.metrics.monitor.azure.com"));
     }
 }

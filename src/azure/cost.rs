@@ -36,12 +36,7 @@ pub async fn daily_costs(
     let mut points = Vec::new();
     for _ in 0..MAX_PAGES {
         let response = client
-            .query(
-                RequestKind::Cost,
-                Scope::ResourceManager,
-                url.clone(),
-                &body,
-            )
+            .query(RequestKind::Cost, Scope::ResourceManager, url.clone(), &body)
             .await?;
         points.extend(parse(subscription, &response));
         // Cost Management pages by POSTing the same body to nextLink.
@@ -88,10 +83,10 @@ fn parse(subscription: &str, response: &Value) -> Vec<CostPoint> {
         .filter_map(|row| {
             let row = row.as_array()?;
             let amount = row.get(cost)?.as_f64().filter(|c| c.is_finite())?;
-            let usage_date =
-                row.get(date)?
-                    .as_u64()
-                    .filter(|d| (19_000_101..=30_000_101).contains(d))? as u32;
+            let usage_date = row
+                .get(date)?
+                .as_u64()
+                .filter(|d| (19_000_101..=30_000_101).contains(d))? as u32;
             let currency = currency
                 .and_then(|i| row.get(i))
                 .and_then(Value::as_str)

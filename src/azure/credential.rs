@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
 use azure_core::http::ClientOptions;
 use azure_identity::{
-    ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
-    DeveloperToolsCredential, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
-    WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+    ClientAssertionCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions, DeveloperToolsCredential,
+    ManagedIdentityCredential, ManagedIdentityCredentialOptions, WorkloadIdentityCredential,
+    WorkloadIdentityCredentialOptions,
 };
 
 use super::Cloud;
@@ -33,9 +33,7 @@ const NONE_CHOSEN: usize = usize::MAX;
 impl std::fmt::Debug for ChainCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let labels: Vec<&str> = self.entries.iter().map(|e| e.label).collect();
-        f.debug_struct("ChainCredential")
-            .field("entries", &labels)
-            .finish()
+        f.debug_struct("ChainCredential").field("entries", &labels).finish()
     }
 }
 
@@ -60,8 +58,7 @@ impl ChainCredential {
     /// Builds the chain from the environment, in the documented order.
     pub fn from_environment(cloud: Cloud) -> Self {
         super::client::install_crypto_provider();
-        let mut built: Vec<(&'static str, azure_core::Result<Arc<dyn TokenCredential>>)> =
-            Vec::new();
+        let mut built: Vec<(&'static str, azure_core::Result<Arc<dyn TokenCredential>>)> = Vec::new();
         let mut skipped = Vec::new();
         let mut push = |label: &'static str, credential| built.push((label, credential));
         match (
@@ -99,8 +96,7 @@ impl ChainCredential {
             };
             push(
                 "workload identity (AZURE_FEDERATED_TOKEN_FILE)",
-                WorkloadIdentityCredential::new(Some(options))
-                    .map(|c| c as Arc<dyn TokenCredential>),
+                WorkloadIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>),
             );
         }
         // Probing the instance metadata service from a laptop only costs a timeout, so managed identity is
@@ -115,8 +111,7 @@ impl ChainCredential {
             };
             push(
                 "managed identity",
-                ManagedIdentityCredential::new(Some(options))
-                    .map(|c| c as Arc<dyn TokenCredential>),
+                ManagedIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>),
             );
         }
         push(
@@ -139,9 +134,7 @@ impl ChainCredential {
 
     /// Which entry produced the tokens, once one has.
     pub fn chosen(&self) -> Option<&'static str> {
-        self.entries
-            .get(self.chosen.load(Ordering::Relaxed))
-            .map(|e| e.label)
+        self.entries.get(self.chosen.load(Ordering::Relaxed)).map(|e| e.label)
     }
 }
 
@@ -164,17 +157,12 @@ impl TokenCredential for ChainCredential {
                     tracing::info!(credential = entry.label, "signed in");
                     return Ok(token);
                 }
-                Err(error) => {
-                    failures.push(format!("{}: {}", entry.label, advice(&error.to_string())))
-                }
+                Err(error) => failures.push(format!("{}: {}", entry.label, advice(&error.to_string()))),
             }
         }
         Err(azure_core::Error::with_message(
             azure_core::error::ErrorKind::Credential,
-            format!(
-                "no credential could sign in.\n  - {}",
-                failures.join("\n  - ")
-            ),
+            format!("no credential could sign in.\n  - {}", failures.join("\n  - ")),
         ))
     }
 }
@@ -183,23 +171,15 @@ impl TokenCredential for ChainCredential {
 pub fn advice(raw: &str) -> String {
     let lower = raw.to_ascii_lowercase();
     let clean = redact(raw.lines().next().unwrap_or(raw));
-    if lower.contains("az login")
-        || lower.contains("please run 'az login'")
-        || lower.contains("not logged in")
-    {
+    if lower.contains("az login") || lower.contains("please run 'az login'") || lower.contains("not logged in") {
         "not logged in: run `az login` (or `azd auth login`)".into()
-    } else if lower.contains("aadsts700082")
-        || lower.contains("aadsts50173")
-        || lower.contains("expired")
-    {
+    } else if lower.contains("aadsts700082") || lower.contains("aadsts50173") || lower.contains("expired") {
         "your login has expired: run `az login` again".into()
     } else if lower.contains("not found") && (lower.contains("az") || lower.contains("command")) {
         "the Azure CLI is not installed (https://aka.ms/azcli) and azd is not either".into()
     } else if lower.contains("aadsts7000215") || lower.contains("invalid client secret") {
         "the client secret is wrong or expired: create a new one for the app registration".into()
-    } else if lower.contains("aadsts90002")
-        || lower.contains("tenant") && lower.contains("not found")
-    {
+    } else if lower.contains("aadsts90002") || lower.contains("tenant") && lower.contains("not found") {
         "the tenant id is unknown: check AZURE_TENANT_ID".into()
     } else {
         clean
@@ -212,13 +192,8 @@ mod tests {
 
     #[test]
     fn advice_is_actionable_and_redacted() {
-        assert!(
-            advice("ERROR: Please run 'az login' to setup account.").contains("run `az login`")
-        );
-        assert!(
-            advice("AADSTS700082: The refresh token has expired due to inactivity.")
-                .contains("expired")
-        );
+        assert!(advice("ERROR: Please run 'az login' to setup account.").contains("run `az login`"));
+        assert!(advice("AADSTS700082: The refresh token has expired due to inactivity.").contains("expired"));
         assert!(advice("AADSTS7000215: Invalid client secret provided.").contains("client secret"));
         let raw = advice("weird failure eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9abc123 happened");
         assert!(raw.contains("[redacted]") && !raw.contains("eyJ0eXAi"));

@@ -32,20 +32,16 @@ pub struct Inventory {
 }
 
 pub async fn subscriptions(client: &AzureClient) -> Result<Vec<Subscription>, AzureError> {
-    let url = client.endpoints().arm_url(
-        "/subscriptions",
-        &[("api-version", SUBSCRIPTIONS_API_VERSION)],
-    );
+    let url = client
+        .endpoints()
+        .arm_url("/subscriptions", &[("api-version", SUBSCRIPTIONS_API_VERSION)]);
     let rows = client
         .get_all(RequestKind::Subscriptions, Scope::ResourceManager, url)
         .await?;
     Ok(rows
         .iter()
         .filter_map(|row| {
-            let id = row
-                .get("subscriptionId")
-                .and_then(Value::as_str)?
-                .to_string();
+            let id = row.get("subscriptionId").and_then(Value::as_str)?.to_string();
             let display_name = row
                 .get("displayName")
                 .and_then(Value::as_str)
@@ -80,22 +76,13 @@ pub async fn query_all(
             body["subscriptions"] = json!(subscriptions);
         }
         let page = client
-            .query(
-                RequestKind::ResourceGraph,
-                Scope::ResourceManager,
-                url.clone(),
-                &body,
-            )
+            .query(RequestKind::ResourceGraph, Scope::ResourceManager, url.clone(), &body)
             .await?;
         pages += 1;
         if let Some(data) = page.get("data").and_then(Value::as_array) {
             rows.extend(data.iter().cloned());
         }
-        match page
-            .get("$skipToken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-        {
+        match page.get("$skipToken").and_then(Value::as_str).filter(|t| !t.is_empty()) {
             Some(token) if pages < MAX_PAGES => {
                 if !seen_tokens.insert(token.to_string()) {
                     return Err(AzureError::PagingLoop {
@@ -116,10 +103,7 @@ pub async fn query_all(
     }
 }
 
-pub async fn ai_inventory(
-    client: &AzureClient,
-    subscriptions: &[String],
-) -> Result<Inventory, AzureError> {
+pub async fn ai_inventory(client: &AzureClient, subscriptions: &[String]) -> Result<Inventory, AzureError> {
     let (rows, pages) = query_all(client, AI_INVENTORY_QUERY, subscriptions).await?;
     let mut inventory = Inventory {
         pages,
@@ -128,9 +112,7 @@ pub async fn ai_inventory(
     let mut ids = HashSet::new();
     for row in &rows {
         match Resource::from_arm(row) {
-            Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
-                inventory.resources.push(resource)
-            }
+            Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
             Ok(_) => inventory.ignored_rows += 1,
             Err(reason) => {
                 tracing::debug!(%reason, "ignored a Resource Graph row");
@@ -142,10 +124,7 @@ pub async fn ai_inventory(
 }
 
 /// Log Analytics workspaces: ARM id → `customerId` (the GUID the query API wants).
-pub async fn workspaces(
-    client: &AzureClient,
-    subscriptions: &[String],
-) -> Result<Vec<(String, String)>, AzureError> {
+pub async fn workspaces(client: &AzureClient, subscriptions: &[String]) -> Result<Vec<(String, String)>, AzureError> {
     let (rows, _) = query_all(client, WORKSPACES_QUERY, subscriptions).await?;
     Ok(rows
         .iter()
@@ -165,34 +144,37 @@ const ARM_LISTS: [(&str, &str); 3] = [
 ];
 
 /// Same inventory through ARM list calls, one per subscription and resource type.
-pub async fn arm_inventory(
-    client: &AzureClient,
-    subscriptions: &[String],
-) -> Result<Inventory, AzureError> {
+pub async fn arm_inventory(client: &AzureClient, subscriptions: &[String]) -> Result<Inventory, AzureError> {
     let mut inventory = Inventory::default();
     let mut ids = HashSet::new();
     for subscription in subscriptions {
         for (resource_type, api_version) in ARM_LISTS {
             let path = format!("/subscriptions/{subscription}/providers/{resource_type}");
-            let url = client
-                .endpoints()
-                .arm_url(&path, &[("api-version", api_version)]);
+            let url = client.endpoints().arm_url(&path, &[("api-version", api_version)]);
             let rows = client
                 .get_all(RequestKind::ArmList, Scope::ResourceManager, url)
                 .await?;
             inventory.pages += 1;
             for row in &rows {
                 match Resource::from_arm(row) {
-                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
-                        inventory.resources.push(resource)
-                    }
+                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
                     _ => inventory.ignored_rows += 1,
                 }
             }
         }
     }
-    inventory
-        .resources
-        .sort_by(|a, b| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()));
+    inventory.resources.sort_by_key(|r| r.id.to_ascii_lowercase());
     Ok(inventory)
+}
+
+/// Resources the checks read beside the AI resources themselves, in one query instead of one GET each.
+pub const RELATED_QUERY: &str = "resources \
+| where type in~ ('microsoft.keyvault/vaults', 'microsoft.insights/metricalerts', 'microsoft.insights/components') \
+| project id, name, type, location, subscriptionId, resourceGroup, properties \
+| order by id asc";
+
+pub async fn related_resources(client: &AzureClient, subscriptions: &[String]) -> Result<Vec<Value>, AzureError> {
+    query_all(client, RELATED_QUERY, subscriptions)
+        .await
+        .map(|(rows, _)| rows)
 }

@@ -18,18 +18,12 @@ pub struct LogResult {
     pub warning: Option<String>,
 }
 
-pub async fn recent_rows(
-    client: &AzureClient,
-    workspace_guid: &str,
-    timespan: &str,
-) -> Result<LogResult, AzureError> {
+pub async fn recent_rows(client: &AzureClient, workspace_guid: &str, timespan: &str) -> Result<LogResult, AzureError> {
     let guid: String = workspace_guid
         .chars()
         .filter(|c| c.is_ascii_hexdigit() || *c == '-')
         .collect();
-    let url = client
-        .endpoints()
-        .logs_url(&format!("/v1/workspaces/{guid}/query"));
+    let url = client.endpoints().logs_url(&format!("/v1/workspaces/{guid}/query"));
     let body = json!({"query": RECENT_AI_LOGS_QUERY, "timespan": timespan});
     let response = client
         .query(RequestKind::LogAnalytics, Scope::LogAnalytics, url, &body)
@@ -39,10 +33,7 @@ pub async fn recent_rows(
 
 fn parse(response: &Value) -> LogResult {
     let mut result = LogResult::default();
-    let table = response
-        .get("tables")
-        .and_then(Value::as_array)
-        .and_then(|t| t.first());
+    let table = response.get("tables").and_then(Value::as_array).and_then(|t| t.first());
     let columns: Vec<&str> = table
         .and_then(|t| t.get("columns"))
         .and_then(Value::as_array)
@@ -71,11 +62,7 @@ fn parse(response: &Value) -> LogResult {
         let Some(cells) = row.as_array() else {
             continue;
         };
-        let text = |i: Option<usize>| {
-            i.and_then(|i| cells.get(i))
-                .map(cell_text)
-                .unwrap_or_default()
-        };
+        let text = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(cell_text).unwrap_or_default();
         result.rows.push(LogRow {
             time: text(time),
             resource: text(resource),
@@ -90,10 +77,7 @@ fn parse(response: &Value) -> LogResult {
         });
     }
     if let Some(error) = response.get("error") {
-        let message = error
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("partial error");
+        let message = error.get("message").and_then(Value::as_str).unwrap_or("partial error");
         result.warning = Some(crate::azure::client::redact(message));
     }
     result

@@ -128,28 +128,15 @@ pub async fn fetch_batch(
         .query(RequestKind::MetricsBatch, Scope::Metrics, url, &body)
         .await?;
     let mut series = Vec::new();
-    for entry in response
-        .get("values")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for entry in response.get("values").and_then(Value::as_array).into_iter().flatten() {
         let Some(resource_id) = entry.get("resourceid").and_then(Value::as_str) else {
             continue;
         };
-        let Some(resource_id) = resource_ids
-            .iter()
-            .find(|id| id.eq_ignore_ascii_case(resource_id))
-        else {
+        let Some(resource_id) = resource_ids.iter().find(|id| id.eq_ignore_ascii_case(resource_id)) else {
             // A result for a resource we did not ask for is not trusted.
             continue;
         };
-        series.extend(parse_metrics(
-            resource_id,
-            entry.get("value"),
-            profile,
-            window,
-        ));
+        series.extend(parse_metrics(resource_id, entry.get("value"), profile, window));
     }
     Ok(series)
 }
@@ -179,15 +166,8 @@ pub async fn fetch_one(
         resource_id.trim_end_matches('/')
     );
     let url = client.endpoints().arm_url(&path, &query);
-    let response = client
-        .get(RequestKind::Metrics, Scope::ResourceManager, url)
-        .await?;
-    Ok(parse_metrics(
-        resource_id,
-        response.get("value"),
-        profile,
-        window,
-    ))
+    let response = client.get(RequestKind::Metrics, Scope::ResourceManager, url).await?;
+    Ok(parse_metrics(resource_id, response.get("value"), profile, window))
 }
 
 /// Turns Azure's `value[].timeseries[].data[]` into dense series on the requested grid. Empty buckets are
@@ -206,12 +186,7 @@ fn parse_metrics(
             .pointer("/name/value")
             .and_then(Value::as_str)
             .unwrap_or(profile.metric());
-        for timeseries in metric
-            .get("timeseries")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for timeseries in metric.get("timeseries").and_then(Value::as_array).into_iter().flatten() {
             let split = timeseries
                 .get("metadatavalues")
                 .and_then(Value::as_array)
@@ -222,12 +197,7 @@ fn parse_metrics(
                     Some(format!("{key}={value}"))
                 });
             let mut values = vec![0.0; buckets];
-            for point in timeseries
-                .get("data")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for point in timeseries.get("data").and_then(Value::as_array).into_iter().flatten() {
                 let Some(at) = point
                     .get("timeStamp")
                     .and_then(Value::as_str)

@@ -6,13 +6,10 @@ use serde_json::Value;
 pub fn log_destinations(settings: &[Value]) -> impl Iterator<Item = &str> {
     settings.iter().filter_map(|setting| {
         let properties = setting.get("properties")?;
-        let logs_on = properties
-            .get("logs")
-            .and_then(Value::as_array)
-            .is_some_and(|logs| {
-                logs.iter()
-                    .any(|l| l.get("enabled").and_then(Value::as_bool) == Some(true))
-            });
+        let logs_on = properties.get("logs").and_then(Value::as_array).is_some_and(|logs| {
+            logs.iter()
+                .any(|l| l.get("enabled").and_then(Value::as_bool) == Some(true))
+        });
         let workspace = properties
             .get("workspaceId")
             .and_then(Value::as_str)

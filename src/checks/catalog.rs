@@ -5,9 +5,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::model::{
-    Area, Evidence, Finding, Resource, ResourceFamily, Severity, Status, Subscription,
-};
+use crate::model::{Area, Evidence, Finding, Resource, ResourceFamily, Severity, Status, Subscription};
 
 /// Which resources a control is evaluated on.
 ///
@@ -92,11 +90,7 @@ impl Applicability {
             Applicability::ExceptSkus(family, skus) => {
                 format!("{} (all SKUs except {})", family.label(), skus.join(", "))
             }
-            Applicability::AnyOf(rules) => rules
-                .iter()
-                .map(Applicability::describe)
-                .collect::<Vec<_>>()
-                .join("; "),
+            Applicability::AnyOf(rules) => rules.iter().map(Applicability::describe).collect::<Vec<_>>().join("; "),
         }
     }
 }
@@ -107,12 +101,7 @@ fn yes_if(condition: bool) -> Applies {
 
 /// The kind used for applicability: Azure's `kind`, or `Default` for an ML workspace that has none.
 pub fn effective_kind(resource: &Resource) -> Option<&str> {
-    match resource
-        .kind
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
+    match resource.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         Some(kind) => Some(kind),
         None if resource.family == ResourceFamily::MachineLearning => Some("Default"),
         None => None,
@@ -398,10 +387,7 @@ mod tests {
                 entry.id
             );
         }
-        assert_eq!(
-            controls().len() + omitted_controls().len(),
-            catalog().controls.len()
-        );
+        assert_eq!(controls().len() + omitted_controls().len(), catalog().controls.len());
     }
 
     #[test]

@@ -14,8 +14,8 @@ mod verdict;
 mod tests;
 
 pub use catalog::{
-    Applicability, Applies, Control, Fix, Omitted, Outcome, control, controls, effective_kind,
-    is_attestation, omitted_controls,
+    Applicability, Applies, Control, Fix, Omitted, Outcome, control, controls, effective_kind, is_attestation,
+    omitted_controls,
 };
 
 use crate::model::{Finding, Resource, Subscription};

@@ -232,9 +232,7 @@ pub fn starts_with_ci(text: &str, prefix: &str) -> bool {
 /// ancestors of everything they are returned for (the lists come from `atScope()` queries).
 pub fn scope_covers(scope: &str, resource_id: &str) -> bool {
     let scope = scope.trim().trim_end_matches('/');
-    if scope.is_empty()
-        || starts_with_ci(scope, "/providers/Microsoft.Management/managementGroups/")
-    {
+    if scope.is_empty() || starts_with_ci(scope, "/providers/Microsoft.Management/managementGroups/") {
         return true;
     }
     if !starts_with_ci(resource_id, scope) {
@@ -288,10 +286,7 @@ mod tests {
         assert!(is_one_of("disabled", &["Disabled"]));
         assert!(!is_one_of("Enabled", &["Disabled"]));
         assert!(is_one_of(" Disabled ", &["disabled"]));
-        assert!(is_one_of(
-            "securedByPerimeter",
-            &["disabled", "securedbyperimeter"]
-        ));
+        assert!(is_one_of("securedByPerimeter", &["disabled", "securedbyperimeter"]));
     }
 
     #[test]

@@ -21,11 +21,7 @@ pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Ve
         let key = (s.resource_id.clone(), s.metric.clone());
         match totals.get_mut(&key) {
             Some(total) if total.values.len() == s.values.len() => {
-                total
-                    .values
-                    .iter_mut()
-                    .zip(&s.values)
-                    .for_each(|(t, v)| *t += v);
+                total.values.iter_mut().zip(&s.values).for_each(|(t, v)| *t += v);
             }
             Some(_) => {}
             None => {
@@ -45,20 +41,11 @@ pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Ve
     for total in totals.values() {
         alerts.extend(episodes(total, &total.metric, &names));
     }
-    alerts.sort_by(|a, b| {
-        b.level
-            .cmp(&a.level)
-            .then(b.at.cmp(&a.at))
-            .then(a.key.cmp(&b.key))
-    });
+    alerts.sort_by(|a, b| b.level.cmp(&a.level).then(b.at.cmp(&a.at)).then(a.key.cmp(&b.key)));
     alerts
 }
 
-fn episodes(
-    series: &MetricSeries,
-    metric_label: &str,
-    names: &HashMap<String, &str>,
-) -> Vec<Alert> {
+fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, &str>) -> Vec<Alert> {
     let detections = detect_spikes(&series.values, series.start, series.step_secs);
     let at = |d: &Detection| series.start + d.index as i64 * series.step_secs as i64;
     let mut grouped: Vec<(i64, Detection)> = Vec::new();

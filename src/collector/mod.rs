@@ -3,6 +3,7 @@
 //! publishes a whole new immutable `Snapshot` through a `watch` channel after each batch of completions.
 
 mod alerts;
+mod join;
 mod sources;
 
 use std::collections::HashMap;
@@ -14,8 +15,7 @@ use tokio::time::Instant;
 
 use crate::azure::{AzureClient, RequestStats};
 use crate::model::{
-    Alert, CostPoint, Finding, LogRow, MetricSeries, Resource, Snapshot, SourceKind, SourceStatus,
-    Subscription,
+    Alert, CostPoint, Finding, LogRow, MetricSeries, Resource, Snapshot, SourceKind, SourceStatus, Subscription,
 };
 
 pub use alerts::alerts_from_series;
@@ -80,10 +80,7 @@ impl CollectorHandle {
 
 pub fn spawn(client: AzureClient, config: CollectorConfig) -> CollectorHandle {
     let initial = Snapshot {
-        sources: SourceKind::ALL
-            .iter()
-            .map(|k| SourceStatus::new(*k))
-            .collect(),
+        sources: SourceKind::ALL.iter().map(|k| SourceStatus::new(*k)).collect(),
         ..Default::default()
     };
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(initial));
@@ -126,11 +123,7 @@ struct Supervisor {
 }
 
 impl Supervisor {
-    fn new(
-        client: AzureClient,
-        config: CollectorConfig,
-        publisher: watch::Sender<Arc<Snapshot>>,
-    ) -> Self {
+    fn new(client: AzureClient, config: CollectorConfig, publisher: watch::Sender<Arc<Snapshot>>) -> Self {
         let (completions_tx, completions_rx) = mpsc::channel(32);
         let now = Instant::now();
         Self {
@@ -138,10 +131,7 @@ impl Supervisor {
             config,
             publisher,
             working: Working::default(),
-            status: SourceKind::ALL
-                .iter()
-                .map(|k| (*k, SourceStatus::new(*k)))
-                .collect(),
+            status: SourceKind::ALL.iter().map(|k| (*k, SourceStatus::new(*k))).collect(),
             // Only the inventory is due at start; the others follow from its completion.
             next_due: HashMap::from([(SourceKind::Inventory, now)]),
             generation: 0,
@@ -255,12 +245,11 @@ impl Supervisor {
         match completion.into_data() {
             Completion::Inventory(Ok(inventory)) => {
                 let first = self.working.resources.is_empty();
-                self.working.subscriptions = Arc::new(carry_pricing(
-                    &self.working.subscriptions,
-                    inventory.subscriptions,
-                ));
-                self.working.resources =
-                    Arc::new(carry_details(&self.working.resources, inventory.resources));
+                self.working.subscriptions =
+                    Arc::new(carry_pricing(&self.working.subscriptions, inventory.subscriptions));
+                let mut resources = carry_details(&self.working.resources, inventory.resources);
+                join::attach_related(&mut resources, inventory.related.as_deref());
+                self.working.resources = Arc::new(resources);
                 self.working.workspaces = Arc::new(inventory.workspaces);
                 self.reevaluate();
                 let now = Instant::now();
@@ -274,30 +263,32 @@ impl Supervisor {
             Completion::Diagnostics(Ok(mut fetched)) => {
                 let mut resources = (*self.working.resources).clone();
                 for resource in &mut resources {
-                    if let Some(details) = fetched.details.remove(&resource.id.to_ascii_lowercase())
-                    {
+                    let id = resource.id.to_ascii_lowercase();
+                    if let Some(mut details) = fetched.details.remove(&id) {
+                        // Filled from the inventory's related-resources query, not per resource.
+                        let joined = &mut resource.details;
+                        details.key_vaults = std::mem::take(&mut joined.key_vaults);
+                        details.metric_alerts = std::mem::take(&mut joined.metric_alerts);
+                        details.application_insights = std::mem::take(&mut joined.application_insights);
                         resource.details = details;
                     }
                 }
                 self.working.resources = Arc::new(resources);
                 let mut subscriptions = (*self.working.subscriptions).clone();
                 for subscription in &mut subscriptions {
-                    if let Some(pricing) = fetched
-                        .defender_pricing
-                        .remove(&subscription.id.to_ascii_lowercase())
-                    {
-                        subscription.defender_ai_pricing = pricing;
+                    let id = subscription.id.to_ascii_lowercase();
+                    if let Some(data) = fetched.subscriptions.remove(&id) {
+                        subscription.defender_ai_pricing = data.defender_pricing;
+                        subscription.policy_assignments = data.policy_assignments;
+                        subscription.budgets = data.budgets;
                     }
                 }
                 self.working.subscriptions = Arc::new(subscriptions);
                 self.reevaluate();
-                self.next_due
-                    .entry(SourceKind::Logs)
-                    .or_insert_with(Instant::now);
+                self.next_due.entry(SourceKind::Logs).or_insert_with(Instant::now);
             }
             Completion::Metrics(Ok(series)) => {
-                self.working.alerts =
-                    Arc::new(alerts_from_series(&series, &self.working.resources));
+                self.working.alerts = Arc::new(alerts_from_series(&series, &self.working.resources));
                 self.working.series = Arc::new(series);
             }
             Completion::Logs(Ok(rows)) => self.working.logs = Arc::new(rows),
@@ -326,10 +317,7 @@ impl Supervisor {
             alerts: working.alerts.clone(),
             costs: working.costs.clone(),
             logs: working.logs.clone(),
-            sources: SourceKind::ALL
-                .iter()
-                .map(|k| self.status[k].clone())
-                .collect(),
+            sources: SourceKind::ALL.iter().map(|k| self.status[k].clone()).collect(),
         };
         self.publisher.send_replace(Arc::new(snapshot));
     }
@@ -338,10 +326,7 @@ impl Supervisor {
 /// A new inventory keeps the child data already fetched for resources that still exist, so the checklist
 /// does not flip to `unknown` between an inventory refresh and the diagnostics that follow it.
 fn carry_details(previous: &[Resource], mut fresh: Vec<Resource>) -> Vec<Resource> {
-    let old: HashMap<String, &Resource> = previous
-        .iter()
-        .map(|r| (r.id.to_ascii_lowercase(), r))
-        .collect();
+    let old: HashMap<String, &Resource> = previous.iter().map(|r| (r.id.to_ascii_lowercase(), r)).collect();
     for resource in &mut fresh {
         if let Some(before) = old.get(&resource.id.to_ascii_lowercase()) {
             resource.details = before.details.clone();
@@ -352,11 +337,10 @@ fn carry_details(previous: &[Resource], mut fresh: Vec<Resource>) -> Vec<Resourc
 
 fn carry_pricing(previous: &[Subscription], mut fresh: Vec<Subscription>) -> Vec<Subscription> {
     for subscription in &mut fresh {
-        if let Some(before) = previous
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(&subscription.id))
-        {
+        if let Some(before) = previous.iter().find(|s| s.id.eq_ignore_ascii_case(&subscription.id)) {
             subscription.defender_ai_pricing = before.defender_ai_pricing.clone();
+            subscription.policy_assignments = before.policy_assignments.clone();
+            subscription.budgets = before.budgets.clone();
         }
     }
     fresh

@@ -9,20 +9,26 @@ use serde_json::Value;
 use super::{CollectorConfig, unix_now};
 use crate::azure::metrics::{self, MetricProfile, Window};
 use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
-use crate::model::{
-    CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription,
-};
+use crate::model::{CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription};
 
 pub(super) struct InventoryResult {
     pub subscriptions: Vec<Subscription>,
     pub resources: Vec<Resource>,
     pub workspaces: HashMap<String, String>,
+    /// Key Vaults, metric alert rules and App Insights components; `None` when the query failed.
+    pub related: Option<Vec<Value>>,
 }
 
-/// Child data per resource (keyed by lower-case id) and the Defender plan per subscription.
+/// Child data per resource (keyed by lower-case id) and subscription-scoped data per subscription.
 pub(super) struct DiagnosticsResult {
     pub details: HashMap<String, ResourceDetails>,
-    pub defender_pricing: HashMap<String, Fetched<Value>>,
+    pub subscriptions: HashMap<String, SubscriptionData>,
+}
+
+pub(super) struct SubscriptionData {
+    pub defender_pricing: Fetched<Value>,
+    pub policy_assignments: Fetched<Vec<Value>>,
+    pub budgets: Fetched<Vec<Value>>,
 }
 
 pub(super) enum Completion {
@@ -80,9 +86,7 @@ pub(super) struct Job {
 impl Job {
     pub async fn run(self, kind: SourceKind) -> Completion {
         match kind {
-            SourceKind::Inventory => {
-                Completion::Inventory(self.inventory().await.map_err(|e| e.to_string()))
-            }
+            SourceKind::Inventory => Completion::Inventory(self.inventory().await.map_err(|e| e.to_string())),
             SourceKind::Diagnostics => self.diagnostics().await,
             SourceKind::Metrics => self.metrics().await,
             SourceKind::Logs => self.logs().await,
@@ -128,28 +132,35 @@ impl Job {
                 HashMap::new()
             }
         };
+        let related = match graph::related_resources(&self.client, &scope).await {
+            Ok(rows) => Some(rows),
+            Err(error) => {
+                tracing::warn!(%error, "could not list Key Vaults, metric alerts and App Insights");
+                None
+            }
+        };
         Ok(InventoryResult {
             subscriptions,
             resources: inventory.resources,
             workspaces,
+            related,
         })
     }
 
     async fn diagnostics(&self) -> Completion {
         // Owned inputs per future: borrowed closures inside a spawned task trip the compiler's Send analysis.
         let resources: Vec<Resource> = self.resources.iter().cloned().collect();
-        let results: Vec<(String, ResourceDetails, Option<AzureError>)> =
-            futures::stream::iter(resources)
-                .map(|resource| {
-                    let client = self.client.clone();
-                    async move {
-                        let (details, error) = children::details(&client, &resource).await;
-                        (resource.id.to_ascii_lowercase(), details, error)
-                    }
-                })
-                .buffer_unordered(self.config.schedule.concurrency.max(1))
-                .collect()
-                .await;
+        let results: Vec<(String, ResourceDetails, Option<AzureError>)> = futures::stream::iter(resources)
+            .map(|resource| {
+                let client = self.client.clone();
+                async move {
+                    let (details, error) = children::details(&client, &resource).await;
+                    (resource.id.to_ascii_lowercase(), details, error)
+                }
+            })
+            .buffer_unordered(self.config.schedule.concurrency.max(1))
+            .collect()
+            .await;
         let mut failures = Vec::new();
         let mut details = HashMap::new();
         for (id, fetched, error) in results {
@@ -158,21 +169,22 @@ impl Job {
             }
             details.insert(id, fetched);
         }
-        let mut defender_pricing = HashMap::new();
+        let mut subscriptions = HashMap::new();
         for subscription in self.subscriptions.iter() {
-            let (pricing, error) =
-                children::defender_ai_pricing(&self.client, &subscription.id).await;
-            if let Some(error) = error {
-                failures.push(error.to_string());
-            }
-            defender_pricing.insert(subscription.id.to_ascii_lowercase(), pricing);
+            let (defender_pricing, error) = children::defender_ai_pricing(&self.client, &subscription.id).await;
+            let (policy_assignments, budgets, governance_error) =
+                children::subscription_governance(&self.client, &subscription.id).await;
+            failures.extend(error.or(governance_error).map(|e| e.to_string()));
+            let data = SubscriptionData {
+                defender_pricing,
+                policy_assignments,
+                budgets,
+            };
+            subscriptions.insert(subscription.id.to_ascii_lowercase(), data);
         }
         let attempted = self.resources.len() + self.subscriptions.len();
         partial(
-            Completion::Diagnostics(Ok(DiagnosticsResult {
-                details,
-                defender_pricing,
-            })),
+            Completion::Diagnostics(Ok(DiagnosticsResult { details, subscriptions })),
             &failures,
             attempted,
         )
@@ -203,23 +215,15 @@ impl Job {
         let calls: Vec<(String, String, MetricProfile, Vec<String>)> = groups
             .iter()
             .flat_map(|((subscription, region, profile), ids)| {
-                ids.chunks(metrics::MAX_BATCH).map(move |chunk| {
-                    (
-                        subscription.clone(),
-                        region.clone(),
-                        *profile,
-                        chunk.to_vec(),
-                    )
-                })
+                ids.chunks(metrics::MAX_BATCH)
+                    .map(move |chunk| (subscription.clone(), region.clone(), *profile, chunk.to_vec()))
             })
             .collect();
         let call_count = calls.len();
         let results: Vec<Result<Vec<MetricSeries>, AzureError>> = futures::stream::iter(calls)
             .map(|(subscription, region, profile, chunk)| {
                 let client = self.client.clone();
-                async move {
-                    fetch_group(&client, &subscription, &region, profile, &chunk, window).await
-                }
+                async move { fetch_group(&client, &subscription, &region, profile, &chunk, window).await }
             })
             .buffer_unordered(4)
             .collect()
@@ -242,14 +246,10 @@ impl Job {
         let mut destinations = HashSet::new();
         for resource in self.resources.iter() {
             if let Some(settings) = resource.details.diagnostic_settings.value() {
-                destinations
-                    .extend(monitor::log_destinations(settings).map(str::to_ascii_lowercase));
+                destinations.extend(monitor::log_destinations(settings).map(str::to_ascii_lowercase));
             }
         }
-        let guids: Vec<&String> = destinations
-            .iter()
-            .filter_map(|id| self.workspaces.get(id))
-            .collect();
+        let guids: Vec<&String> = destinations.iter().filter_map(|id| self.workspaces.get(id)).collect();
         let mut rows = Vec::new();
         let mut failures = Vec::new();
         for guid in &guids {
@@ -286,11 +286,7 @@ impl Job {
         if points.is_empty() && !failures.is_empty() {
             return Completion::Cost(Err(failures.swap_remove(0)));
         }
-        partial(
-            Completion::Cost(Ok(points)),
-            &failures,
-            self.subscriptions.len(),
-        )
+        partial(Completion::Cost(Ok(points)), &failures, self.subscriptions.len())
     }
 }
 

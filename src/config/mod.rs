@@ -18,13 +18,9 @@ impl Paths {
             let home = PathBuf::from(home);
             return Ok(Self::under(&home));
         }
-        let dirs = directories::ProjectDirs::from("dev", "aisec", "aisec").ok_or(
-            "cannot find a home directory; set AISEC_HOME to choose where aisec keeps its files",
-        )?;
-        let log_dir = dirs
-            .state_dir()
-            .unwrap_or_else(|| dirs.data_local_dir())
-            .to_path_buf();
+        let dirs = directories::ProjectDirs::from("dev", "aisec", "aisec")
+            .ok_or("cannot find a home directory; set AISEC_HOME to choose where aisec keeps its files")?;
+        let log_dir = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).to_path_buf();
         Ok(Self {
             config_file: dirs.config_dir().join("config.toml"),
             data_dir: dirs.data_dir().to_path_buf(),
@@ -71,8 +67,7 @@ impl Config {
             }
             Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
         };
-        let config: Config =
-            toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        let config: Config = toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?;
         for (name, value) in [
             ("inventory_secs", config.refresh.inventory_secs),
             ("metrics_secs", config.refresh.metrics_secs),
@@ -98,12 +93,7 @@ mod tests {
     fn missing_file_is_default_and_broken_files_name_the_problem() {
         let dir = std::env::temp_dir().join(format!("aisec-config-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        assert!(
-            Config::load(&dir.join("absent.toml"))
-                .unwrap()
-                .keys
-                .is_empty()
-        );
+        assert!(Config::load(&dir.join("absent.toml")).unwrap().keys.is_empty());
 
         let good = dir.join("good.toml");
         std::fs::write(
@@ -118,16 +108,8 @@ mod tests {
         for (name, text, expected) in [
             ("syntax.toml", "[keys\n", "syntax.toml"),
             ("unknown.toml", "colour = 1\n", "unknown field"),
-            (
-                "type.toml",
-                "[refresh]\nmetrics_secs = \"fast\"\n",
-                "invalid type",
-            ),
-            (
-                "zero.toml",
-                "[refresh]\nlogs_secs = 0\n",
-                "at least 1 second",
-            ),
+            ("type.toml", "[refresh]\nmetrics_secs = \"fast\"\n", "invalid type"),
+            ("zero.toml", "[refresh]\nlogs_secs = 0\n", "at least 1 second"),
         ] {
             let path = dir.join(name);
             std::fs::write(&path, text).unwrap();

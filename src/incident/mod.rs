@@ -77,8 +77,7 @@ pub fn playbook(alert: Option<&Alert>, resource: Option<&Resource>) -> Vec<Step>
     }
     add(
         Phase::Detection,
-        "Check whether other resources spike at the same time: one key or the whole platform?"
-            .into(),
+        "Check whether other resources spike at the same time: one key or the whole platform?".into(),
     );
     add(
         Phase::Detection,
@@ -87,37 +86,31 @@ pub fn playbook(alert: Option<&Alert>, resource: Option<&Resource>) -> Vec<Step>
 
     add(
         Phase::Analysis,
-        format!(
-            "Read {name}'s diagnostic logs around the spike: caller IPs, operations, status codes."
-        ),
-    );
-    add(Phase::Analysis, "A burst of 401/403 means someone is trying keys or tokens; 429s mean quota is being exhausted.".into());
-    add(
-        Phase::Analysis,
-        format!(
-            "Check the activity log for recent changes to {name} (keys listed, network opened)."
-        ),
+        format!("Read {name}'s diagnostic logs around the spike: caller IPs, operations, status codes."),
     );
     add(
         Phase::Analysis,
-        "Compare token usage per request with the baseline: prompt abuse and data scraping differ."
-            .into(),
+        "A burst of 401/403 means someone is trying keys or tokens; 429s mean quota is being exhausted.".into(),
+    );
+    add(
+        Phase::Analysis,
+        format!("Check the activity log for recent changes to {name} (keys listed, network opened)."),
+    );
+    add(
+        Phase::Analysis,
+        "Compare token usage per request with the baseline: prompt abuse and data scraping differ.".into(),
     );
 
     if key_auth_enabled(resource) != Some(false) {
         add(
             Phase::Containment,
-            format!(
-                "Rotate the key not in use on {name}, switch clients, then rotate the other key."
-            ),
+            format!("Rotate the key not in use on {name}, switch clients, then rotate the other key."),
         );
     }
     if publicly_reachable(resource) != Some(false) {
         add(
             Phase::Containment,
-            format!(
-                "Restrict {name}'s network: firewall to known addresses, or disable public access."
-            ),
+            format!("Restrict {name}'s network: firewall to known addresses, or disable public access."),
         );
     }
     add(
@@ -184,10 +177,7 @@ mod tests {
     fn every_phase_has_steps_and_the_alert_numbers_are_quoted() {
         let steps = playbook(Some(&alert()), None);
         for phase in Phase::ALL {
-            assert!(
-                steps.iter().any(|s| s.phase == phase),
-                "{phase:?} has no step"
-            );
+            assert!(steps.iter().any(|s| s.phase == phase), "{phase:?} has no step");
         }
         assert!(steps[0].text.contains("4210") && steps[0].text.contains("1150"));
     }

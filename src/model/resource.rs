@@ -15,8 +15,7 @@ pub enum ResourceFamily {
 }
 
 impl ResourceFamily {
-    pub const ALL: [ResourceFamily; 3] =
-        [Self::CognitiveServices, Self::MachineLearning, Self::Search];
+    pub const ALL: [ResourceFamily; 3] = [Self::CognitiveServices, Self::MachineLearning, Self::Search];
 
     /// Azure spells resource types in any case (Resource Graph lower-cases them), so match case-insensitively.
     pub fn from_arm_type(resource_type: &str) -> Option<Self> {
@@ -164,9 +163,7 @@ impl Resource {
                     .map(|(k, v)| {
                         (
                             k.clone(),
-                            v.as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| v.to_string()),
+                            v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
                         )
                     })
                     .collect()
@@ -243,6 +240,19 @@ pub struct Subscription {
     pub budgets: Fetched<Vec<Value>>,
 }
 
+impl Subscription {
+    /// A subscription whose subscription-scoped data has not been read yet.
+    pub fn new(id: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            display_name: display_name.into(),
+            defender_ai_pricing: Fetched::Missing,
+            policy_assignments: Fetched::Missing,
+            budgets: Fetched::Missing,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,14 +273,8 @@ mod tests {
         assert_eq!(resource.resource_group, "rg-ai");
         assert_eq!(resource.sku.as_deref(), Some("S0"));
         assert_eq!(resource.tags.get("env").map(String::as_str), Some("prod"));
-        assert_eq!(
-            resource.path("properties.publicNetworkAccess"),
-            Some(&json!("Enabled"))
-        );
-        assert_eq!(
-            resource.path("identity.type"),
-            Some(&json!("SystemAssigned"))
-        );
+        assert_eq!(resource.path("properties.publicNetworkAccess"), Some(&json!("Enabled")));
+        assert_eq!(resource.path("identity.type"), Some(&json!("SystemAssigned")));
         assert_eq!(resource.path("properties.nope"), None);
     }
 
@@ -291,18 +295,5 @@ mod tests {
             Resource::from_arm(&bad_id),
             Err(ResourceParseError::MalformedId(_))
         ));
-    }
-}
-
-impl Subscription {
-    /// A subscription whose subscription-scoped data has not been read yet.
-    pub fn new(id: impl Into<String>, display_name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            display_name: display_name.into(),
-            defender_ai_pricing: Fetched::Missing,
-            policy_assignments: Fetched::Missing,
-            budgets: Fetched::Missing,
-        }
     }
 }

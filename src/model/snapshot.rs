@@ -86,8 +86,6 @@ impl Snapshot {
     }
 
     pub fn resource(&self, id: &str) -> Option<&Resource> {
-        self.resources
-            .iter()
-            .find(|r| r.id.eq_ignore_ascii_case(id))
+        self.resources.iter().find(|r| r.id.eq_ignore_ascii_case(id))
     }
 }

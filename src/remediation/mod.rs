@@ -19,10 +19,7 @@ pub struct RequestPreview {
 pub fn preview(control: &Control, resource: &Resource, arm_base: &str) -> RequestPreview {
     let fill = |template: &str| {
         template
-            .replace(
-                "https://management.azure.com",
-                arm_base.trim_end_matches('/'),
-            )
+            .replace("https://management.azure.com", arm_base.trim_end_matches('/'))
             .replace("{sub}", &resource.subscription_id)
             .replace("{rg}", &resource.resource_group)
             .replace("{name}", &resource.name)
@@ -63,15 +60,7 @@ mod tests {
                 .url
                 .starts_with("http://127.0.0.1:9999/subscriptions/s-1/resourceGroups/rg-ai/")
         );
-        assert!(
-            preview
-                .url
-                .ends_with("accounts/aoai-1?api-version=2025-06-01")
-        );
-        assert!(
-            preview
-                .body
-                .contains("\"publicNetworkAccess\": \"Disabled\"")
-        );
+        assert!(preview.url.ends_with("accounts/aoai-1?api-version=2025-06-01"));
+        assert!(preview.body.contains("\"publicNetworkAccess\": \"Disabled\""));
     }
 }

@@ -42,8 +42,7 @@ pub fn draw(frame: &mut Frame, state: &State) -> FrameReport {
     match companion {
         Some(other) if area.width >= WIDE => {
             let [left, right] =
-                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-                    .areas(body);
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
             panes::draw(frame, left, state, state.focus, true, &mut report);
             panes::draw(frame, right, state, other, false, &mut report);
         }
@@ -91,14 +90,8 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
             style::title().add_modifier(ratatui::style::Modifier::REVERSED),
         ),
         Span::raw(" "),
-        Span::raw(format::fit(
-            &subscriptions,
-            (area.width as usize).saturating_sub(40),
-        )),
-        Span::styled(
-            format!("  {} resources", snapshot.resources.len()),
-            style::dim(),
-        ),
+        Span::raw(format::fit(&subscriptions, (area.width as usize).saturating_sub(40))),
+        Span::styled(format!("  {} resources", snapshot.resources.len()), style::dim()),
     ];
     if let Some(score) = state.score {
         let score_style = if score >= 80 {
@@ -143,17 +136,11 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
         second.push(Span::raw(format!("{} ", kind.label())));
         second.push(Span::styled(glyph, glyph_style));
         if let Some(ok) = source.last_ok {
-            second.push(Span::styled(
-                format!(" {}", format::age(state.now - ok)),
-                style::dim(),
-            ));
+            second.push(Span::styled(format!(" {}", format::age(state.now - ok)), style::dim()));
         }
         second.push(Span::raw("   "));
     }
-    frame.render_widget(
-        Paragraph::new(vec![Line::from(first), Line::from(second)]),
-        area,
-    );
+    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &State) {
@@ -176,8 +163,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &State) {
     let tabs = Tabs::new(titles)
         .select(state.focus.index())
         .highlight_style(
-            style::focused_border()
-                .add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::REVERSED),
+            style::focused_border().add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::REVERSED),
         )
         .divider("│");
     frame.render_widget(tabs, area);
@@ -193,10 +179,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State) {
             Span::styled("   Enter keep · Esc clear", style::dim()),
         ])
     } else if let Some(message) = &state.status_line {
-        Line::from(Span::styled(
-            format!(" {}", for_terminal(message)),
-            style::warn(),
-        ))
+        Line::from(Span::styled(format!(" {}", for_terminal(message)), style::warn()))
     } else {
         let hints: Vec<Span> = REGISTRY
             .iter()

@@ -92,10 +92,7 @@ pub fn details(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
                 ("caller IP", &row.caller_ip),
                 ("result", &row.result),
             ];
-            let mut lines: Vec<Line> = fields
-                .iter()
-                .map(|(k, v)| field(k, &for_terminal(v)))
-                .collect();
+            let mut lines: Vec<Line> = fields.iter().map(|(k, v)| field(k, &for_terminal(v))).collect();
             lines.push(field(
                 "duration ms",
                 &row.duration_ms.map(|d| d.to_string()).unwrap_or_default(),
@@ -116,17 +113,10 @@ fn field(name: &str, value: &str) -> Line<'static> {
 
 fn checklist_details(state: &State, row: &ChecklistRow) -> (String, Vec<Line<'static>>) {
     match row {
-        ChecklistRow::Area {
-            area,
-            counts,
-            score,
-        } => (
+        ChecklistRow::Area { area, counts, score } => (
             format!("Area · {}", area.label()),
             vec![
-                field(
-                    "score",
-                    &score.map(|s| s.to_string()).unwrap_or_else(|| "–".into()),
-                ),
+                field("score", &score.map(|s| s.to_string()).unwrap_or_else(|| "–".into())),
                 field("pass", &counts.pass.to_string()),
                 field("fail", &counts.fail.to_string()),
                 field("unknown", &counts.unknown.to_string()),
@@ -146,17 +136,11 @@ fn checklist_details(state: &State, row: &ChecklistRow) -> (String, Vec<Line<'st
                 ]),
                 Line::from(""),
                 field("why", control.why),
-                field(
-                    "fix",
-                    &format!("{} {}", control.fix.method, control.fix.url_template),
-                ),
+                field("fix", &format!("{} {}", control.fix.method, control.fix.url_template)),
                 field("reversible", &control.fix.reversible),
                 field("can break", &control.fix.breaks),
                 Line::from(""),
-                Line::from(Span::styled(
-                    "Resources that need attention",
-                    style::title(),
-                )),
+                Line::from(Span::styled("Resources that need attention", style::title())),
             ];
             for index in crate::app::view::open_findings(&state.snapshot.findings, control.id)
                 .into_iter()
@@ -177,10 +161,7 @@ fn checklist_details(state: &State, row: &ChecklistRow) -> (String, Vec<Line<'st
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {status:<10}"), status_style),
                     Span::raw(format!("{:<28} ", for_terminal(&name))),
-                    Span::styled(
-                        for_terminal(&evidence.join("; ")).into_owned(),
-                        style::dim(),
-                    ),
+                    Span::styled(for_terminal(&evidence.join("; ")).into_owned(), style::dim()),
                 ]));
             }
             (format!("Control · {}", control.id), lines)
@@ -201,11 +182,7 @@ fn alert_details(state: &State, index: usize) -> (String, Vec<Line<'static>>) {
         field("band", &format!("up to {}", format::count(alert.band_high))),
         field(
             "rarity",
-            &format!(
-                "{} (p ≈ 1e-{:.1})",
-                format::rarity(alert.surprise),
-                alert.surprise
-            ),
+            &format!("{} (p ≈ 1e-{:.1})", format::rarity(alert.surprise), alert.surprise),
         ),
         field("level", level),
         field("why", &for_terminal(&alert.reason)),
@@ -245,22 +222,10 @@ fn finding_details(state: &State) -> (String, Vec<Line<'static>>) {
     }
     if let (Some(control), Some(resource)) = (checks::control(finding.control_id), resource) {
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            "request the fix would send",
-            style::title(),
-        )));
+        lines.push(Line::from(Span::styled("request the fix would send", style::title())));
         let preview = crate::remediation::preview(control, resource, &state.arm_base);
-        lines.push(Line::from(format!(
-            "{} {}",
-            preview.method,
-            for_terminal(&preview.url)
-        )));
-        lines.extend(
-            preview
-                .body
-                .lines()
-                .map(|l| Line::from(for_terminal(l).into_owned())),
-        );
+        lines.push(Line::from(format!("{} {}", preview.method, for_terminal(&preview.url))));
+        lines.extend(preview.body.lines().map(|l| Line::from(for_terminal(l).into_owned())));
     }
     (format!("Finding · {}", finding.control_id), lines)
 }

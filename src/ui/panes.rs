@@ -12,14 +12,7 @@ use crate::app::{Pane, PaneState, State};
 use crate::checks;
 use crate::sanitize::for_terminal;
 
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    state: &State,
-    pane: Pane,
-    focused: bool,
-    report: &mut FrameReport,
-) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, pane: Pane, focused: bool, report: &mut FrameReport) {
     match pane {
         Pane::Checklist => checklist(frame, area, state, focused, report),
         Pane::Alerts => alerts(frame, area, state, focused, report),
@@ -35,11 +28,7 @@ fn block(title: String, state: &State, pane: Pane, focused: bool) -> Block<'stat
     if !pane_state.filter.is_empty() {
         title.push_str(&format!("/{} ", for_terminal(&pane_state.filter)));
     }
-    let border = if focused {
-        style::focused_border()
-    } else {
-        style::dim()
-    };
+    let border = if focused { style::focused_border() } else { style::dim() };
     Block::new()
         .borders(Borders::ALL)
         .border_style(border)
@@ -123,28 +112,16 @@ fn windowed_table<'a>(
     frame.render_widget(table, area);
 }
 
-fn checklist(
-    frame: &mut Frame,
-    area: Rect,
-    state: &State,
-    focused: bool,
-    report: &mut FrameReport,
-) {
-    let counts = state
-        .checklist
-        .iter()
-        .fold(view::Counts::default(), |mut acc, row| {
-            if let ChecklistRow::Control { counts, .. } = row {
-                acc.pass += counts.pass;
-                acc.fail += counts.fail;
-                acc.unknown += counts.unknown;
-            }
-            acc
-        });
-    let score = state
-        .score
-        .map(|s| format!("score {s} · "))
-        .unwrap_or_default();
+fn checklist(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
+    let counts = state.checklist.iter().fold(view::Counts::default(), |mut acc, row| {
+        if let ChecklistRow::Control { counts, .. } = row {
+            acc.pass += counts.pass;
+            acc.fail += counts.fail;
+            acc.unknown += counts.unknown;
+        }
+        acc
+    });
+    let score = state.score.map(|s| format!("score {s} · ")).unwrap_or_default();
     let title = format!(
         "Checklist · {score}{} pass · {} fail · {} unknown",
         counts.pass, counts.fail, counts.unknown
@@ -166,60 +143,50 @@ fn checklist(
         pane: Pane::Checklist,
         focused,
     };
-    windowed_table(frame, area, spec, state, report, |i| {
-        match &state.checklist[i] {
-            ChecklistRow::Area {
-                area,
-                counts,
-                score,
-            } => Row::new(vec![
-                Cell::from("▸"),
-                Cell::from(area.label().to_string()),
-                Cell::from(""),
-                Cell::from(
-                    score
-                        .map(|s| format!("score {s}"))
-                        .unwrap_or_else(|| "no finding".into()),
-                ),
+    windowed_table(frame, area, spec, state, report, |i| match &state.checklist[i] {
+        ChecklistRow::Area { area, counts, score } => Row::new(vec![
+            Cell::from("▸"),
+            Cell::from(area.label().to_string()),
+            Cell::from(""),
+            Cell::from(
+                score
+                    .map(|s| format!("score {s}"))
+                    .unwrap_or_else(|| "no finding".into()),
+            ),
+            Cell::from(counts.pass.to_string()),
+            Cell::from(counts.fail.to_string()),
+            Cell::from(counts.unknown.to_string()),
+        ])
+        .style(style::title()),
+        ChecklistRow::Control {
+            control,
+            title,
+            severity,
+            counts,
+            ..
+        } => {
+            let (glyph, glyph_style) = if counts.fail > 0 {
+                ("✗", style::bad())
+            } else if counts.unknown > 0 {
+                ("?", style::warn())
+            } else if counts.pass > 0 {
+                ("✓", style::good())
+            } else {
+                ("–", style::dim())
+            };
+            let (severity_text, severity_style) = style::severity(*severity);
+            Row::new(vec![
+                Cell::from(Span::styled(glyph, glyph_style)),
+                Cell::from(control.to_string()),
+                Cell::from(Span::styled(severity_text, severity_style)),
+                Cell::from(title.clone()),
                 Cell::from(counts.pass.to_string()),
-                Cell::from(counts.fail.to_string()),
+                Cell::from(Span::styled(
+                    counts.fail.to_string(),
+                    if counts.fail > 0 { style::bad() } else { Style::new() },
+                )),
                 Cell::from(counts.unknown.to_string()),
             ])
-            .style(style::title()),
-            ChecklistRow::Control {
-                control,
-                title,
-                severity,
-                counts,
-                ..
-            } => {
-                let (glyph, glyph_style) = if counts.fail > 0 {
-                    ("✗", style::bad())
-                } else if counts.unknown > 0 {
-                    ("?", style::warn())
-                } else if counts.pass > 0 {
-                    ("✓", style::good())
-                } else {
-                    ("–", style::dim())
-                };
-                let (severity_text, severity_style) = style::severity(*severity);
-                Row::new(vec![
-                    Cell::from(Span::styled(glyph, glyph_style)),
-                    Cell::from(control.to_string()),
-                    Cell::from(Span::styled(severity_text, severity_style)),
-                    Cell::from(title.clone()),
-                    Cell::from(counts.pass.to_string()),
-                    Cell::from(Span::styled(
-                        counts.fail.to_string(),
-                        if counts.fail > 0 {
-                            style::bad()
-                        } else {
-                            Style::new()
-                        },
-                    )),
-                    Cell::from(counts.unknown.to_string()),
-                ])
-            }
         }
     });
 }
@@ -284,11 +251,7 @@ fn incident(frame: &mut Frame, area: Rect, state: &State, focused: bool, report:
     windowed_table(frame, area, spec, state, report, |i| {
         let step = &state.playbook[i];
         let first_of_phase = i == 0 || state.playbook[i - 1].phase != step.phase;
-        let phase = if first_of_phase {
-            step.phase.label()
-        } else {
-            ""
-        };
+        let phase = if first_of_phase { step.phase.label() } else { "" };
         Row::new(vec![
             Cell::from(Span::styled(phase, style::title())),
             Cell::from(for_terminal(&step.text).into_owned()),
@@ -314,9 +277,7 @@ fn actions(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: 
         Constraint::Length(14),
         Constraint::Fill(3),
     ];
-    let list_block = Block::new()
-        .borders(Borders::BOTTOM)
-        .border_style(style::dim());
+    let list_block = Block::new().borders(Borders::BOTTOM).border_style(style::dim());
     let list_with_border = Rect {
         height: list_area.height + 1,
         ..list_area
@@ -332,9 +293,7 @@ fn actions(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: 
         let finding = &state.snapshot.findings[state.action_findings[i]];
         let resource = state.snapshot.resource(&finding.resource_id);
         let (status, status_style) = style::status(finding.status);
-        let name = resource
-            .map(|r| r.name.as_str())
-            .unwrap_or(&finding.resource_id);
+        let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
         let subscription = resource
             .and_then(|r| {
                 state
@@ -364,11 +323,7 @@ fn actions(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: 
     };
     let lines = match (control, state.selected_action_finding()) {
         (Some(control), Some(finding)) => match state.snapshot.resource(&finding.resource_id) {
-            Some(resource) => preview_lines(&crate::remediation::preview(
-                control,
-                resource,
-                &state.arm_base,
-            )),
+            Some(resource) => preview_lines(&crate::remediation::preview(control, resource, &state.arm_base)),
             None => vec![Line::from("the resource is no longer in the inventory")],
         },
         (Some(_), None) => vec![Line::from(Span::styled(
@@ -380,10 +335,7 @@ fn actions(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: 
             style::dim(),
         ))],
     };
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
-        preview_area,
-    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), preview_area);
 }
 
 fn preview_lines(preview: &crate::remediation::RequestPreview) -> Vec<Line<'static>> {
@@ -400,12 +352,7 @@ fn preview_lines(preview: &crate::remediation::RequestPreview) -> Vec<Line<'stat
             Span::raw(for_terminal(&preview.url).into_owned()),
         ]),
     ];
-    lines.extend(
-        preview
-            .body
-            .lines()
-            .map(|l| Line::from(for_terminal(l).into_owned())),
-    );
+    lines.extend(preview.body.lines().map(|l| Line::from(for_terminal(l).into_owned())));
     lines.push(Line::from(vec![
         Span::styled("Reversible: ", style::title()),
         Span::raw(preview.reversible.clone()),
@@ -418,8 +365,7 @@ fn preview_lines(preview: &crate::remediation::RequestPreview) -> Vec<Line<'stat
 }
 
 fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
-    let [cost_area, log_area] =
-        Layout::vertical([Constraint::Length(6), Constraint::Min(3)]).areas(area);
+    let [cost_area, log_area] = Layout::vertical([Constraint::Length(6), Constraint::Min(3)]).areas(area);
     let daily = view::daily_cost(&state.snapshot);
     let currency = daily.last().map(|d| d.2.clone()).unwrap_or_default();
     let total: f64 = daily.iter().map(|d| d.1).sum();
@@ -434,19 +380,13 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
         ),
         _ => " Daily cost · no data yet ".to_string(),
     };
-    let bars: Vec<u64> = daily
-        .iter()
-        .map(|d| (d.1 * 100.0).max(0.0) as u64)
-        .collect();
+    let bars: Vec<u64> = daily.iter().map(|d| (d.1 * 100.0).max(0.0) as u64).collect();
     let cost_block = Block::new()
         .borders(Borders::ALL)
         .border_style(style::dim())
         .title(Span::styled(cost_title, style::title()));
     frame.render_widget(
-        Sparkline::default()
-            .data(&bars)
-            .style(style::warn())
-            .block(cost_block),
+        Sparkline::default().data(&bars).style(style::warn()).block(cost_block),
         cost_area,
     );
 
@@ -491,15 +431,8 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
             Cell::from(for_terminal(&row.category).into_owned()),
             Cell::from(for_terminal(&row.operation).into_owned()),
             Cell::from(for_terminal(&row.caller_ip).into_owned()),
-            Cell::from(Span::styled(
-                for_terminal(&row.result).into_owned(),
-                result_style,
-            )),
-            Cell::from(
-                row.duration_ms
-                    .map(|d| format!("{d:.0}"))
-                    .unwrap_or_default(),
-            ),
+            Cell::from(Span::styled(for_terminal(&row.result).into_owned(), result_style)),
+            Cell::from(row.duration_ms.map(|d| format!("{d:.0}")).unwrap_or_default()),
         ])
     });
 }

@@ -4,19 +4,13 @@
 use std::sync::Arc;
 
 use aisec::model::{
-    Alert, AlertLevel, CostPoint, Fetched, LogRow, Resource, Snapshot, SourceKind, SourceStatus,
-    Subscription,
+    Alert, AlertLevel, CostPoint, Fetched, LogRow, Resource, Snapshot, SourceKind, SourceStatus, Subscription,
 };
 use serde_json::json;
 
 pub const NOW: i64 = 1_795_000_000; // a fixed instant in 2026
 
-pub fn resource(
-    name: &str,
-    kind: &str,
-    resource_type: &str,
-    properties: serde_json::Value,
-) -> Resource {
+pub fn resource(name: &str, kind: &str, resource_type: &str, properties: serde_json::Value) -> Resource {
     Resource::from_arm(&json!({
         "id": format!("/subscriptions/sub-prod/resourceGroups/rg-ai/providers/{resource_type}/{name}"),
         "name": name, "type": resource_type, "kind": kind, "location": "swedencentral",
@@ -68,11 +62,7 @@ pub fn sample_snapshot() -> Snapshot {
             category: "RequestResponse".into(),
             operation: "ChatCompletions_Create".into(),
             caller_ip: "203.0.113.7".into(),
-            result: if i % 3 == 0 {
-                "401".into()
-            } else {
-                "200".into()
-            },
+            result: if i % 3 == 0 { "401".into() } else { "200".into() },
             duration_ms: Some(120.0 + i as f64),
         })
         .collect();

@@ -73,10 +73,7 @@ pub fn data_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Typed::Absent => check.fail(),
         Typed::Ok(_) | Typed::Bad => check.unknown(),
     }
-    match check.text(
-        resource,
-        "properties.encryptionWithCmk.encryptionComplianceStatus",
-    ) {
+    match check.text(resource, "properties.encryptionWithCmk.encryptionComplianceStatus") {
         Typed::Ok(v) if is_one_of(v, &["Compliant"]) => {}
         Typed::Ok(v) if is_one_of(v, &["NonCompliant"]) => check.fail(),
         Typed::Ok(_) | Typed::Absent | Typed::Bad => check.unknown(),

@@ -98,35 +98,22 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
         check.unknown();
         return check.done();
     };
-    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments)
-    else {
+    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments) else {
         return check.done();
     };
-    check.note(
-        "policyAssignments",
-        format!("{} assignment(s)", assignments.len()),
-    );
+    check.note("policyAssignments", format!("{} assignment(s)", assignments.len()));
     let mut statuses = Vec::new();
     for (index, assignment) in assignments.iter().enumerate() {
         let label = item_label("policyAssignments", index, assignment);
         let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"));
         let Typed::Ok(definition) = definition else {
-            check.note(
-                format!("{label}.properties.policyDefinitionId"),
-                "<unreadable>",
-            );
+            check.note(format!("{label}.properties.policyDefinitionId"), "<unreadable>");
             statuses.push(Status::Unknown);
             continue;
         };
-        let kind = if value::starts_with_ci(
-            definition,
-            "/providers/Microsoft.Authorization/policySetDefinitions/",
-        ) {
+        let kind = if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policySetDefinitions/") {
             "set"
-        } else if value::starts_with_ci(
-            definition,
-            "/providers/Microsoft.Authorization/policyDefinitions/",
-        ) {
+        } else if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policyDefinitions/") {
             "definition"
         } else {
             continue; // custom definition
@@ -140,25 +127,18 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
     check.done()
 }
 
-fn assignment_status(
-    check: &mut Check,
-    assignment: &Value,
-    label: &str,
-    resource: &Resource,
-) -> Status {
+fn assignment_status(check: &mut Check, assignment: &Value, label: &str, resource: &Resource) -> Status {
     let definition = value::observed(assignment.pointer("/properties/policyDefinitionId"));
     let scope = match value::text(value::walk(assignment, "properties.scope")) {
         Typed::Ok(scope) => Some(scope),
-        Typed::Absent => assignment.get("id").and_then(Value::as_str).and_then(|id| {
-            value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")
-        }),
+        Typed::Absent => assignment
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")),
         Typed::Bad => None,
     };
     let Some(scope) = scope else {
-        check.note(
-            label.to_string(),
-            format!("{definition} (scope unreadable)"),
-        );
+        check.note(label.to_string(), format!("{definition} (scope unreadable)"));
         return Status::Unknown;
     };
     if !value::scope_covers(scope, &resource.id) {
@@ -187,10 +167,7 @@ fn assignment_status(
         }
         Typed::Absent => {}
         Typed::Bad => {
-            check.note(
-                label.to_string(),
-                format!("{definition} (notScopes unreadable)"),
-            );
+            check.note(label.to_string(), format!("{definition} (notScopes unreadable)"));
             return Status::Unknown;
         }
     }
@@ -205,17 +182,11 @@ fn assignment_status(
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(
-                label.to_string(),
-                format!("{definition} (enforcementMode unreadable)"),
-            );
+            check.note(label.to_string(), format!("{definition} (enforcementMode unreadable)"));
             return Status::Unknown;
         }
     }
-    let effect = value::text(value::walk(
-        assignment,
-        "properties.parameters.effect.value",
-    ));
+    let effect = value::text(value::walk(assignment, "properties.parameters.effect.value"));
     if effect.ok().is_some_and(|e| is_one_of(e, &["Disabled"])) {
         check.note(label.to_string(), format!("{definition} (effect Disabled)"));
         return Status::Fail;
@@ -237,14 +208,8 @@ fn assignment_status(
 pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let environment = environment(resource);
-    check.note(
-        "tags.environment",
-        environment.as_deref().unwrap_or(value::ABSENT),
-    );
-    if environment
-        .as_deref()
-        .is_some_and(|e| is_one_of(e, &["dev", "test"]))
-    {
+    check.note("tags.environment", environment.as_deref().unwrap_or(value::ABSENT));
+    if environment.as_deref().is_some_and(|e| is_one_of(e, &["dev", "test"])) {
         return check.not_applicable();
     }
     let Some(locks) = check.fetched("locks", &resource.details.locks) else {
@@ -269,11 +234,7 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                         "{} at {}{}",
                         value::truncate(level),
                         value::truncate(scope),
-                        if covers {
-                            ""
-                        } else {
-                            " (does not cover the resource)"
-                        }
+                        if covers { "" } else { " (does not cover the resource)" }
                     ),
                 );
                 if covers && blocks_delete {

@@ -120,24 +120,15 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let Some(connections) = check.fetched("connections", &resource.details.connections) else {
         return check.done();
     };
-    check.note(
-        "connections",
-        format!("{} connection(s)", connections.len()),
-    );
+    check.note("connections", format!("{} connection(s)", connections.len()));
     if connections.is_empty() {
         return check.not_applicable();
     }
     for (index, connection) in connections.iter().enumerate() {
         let label = item_label("connections", index, connection);
-        let workspace_identity = value::boolean(value::walk(
-            connection,
-            "properties.useWorkspaceManagedIdentity",
-        ));
+        let workspace_identity = value::boolean(value::walk(connection, "properties.useWorkspaceManagedIdentity"));
         if workspace_identity == Typed::Ok(true) {
-            check.note(
-                format!("{label}.properties.useWorkspaceManagedIdentity"),
-                "true",
-            );
+            check.note(format!("{label}.properties.useWorkspaceManagedIdentity"), "true");
             check.pass();
             continue;
         }
@@ -162,8 +153,7 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// AI-IAM-09. Absent compute `disableLocalAuth` means local accounts are on.
 pub fn iam_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"])
-    else {
+    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"]) else {
         return check.done();
     };
     if computes.is_empty() {
@@ -189,10 +179,7 @@ pub fn iam_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let online = check.fetched("onlineEndpoints", &resource.details.online_endpoints);
-    let serverless = check.fetched(
-        "serverlessEndpoints",
-        &resource.details.serverless_endpoints,
-    );
+    let serverless = check.fetched("serverlessEndpoints", &resource.details.serverless_endpoints);
     let count = online.map_or(0, Vec::len) + serverless.map_or(0, Vec::len);
     if let Some(online) = online {
         check.note("onlineEndpoints", format!("{} endpoint(s)", online.len()));
@@ -212,10 +199,7 @@ pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         }
     }
     if let Some(serverless) = serverless {
-        check.note(
-            "serverlessEndpoints",
-            format!("{} endpoint(s)", serverless.len()),
-        );
+        check.note("serverlessEndpoints", format!("{} endpoint(s)", serverless.len()));
         for (index, endpoint) in serverless.iter().enumerate() {
             let label = item_label("serverlessEndpoints", index, endpoint);
             match check.item_text(endpoint, &label, "properties.authMode") {
@@ -235,10 +219,7 @@ pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 const BROAD_ROLES: &[(&str, &str)] = &[
     ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
     ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
-    (
-        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-        "User Access Administrator",
-    ),
+    ("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"),
     (
         "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
         "Role Based Access Control Administrator",
@@ -247,14 +228,8 @@ const BROAD_ROLES: &[(&str, &str)] = &[
 
 /// Built-in roles that can list the API keys of an account.
 const CS_KEY_ROLES: &[(&str, &str)] = &[
-    (
-        "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
-        "Cognitive Services Contributor",
-    ),
-    (
-        "a97b65f3-24c7-4388-baec-2e87135dc908",
-        "Cognitive Services User",
-    ),
+    ("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68", "Cognitive Services Contributor"),
+    ("a97b65f3-24c7-4388-baec-2e87135dc908", "Cognitive Services User"),
     (
         "a001fd3d-188f-4b5d-821b-7da978bf7442",
         "Cognitive Services OpenAI Contributor",
@@ -262,10 +237,7 @@ const CS_KEY_ROLES: &[(&str, &str)] = &[
 ];
 
 /// Built-in roles that can list the admin and query keys of a search service.
-const SEARCH_KEY_ROLES: &[(&str, &str)] = &[(
-    "7ca78c08-252a-4471-8644-bb5ff32d4ba0",
-    "Search Service Contributor",
-)];
+const SEARCH_KEY_ROLES: &[(&str, &str)] = &[("7ca78c08-252a-4471-8644-bb5ff32d4ba0", "Search Service Contributor")];
 
 fn role_name<'a>(roles: &'a [(&str, &str)], guid: &str) -> Option<&'a str> {
     roles
@@ -294,16 +266,12 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             Typed::Bad => Typed::Bad,
         }
     };
-    let Some(assignments) = check.fetched("roleAssignments", &resource.details.role_assignments)
-    else {
+    let Some(assignments) = check.fetched("roleAssignments", &resource.details.role_assignments) else {
         return check.done();
     };
     check.note(
         "roleAssignments",
-        format!(
-            "{} assignment(s) at or above the resource",
-            assignments.len()
-        ),
+        format!("{} assignment(s) at or above the resource", assignments.len()),
     );
     check.pass();
     for (index, assignment) in assignments.iter().enumerate() {
@@ -343,18 +311,12 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             let describe = assignment_text(assignment, name);
             match keys_enabled {
                 Typed::Ok(true) => {
-                    check.note(
-                        label,
-                        format!("{describe} (can list keys, and keys are enabled)"),
-                    );
+                    check.note(label, format!("{describe} (can list keys, and keys are enabled)"));
                     check.fail();
                 }
                 Typed::Ok(false) => {}
                 Typed::Absent | Typed::Bad => {
-                    check.note(
-                        label,
-                        format!("{describe} (can list keys; key state unreadable)"),
-                    );
+                    check.note(label, format!("{describe} (can list keys; key state unreadable)"));
                     check.unknown();
                 }
             }

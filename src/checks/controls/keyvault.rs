@@ -14,9 +14,7 @@ enum Reference<'a> {
 /// recorded if a reference was unreadable.
 fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static str, Reference<'a>)> {
     let mut found = Vec::new();
-    let mut read = |check: &mut Check, path: &'static str, as_uri: bool| match non_empty(
-        check.text(resource, path),
-    ) {
+    let mut read = |check: &mut Check, path: &'static str, as_uri: bool| match non_empty(check.text(resource, path)) {
         Typed::Ok(true) => {
             if let Some(text) = value::text(value::resource_get(resource, path)).ok() {
                 found.push((
@@ -35,27 +33,16 @@ fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static st
     match resource.family {
         ResourceFamily::CognitiveServices => {
             // A platform-key account may keep stale vault properties; they reference no vault in use.
-            let platform_key = value::text(value::resource_get(
-                resource,
-                "properties.encryption.keySource",
-            ))
-            .ok()
-            .is_some_and(|s| is_one_of(s, &["Microsoft.CognitiveServices"]));
+            let platform_key = value::text(value::resource_get(resource, "properties.encryption.keySource"))
+                .ok()
+                .is_some_and(|s| is_one_of(s, &["Microsoft.CognitiveServices"]));
             if !platform_key {
-                read(
-                    check,
-                    "properties.encryption.keyVaultProperties.keyVaultUri",
-                    true,
-                );
+                read(check, "properties.encryption.keyVaultProperties.keyVaultUri", true);
             }
         }
         ResourceFamily::MachineLearning => {
             read(check, "properties.keyVault", false);
-            read(
-                check,
-                "properties.encryption.keyVaultProperties.keyVaultArmId",
-                false,
-            );
+            read(check, "properties.encryption.keyVaultProperties.keyVaultArmId", false);
         }
         // Search keys live per index on the data plane; the service body names no vault.
         ResourceFamily::Search => {}
@@ -143,10 +130,7 @@ pub fn kv_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 }
 
 fn recoverable(check: &mut Check, vault: &Value, label: &str) {
-    for path in [
-        "properties.enableSoftDelete",
-        "properties.enablePurgeProtection",
-    ] {
+    for path in ["properties.enableSoftDelete", "properties.enablePurgeProtection"] {
         match check.item_flag(vault, label, path) {
             Typed::Ok(true) => check.pass(),
             Typed::Ok(false) | Typed::Absent => check.fail(),

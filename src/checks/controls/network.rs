@@ -57,10 +57,7 @@ fn cs_firewall(check: &mut Check, resource: &Resource) {
                         check.fail();
                     }
                     other => {
-                        check.note(
-                            path,
-                            format!("{} (unreadable rule)", value::observed(other)),
-                        );
+                        check.note(path, format!("{} (unreadable rule)", value::observed(other)));
                         check.unknown();
                     }
                 }
@@ -101,20 +98,14 @@ fn ip_rules(check: &mut Check, resource: &Resource, path: &str, required: bool) 
                     Some((text, Some(true))) => {
                         check.note(
                             rule_path,
-                            format!(
-                                "{} (admits a large part of the internet)",
-                                value::truncate(text)
-                            ),
+                            format!("{} (admits a large part of the internet)", value::truncate(text)),
                         );
                         check.fail();
                     }
                     _ => {
                         check.note(
                             rule_path,
-                            format!(
-                                "{} (not an IP address or range)",
-                                value::observed(rule.get("value"))
-                            ),
+                            format!("{} (not an IP address or range)", value::observed(rule.get("value"))),
                         );
                         check.unknown();
                     }
@@ -159,12 +150,7 @@ pub fn net_05(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         return check.not_applicable();
     }
     let mut rules = Check::new();
-    ip_rules(
-        &mut rules,
-        resource,
-        "properties.networkRuleSet.ipRules",
-        true,
-    );
+    ip_rules(&mut rules, resource, "properties.networkRuleSet.ipRules", true);
     match rules.text(resource, "properties.networkRuleSet.bypass") {
         Typed::Absent => {}
         Typed::Ok(bypass) if is_one_of(bypass, &["None", "AzureServices", "AzurePortal"]) => {}
@@ -240,9 +226,7 @@ pub fn net_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 _ => check.unknown(),
             }
         }
-    } else if let Some(network) =
-        check.fetched("managedNetworks/default", &resource.details.managed_network)
-    {
+    } else if let Some(network) = check.fetched("managedNetworks/default", &resource.details.managed_network) {
         match network {
             None => {
                 check.note("managedNetworks/default", "<not found: no managed network>");
@@ -296,14 +280,10 @@ pub fn net_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Typed::Bad => check.unknown(),
     }
     let managed = match ml_isolation(&mut check, resource) {
-        Typed::Ok(mode) => is_one_of(
-            mode,
-            &["AllowInternetOutbound", "AllowOnlyApprovedOutbound"],
-        ),
+        Typed::Ok(mode) => is_one_of(mode, &["AllowInternetOutbound", "AllowOnlyApprovedOutbound"]),
         _ => false,
     };
-    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"])
-    else {
+    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"]) else {
         return check.done();
     };
     for (label, compute) in computes {
@@ -321,22 +301,14 @@ pub fn net_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         }
         let instance = compute_type(compute).is_some_and(|t| is_one_of(t, &["ComputeInstance"]));
         if instance {
-            match check.item_text(
-                compute,
-                &label,
-                "properties.properties.sshSettings.sshPublicAccess",
-            ) {
+            match check.item_text(compute, &label, "properties.properties.sshSettings.sshPublicAccess") {
                 Typed::Ok(v) if is_one_of(v, &["Disabled"]) => {}
                 Typed::Absent => {}
                 Typed::Ok(v) if is_one_of(v, &["Enabled"]) => check.fail(),
                 Typed::Ok(_) | Typed::Bad => check.unknown(),
             }
         } else {
-            match check.item_text(
-                compute,
-                &label,
-                "properties.properties.remoteLoginPortPublicAccess",
-            ) {
+            match check.item_text(compute, &label, "properties.properties.remoteLoginPortPublicAccess") {
                 Typed::Ok(v) if is_one_of(v, &["Disabled"]) => {}
                 Typed::Ok(v) if is_one_of(v, &["Enabled"]) => check.fail(),
                 Typed::Ok(v) if is_one_of(v, &["NotSpecified"]) && in_subnet => {}
@@ -385,14 +357,10 @@ pub fn net_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Status::Pass => check.pass(),
         Status::Unknown => check.unknown(),
         _ => {
-            let Some(hosts) = check.fetched("capabilityHosts", &resource.details.capability_hosts)
-            else {
+            let Some(hosts) = check.fetched("capabilityHosts", &resource.details.capability_hosts) else {
                 return check.done();
             };
-            check.note(
-                "capabilityHosts",
-                format!("{} capability host(s)", hosts.len()),
-            );
+            check.note("capabilityHosts", format!("{} capability host(s)", hosts.len()));
             if hosts.is_empty() {
                 return check.not_applicable();
             }

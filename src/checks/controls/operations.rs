@@ -46,10 +46,7 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
         let Some(scope) = scope else {
             check.note(
                 format!("{label}.id"),
-                format!(
-                    "{} (unreadable budget id)",
-                    value::observed(budget.get("id"))
-                ),
+                format!("{} (unreadable budget id)", value::observed(budget.get("id"))),
             );
             statuses.push(Status::Unknown);
             continue;
@@ -113,14 +110,12 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
     let mut status = Status::Fail;
     for (name, notification) in notifications {
         let enabled = value::boolean(value::walk(notification, "enabled"));
-        let has_contact = ["contactEmails", "contactGroups", "contactRoles"]
-            .iter()
-            .any(|field| {
-                notification
-                    .get(*field)
-                    .and_then(Value::as_array)
-                    .is_some_and(|list| !list.is_empty())
-            });
+        let has_contact = ["contactEmails", "contactGroups", "contactRoles"].iter().any(|field| {
+            notification
+                .get(*field)
+                .and_then(Value::as_array)
+                .is_some_and(|list| !list.is_empty())
+        });
         match (enabled, has_contact) {
             (Typed::Ok(true), true) => {
                 check.note(
@@ -159,10 +154,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resour
         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts"));
     let covers = match value::array(value::walk(alert, "properties.scopes")) {
         Typed::Ok(scopes) => scopes.iter().filter_map(Value::as_str).any(|scope| {
-            scope
-                .trim()
-                .trim_end_matches('/')
-                .eq_ignore_ascii_case(&resource.id)
+            scope.trim().trim_end_matches('/').eq_ignore_ascii_case(&resource.id)
                 || (target_type && value::scope_covers(scope, &resource.id))
         }),
         _ => {
@@ -218,11 +210,7 @@ pub fn ops_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         };
     }
     for (label, instance) in instances {
-        match check.item_text(
-            instance,
-            &label,
-            "properties.properties.idleTimeBeforeShutdown",
-        ) {
+        match check.item_text(instance, &label, "properties.properties.idleTimeBeforeShutdown") {
             Typed::Ok(duration) if is_iso_duration(duration) => check.pass(),
             Typed::Ok(duration) if duration.trim().is_empty() => check.fail(),
             Typed::Absent => check.fail(),
@@ -247,7 +235,5 @@ fn is_iso_duration(text: &str) -> bool {
     text.len() > 1
         && text.starts_with(['P', 'p'])
         && text.chars().skip(1).any(|c| c.is_ascii_digit())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ',')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ',')
 }

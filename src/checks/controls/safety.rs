@@ -13,10 +13,7 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let Some(deployments) = check.fetched("deployments", &resource.details.deployments) else {
         return check.done();
     };
-    check.note(
-        "deployments",
-        format!("{} deployment(s)", deployments.len()),
-    );
+    check.note("deployments", format!("{} deployment(s)", deployments.len()));
     if deployments.is_empty() {
         return check.not_applicable();
     }
@@ -150,12 +147,11 @@ fn require(
     };
     let mut problems: Vec<&str> = Vec::new();
     let mut unreadable = false;
-    let mut flag =
-        |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
-            Typed::Ok(true) => {}
-            Typed::Ok(false) => problems.push(problem),
-            Typed::Absent | Typed::Bad => unreadable = true,
-        };
+    let mut flag = |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
+        Typed::Ok(true) => {}
+        Typed::Ok(false) => problems.push(problem),
+        Typed::Absent | Typed::Bad => unreadable = true,
+    };
     flag("enabled", "disabled");
     if blocking {
         flag("blocking", "not blocking");
