@@ -1,1 +1,166 @@
-fn main() {}
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use aisec::app::keymap::Keymap;
+use aisec::app::{self, State};
+use aisec::azure::credential::ChainCredential;
+use aisec::azure::{Auth, AzureClient, Endpoints, RetryPolicy};
+use aisec::cli::{Cli, Command, Target, validate_endpoint};
+use aisec::collector::{self, CollectorConfig, Schedule, unix_now};
+use aisec::config::{Config, Paths};
+use aisec::emulator::{self, EmulatorHandle, Scenario};
+use clap::Parser;
+
+/// Exit codes: 0 success, 1 findings at or above the failure threshold (scan), 2 usage or runtime error.
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let paths = match Paths::resolve() {
+        Ok(paths) => paths,
+        Err(error) => return fail(&error),
+    };
+    let config = match Config::load(&paths.config_file) {
+        Ok(config) => config,
+        Err(error) => return fail(&format!("config: {error}")),
+    };
+    let _log_guard = match init_logging(&paths) {
+        Ok(guard) => guard,
+        Err(error) => return fail(&error),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Tui) {
+            Command::Tui => run_tui(&cli.target, &config).await,
+            Command::Doctor => run_doctor(&cli.target).await,
+            Command::Emulator { port, scenario } => run_emulator(port, &scenario).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!(%error, "exiting with an error");
+            fail(&format!("{error}\n(log: {})", paths.log_file.display()))
+        }
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("aisec: {message}");
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn init_logging(paths: &Paths) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+    let directory = paths.log_file.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
+    let file_name = paths.log_file.file_name().unwrap_or_else(|| std::ffi::OsStr::new("aisec.log"));
+    let appender = tracing_appender::rolling::never(directory, file_name);
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AISEC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Never stdout: the TUI owns the terminal.
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false).try_init().ok();
+    Ok(guard)
+}
+
+/// Endpoints and credential for a target, plus the in-process emulator when `--demo` started one.
+struct Connection {
+    endpoints: Endpoints,
+    auth: Auth,
+    arm_base: String,
+    emulator: Option<EmulatorHandle>,
+}
+
+async fn connect(target: &Target) -> Result<Connection, String> {
+    if target.demo {
+        let emulator = emulator::start(Scenario::demo(unix_now()))
+            .await
+            .map_err(|e| format!("cannot start the demo emulator on loopback: {e}"))?;
+        let base = validate_endpoint(&emulator.base_url)?;
+        return Ok(Connection {
+            endpoints: Endpoints::single(&base),
+            auth: Auth::fixed("aisec-demo-token"),
+            arm_base: emulator.base_url.clone(),
+            emulator: Some(emulator),
+        });
+    }
+    if let Some(endpoint) = &target.endpoint {
+        let base = validate_endpoint(endpoint)?;
+        return Ok(Connection {
+            endpoints: Endpoints::single(&base),
+            auth: Auth::fixed("aisec-endpoint-token"),
+            arm_base: base.as_str().trim_end_matches('/').to_string(),
+            emulator: None,
+        });
+    }
+    let chain = Arc::new(ChainCredential::from_environment(target.cloud));
+    let endpoints = Endpoints::for_cloud(target.cloud);
+    let arm_base = endpoints.resource_manager.as_str().trim_end_matches('/').to_string();
+    Ok(Connection { endpoints, auth: Auth::chain(chain), arm_base, emulator: None })
+}
+
+async fn run_doctor(target: &Target) -> Result<ExitCode, String> {
+    let connection = connect(target).await?;
+    let client = AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
+    let report = aisec::doctor::run(&client, &target.subscriptions).await;
+    print!("{}", report.render());
+    if let Some(emulator) = connection.emulator {
+        emulator.shutdown().await;
+    }
+    Ok(ExitCode::from(report.exit_code()))
+}
+
+async fn run_emulator(port: u16, scenario: &str) -> Result<ExitCode, String> {
+    let now = unix_now();
+    let loaded = match Scenario::builtin(scenario, now) {
+        Some(builtin) => builtin,
+        None => Scenario::load(std::path::Path::new(scenario), now).map_err(|e| e.to_string())?,
+    };
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let handle = emulator::start_on(address, loaded).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    println!("aisec emulator listening on {} (scenario {scenario}); Ctrl-C stops it", handle.base_url);
+    println!("try: aisec --endpoint {}", handle.base_url);
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn schedule(config: &Config) -> Schedule {
+    let mut schedule = Schedule::default();
+    let secs = std::time::Duration::from_secs;
+    if let Some(s) = config.refresh.inventory_secs {
+        schedule.inventory = secs(s);
+    }
+    if let Some(s) = config.refresh.metrics_secs {
+        schedule.metrics = secs(s);
+    }
+    if let Some(s) = config.refresh.logs_secs {
+        schedule.logs = secs(s);
+    }
+    if let Some(s) = config.refresh.cost_secs {
+        schedule.cost = secs(s);
+    }
+    schedule
+}
+
+async fn run_tui(target: &Target, config: &Config) -> Result<ExitCode, String> {
+    let connection = connect(target).await?;
+    let client = AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
+    let collector = collector::spawn(
+        client,
+        CollectorConfig { subscriptions: target.subscriptions.clone(), schedule: schedule(config) },
+    );
+    let mut state = State::new(Keymap::new(&config.keys), connection.arm_base, unix_now());
+    let result = {
+        let mut guard = aisec::tui::TerminalGuard::enter().map_err(|e| format!("cannot open the terminal: {e}"))?;
+        app::run::run(&mut guard.terminal, &mut state, collector.snapshots.clone(), collector.commands.clone()).await
+    };
+    collector.shutdown().await;
+    if let Some(emulator) = connection.emulator {
+        emulator.shutdown().await;
+    }
+    result.map(|()| ExitCode::SUCCESS).map_err(|e| format!("terminal error: {e}"))
+}

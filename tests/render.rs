@@ -93,7 +93,7 @@ fn hostile_text_from_azure_never_reaches_the_screen() {
             .iter()
             .all(|cell| !cell.symbol().chars().any(char::is_control))
     );
-    assert!(format!("{}", terminal.backend()).contains("aoai-prod-weu[31m") == false);
+    assert!(!format!("{}", terminal.backend()).contains("aoai-prod-weu[31m"));
 }
 
 #[test]

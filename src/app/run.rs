@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -45,8 +45,10 @@ pub async fn run(
                 Err(_) => collector_alive = false,
             },
         }
-        // Everything already queued is applied before the next frame.
-        while let Some(Some(event)) = events.next().now_or_never() {
+        // Everything already queued is applied before the next frame. `poll_immediate` polls with this task's
+        // waker: crossterm keeps the waker of a pending poll, and a no-op one (`now_or_never`) would leave the
+        // loop deaf to every later key.
+        while let Some(Some(event)) = futures::future::poll_immediate(events.next()).await {
             dirty |= handle_terminal_event(state, event?, &commands);
         }
         if state.should_quit {
