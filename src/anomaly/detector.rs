@@ -38,6 +38,10 @@ const COUNTS_SIGMA_FLOOR: f64 = 0.5;
 const LOW_RATE: f64 = 1.0;
 /// An alert episode longer than this is accepted as the new normal and learned.
 const ACCEPT_AFTER: usize = WINDOW / 2;
+/// The calibrators learn the statistics of the first few points of an alert episode (so a pattern that recurs,
+/// like a weekend peak before the weekly baseline exists, stops alarming), but not of the rest (so one long
+/// attack does not make the next one look ordinary).
+const EPISODE_STATS: usize = 2;
 /// A drop is reported (as a warning) only when the value falls to at most this share of the usual level.
 const DROP_SHARE: f64 = 0.1;
 /// Band z when a calibrator is too young to say (two-sided normal 1e-3).
@@ -139,6 +143,8 @@ struct Pending {
 struct Episode {
     reported: Option<AlertLevel>,
     accepted: bool,
+    /// Points of this episode whose statistics the calibrators have learned.
+    stats_learned: usize,
 }
 
 /// How the winning component explains itself, in transformed units.
@@ -331,6 +337,8 @@ impl Detector {
         }
         self.prev_surprise = s;
         pending.surprise = s;
+        // The range is what has been seen, alarmed or not: a burst seen an hour ago is no longer beyond it.
+        self.range.add(t, y);
 
         // Dedup: the max of the previous DEDUP persisted surprises.
         while self.dedup.front().is_some_and(|&(i, _)| i + DEDUP < index) {
@@ -348,9 +356,14 @@ impl Detector {
             self.episode = Some(Episode {
                 reported: None,
                 accepted: false,
+                stats_learned: 0,
             });
             if let Some(p) = self.pending.take_if(|p| p.surprise >= WARN) {
+                self.learn_stats(&p);
                 self.quarantine.push((p.t, p.y));
+                if let Some(ep) = self.episode.as_mut() {
+                    ep.stats_learned += 1;
+                }
             }
         }
         if let Some(p) = self.pending.take() {
@@ -380,6 +393,10 @@ impl Detector {
         }
         match self.episode.as_mut() {
             Some(ep) if in_episode && !ep.accepted => {
+                if ep.stats_learned < EPISODE_STATS {
+                    ep.stats_learned += 1;
+                    Self::learn_stats_into(&mut self.cal, &pending);
+                }
                 self.quarantine.push((t, y));
                 if self.quarantine.len() >= ACCEPT_AFTER {
                     ep.accepted = true;
@@ -603,12 +620,20 @@ impl Detector {
     }
 
     /// Learns a scored point: baselines and calibrators.
-    fn learn(&mut self, p: Pending) {
-        for (c, stat) in self.cal.iter_mut().zip(p.stats) {
+    fn learn_stats(&mut self, p: &Pending) {
+        Self::learn_stats_into(&mut self.cal, p);
+    }
+
+    fn learn_stats_into(cal: &mut [Calibrator; NCAL], p: &Pending) {
+        for (c, stat) in cal.iter_mut().zip(p.stats) {
             if let Some(z) = stat {
                 c.add(z);
             }
         }
+    }
+
+    fn learn(&mut self, p: Pending) {
+        self.learn_stats(&p);
         if let Some(r) = p.resid_daily {
             self.resid_daily.push(r.abs());
         }
@@ -622,7 +647,6 @@ impl Detector {
     fn learn_baseline(&mut self, t: i64, y: f64) {
         self.window.push(y);
         self.season.add(t, y);
-        self.range.add(t, y);
         self.learned += 1;
     }
 }
