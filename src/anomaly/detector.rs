@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use super::Detection;
 use super::calibrate::Calibrator;
-use super::poisson::upper_tail_surprise;
+use super::poisson::{normal_two_sided_surprise, upper_tail_surprise};
 use super::range::Range;
 use super::season::SeasonStore;
 use super::window::RollingOrder;
@@ -16,6 +16,9 @@ pub const WINDOW: usize = 720;
 const LEVEL_N: usize = 12;
 /// No alert of any kind before this many points have been learned.
 pub const COLD_START: u64 = 150;
+/// Calibrated components alert only once the series spans this long (Azure's "no alerts before 3 days"): a
+/// statistic that follows the daily cycle is not calibrated until several cycles have been seen.
+const CALIBRATION_SECS: i64 = 3 * 86_400;
 /// Components need this many points in their window before they score.
 const MIN_BASE: usize = 30;
 /// A seasonal baseline needs values from this many past days (weeks).
@@ -170,6 +173,8 @@ pub struct Detector {
     undecided: Vec<(usize, i64, f64)>,
     index: usize,
     learned: u64,
+    /// Time of the first point scored.
+    first_t: Option<i64>,
     window: RollingOrder,
     season: SeasonStore,
     resid_daily: RollingOrder,
@@ -201,6 +206,7 @@ impl Detector {
             undecided: Vec::new(),
             index: 0,
             learned: 0,
+            first_t: None,
             window: RollingOrder::new(WINDOW),
             season: SeasonStore::new(step_secs),
             resid_daily: RollingOrder::new(WINDOW),
@@ -325,9 +331,12 @@ impl Detector {
             resid_weekly: None,
         };
         let verdict = self.evaluate(t, x, y, &mut pending);
+        let first_t = *self.first_t.get_or_insert(t);
         let warm = self.learned >= COLD_START;
-        let (s, novel) = match (&verdict, warm) {
-            (Some(v), true) => (v.surprise, v.component == Component::Novelty),
+        let calibrated = warm && t.saturating_sub(first_t) >= CALIBRATION_SECS;
+        let (s, novel) = match &verdict {
+            Some(v) if v.component == Component::Novelty && warm => (v.surprise, true),
+            Some(v) if calibrated => (v.surprise, false),
             _ => (0.0, false),
         };
         // Persistence: a lone point must be 1.5 decades rarer than a 2-point run; novelty is exempt.
@@ -350,6 +359,15 @@ impl Detector {
             self.dedup.pop_back();
         }
         self.dedup.push_back((index, s_p));
+
+        // Explain before anything is learned, so the band is the one the point was judged by.
+        let candidate = if new_max && s_p >= WARN {
+            verdict
+                .as_ref()
+                .and_then(|v| self.describe(index, x, v, s_p))
+        } else {
+            None
+        };
 
         // Episodes: points inside an alert are not learned, unless it lasts long enough to be the new normal.
         if self.episode.is_none() && s_p >= WARN {
@@ -380,11 +398,7 @@ impl Detector {
         };
         let mut detection = None;
         if in_episode
-            && new_max
-            && s_p >= WARN
-            && let Some(d) = verdict
-                .as_ref()
-                .and_then(|v| self.describe(index, x, v, s_p))
+            && let Some(d) = candidate
             && let Some(ep) = self.episode.as_mut()
             && ep.reported.is_none_or(|r| d.level > r)
         {
@@ -513,7 +527,7 @@ impl Detector {
                 let stat = upper_tail_surprise(x, lambda);
                 p.stats[C_RARE] = Some(stat);
                 consider(Verdict {
-                    surprise: self.cal[C_RARE].surprise(stat),
+                    surprise: self.cal[C_RARE].surprise(stat).min(stat),
                     component: Component::Rolling,
                     cal: Some(C_RARE),
                     upward: true,
@@ -608,7 +622,9 @@ impl Detector {
         observed_y: f64,
     ) -> Verdict {
         Verdict {
-            surprise: self.cal[cal].surprise(z.abs()),
+            surprise: self.cal[cal]
+                .surprise(z.abs())
+                .min(normal_two_sided_surprise(z)),
             component,
             cal: Some(cal),
             upward: z >= 0.0,

@@ -1,4 +1,5 @@
-//! Exact Poisson upper tail, for low-rate count series (expected < 1 per bucket) where √-space z-scores fail.
+//! Model tails: the exact Poisson upper tail, for low-rate count series (expected < 1 per bucket) where √-space
+//! z-scores fail, and the two-sided normal tail of a z-score.
 
 use std::f64::consts::LN_10;
 
@@ -54,9 +55,39 @@ pub(crate) fn upper_tail_surprise(k: f64, lambda: f64) -> f64 {
     -ln_p / LN_10
 }
 
+/// −log10 of the two-sided normal tail P(|Z| ≥ |z|), without underflow for large |z|.
+pub(crate) fn normal_two_sided_surprise(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    if x.is_nan() {
+        return 0.0;
+    }
+    // ln erfc(x) by the Chebyshev fit of Numerical Recipes (erfcc, relative error < 1.2e-7 in erfc).
+    let t = 1.0 / (1.0 + 0.5 * x);
+    let poly = -1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let ln_p = (t.ln() - x * x + poly).min(0.0);
+    -ln_p / LN_10
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normal_tail() {
+        assert!((normal_two_sided_surprise(0.0) - 0.0).abs() < 1e-6);
+        assert!((normal_two_sided_surprise(1.959_964) - 1.30103).abs() < 1e-4); // p = 0.05
+        assert!((normal_two_sided_surprise(3.290_527) - 3.0).abs() < 1e-4); // p = 1e-3
+        assert!((normal_two_sided_surprise(-3.890_592) - 4.0).abs() < 1e-4); // p = 1e-4
+        assert!(normal_two_sided_surprise(1e12).is_finite());
+        assert_eq!(normal_two_sided_surprise(f64::NAN), 0.0);
+    }
 
     #[test]
     fn ln_gamma_factorials() {
