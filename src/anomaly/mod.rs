@@ -25,6 +25,7 @@ mod window;
 pub use detector::{
     COLD_START, Component, DROP_REASON, Detector, PAGE, Score, SeriesKind, WARN, WINDOW,
 };
+pub use window::RollingOrder;
 
 use crate::model::AlertLevel;
 

@@ -1,4 +1,5 @@
-//! Rolling window of the last `cap` values with exact median, MAD and mean absolute deviation.
+//! Rolling window of the last `cap` values with exact median, MAD and mean absolute deviation (public so the
+//! benchmark can time it alone).
 //!
 //! The order-statistic structure is a sorted `Vec` beside a ring of insertion order. Insert and remove are a
 //! binary search plus a `memmove` of at most `cap` f64s; for `cap = 720` that is a few hundred bytes on
@@ -10,7 +11,7 @@
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone)]
-pub(crate) struct RollingOrder {
+pub struct RollingOrder {
     cap: usize,
     ring: VecDeque<f64>,
     sorted: Vec<f64>,
@@ -22,7 +23,7 @@ pub(crate) struct RollingOrder {
 }
 
 impl RollingOrder {
-    pub(crate) fn new(cap: usize) -> Self {
+    pub fn new(cap: usize) -> Self {
         let cap = cap.max(1);
         Self {
             cap,
@@ -35,12 +36,12 @@ impl RollingOrder {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.sorted.len()
     }
 
     /// Adds `v` (must be finite), evicting the oldest value when full.
-    pub(crate) fn push(&mut self, v: f64) {
+    pub fn push(&mut self, v: f64) {
         debug_assert!(v.is_finite());
         let v = v + 0.0; // −0 → +0
         if self.ring.len() == self.cap
@@ -100,7 +101,7 @@ impl RollingOrder {
         self.low_sum = self.sorted[..self.sorted.len() / 2].iter().sum();
     }
 
-    pub(crate) fn median(&self) -> Option<f64> {
+    pub fn median(&self) -> Option<f64> {
         let n = self.sorted.len();
         if n == 0 {
             return None;
@@ -113,18 +114,18 @@ impl RollingOrder {
         })
     }
 
-    pub(crate) fn mean(&self) -> Option<f64> {
+    pub fn mean(&self) -> Option<f64> {
         let n = self.sorted.len();
         (n > 0).then(|| self.sum / n as f64)
     }
 
-    pub(crate) fn mean_sq(&self) -> Option<f64> {
+    pub fn mean_sq(&self) -> Option<f64> {
         let n = self.sorted.len();
         (n > 0).then(|| (self.sum_sq / n as f64).max(0.0))
     }
 
     /// Mean of |v − median|.
-    pub(crate) fn mean_abs_dev(&self) -> Option<f64> {
+    pub fn mean_abs_dev(&self) -> Option<f64> {
         let n = self.sorted.len();
         let m = self.median()?;
         let odd = (n % 2) as f64;
@@ -133,7 +134,7 @@ impl RollingOrder {
     }
 
     /// Median of |v − median| (unscaled MAD).
-    pub(crate) fn mad(&self) -> Option<f64> {
+    pub fn mad(&self) -> Option<f64> {
         let n = self.sorted.len();
         let m = self.median()?;
         let h = n / 2;
