@@ -40,6 +40,10 @@ impl RollingOrder {
         self.sorted.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
     /// Adds `v` (must be finite), evicting the oldest value when full.
     pub fn push(&mut self, v: f64) {
         debug_assert!(v.is_finite());
