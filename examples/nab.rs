@@ -13,6 +13,12 @@
 //! * `product`: 1 where `Detector::push` returns an alert (upward spikes, falls to near zero), else 0.
 //!
 //! The grain passed to the detector is the median of the first 20 timestamp gaps.
+//!
+//! On `shared/data/nab-dev` (24 files, 39 windows; standard / low FP / low FN), at the commit that added this
+//! line: oracle 53.91 / 40.86 / 60.65, warn 50.23 / 31.75 / 58.27, page 43.32 / 39.35 / 45.97, product
+//! 38.45 / 34.19 / 41.02. For scale, NAB's shipped results on the same subset: ARTime 68.77, HTM 64.85,
+//! earthgeckoSkyline 42.61, twitterADVec 39.23 (oracle thresholds). The product alerts only on upward moves and
+//! falls to near zero, while many NAB windows are drops in temperatures or prices, so it scores lower.
 
 use std::fs;
 use std::io::Write;
