@@ -47,7 +47,7 @@ const ACCEPT_AFTER: usize = WINDOW / 2;
 const EPISODE_STATS: usize = 2;
 /// A drop is reported (as a warning) only when the value falls to at most this share of the usual level.
 const DROP_SHARE: f64 = 0.1;
-/// Band z when a calibrator is too young to say (two-sided normal 1e-3).
+/// |z| with a two-sided normal tail of 1e-3: the least a z-component must reach to warn.
 const FALLBACK_Z: f64 = 3.29;
 const MAD_K: f64 = 1.4826;
 const MEAN_AD_K: f64 = 1.2533;
@@ -377,7 +377,7 @@ impl Detector {
                 stats_learned: 0,
             });
             if let Some(p) = self.pending.take_if(|p| p.surprise >= WARN) {
-                self.learn_stats(&p);
+                learn_stats(&mut self.cal, &p);
                 self.quarantine.push((p.t, p.y));
                 if let Some(ep) = self.episode.as_mut() {
                     ep.stats_learned += 1;
@@ -409,7 +409,7 @@ impl Detector {
             Some(ep) if in_episode && !ep.accepted => {
                 if ep.stats_learned < EPISODE_STATS {
                     ep.stats_learned += 1;
-                    Self::learn_stats_into(&mut self.cal, &pending);
+                    learn_stats(&mut self.cal, &pending);
                 }
                 self.quarantine.push((t, y));
                 if self.quarantine.len() >= ACCEPT_AFTER {
@@ -434,10 +434,13 @@ impl Detector {
     /// The alert payload for a firing point, or None when the product does not alert on it (a drop that is not
     /// a fall to near zero).
     fn describe(&self, index: usize, x: f64, v: &Verdict, surprise: f64) -> Option<Detection> {
+        // The band edge must pass both tests the surprise is made of: the series' own history (calibrator) and
+        // the noise model (normal tail of z, or the Poisson tail's own surprise).
+        let model_min = if v.rare { WARN } else { FALLBACK_Z };
         let z_star = v
             .cal
             .and_then(|c| self.cal[c].threshold(10f64.powf(-WARN)))
-            .unwrap_or(FALLBACK_Z);
+            .map_or(model_min, |z| z.max(model_min));
         let (usual, band_high) = if v.rare {
             let lambda = v.base;
             (lambda, self.rare_band(lambda, x, z_star))
@@ -636,20 +639,8 @@ impl Detector {
     }
 
     /// Learns a scored point: baselines and calibrators.
-    fn learn_stats(&mut self, p: &Pending) {
-        Self::learn_stats_into(&mut self.cal, p);
-    }
-
-    fn learn_stats_into(cal: &mut [Calibrator; NCAL], p: &Pending) {
-        for (c, stat) in cal.iter_mut().zip(p.stats) {
-            if let Some(z) = stat {
-                c.add(z);
-            }
-        }
-    }
-
     fn learn(&mut self, p: Pending) {
-        self.learn_stats(&p);
+        learn_stats(&mut self.cal, &p);
         if let Some(r) = p.resid_daily {
             self.resid_daily.push(r.abs());
         }
@@ -664,6 +655,15 @@ impl Detector {
         self.window.push(y);
         self.season.add(t, y);
         self.learned += 1;
+    }
+}
+
+/// Teaches each calibrator the statistic its component computed for a point.
+fn learn_stats(cal: &mut [Calibrator; NCAL], p: &Pending) {
+    for (c, stat) in cal.iter_mut().zip(p.stats) {
+        if let Some(z) = stat {
+            c.add(z);
+        }
     }
 }
 

@@ -6,14 +6,24 @@
 //!    absolute deviation, floored), the mean of the last 12 points against it (level shift), the same
 //!    time-of-day slot over 7 days, the same slot of the week over 4 weeks, and the 28-day range (novelty).
 //!    Counts below 1 per bucket use the exact Poisson tail instead of the rolling z;
-//! 3. each component's statistic is calibrated against this series' own history (decayed log-histogram), the
-//!    most surprising one wins and explains the alert;
+//! 3. each component's statistic is calibrated against this series' own history (decayed log-histogram,
+//!    conformal p-value, so nothing is rarer than 1/n) and capped by its noise model (normal tail of z, or the
+//!    exact Poisson tail): a point must be rare for this series *and* a real deviation. The most surprising
+//!    component wins and explains the alert;
 //! 4. persistence (a lone point needs 1.5 more decades than a 2-point run) and dedup (re-fire within 75
 //!    points only on a new maximum, and within one episode only when it escalates to a page);
-//! 5. warn at p < 1e-3, page at p < 1e-4 or novelty; upward moves only, plus falls to near zero as warnings;
-//! 6. learning comes after scoring, one point late, and skips points inside an alert episode unless the episode
-//!    lasts 360 points (then it is the new normal);
-//! 7. cold start: nothing before 150 points; the daily baseline needs 3 past days, the weekly one 3 past weeks.
+//! 5. warn at p < 1e-3, page at p < 1e-4 or novelty; upward moves only, plus falls to near zero (≤ 10% of
+//!    usual) as warnings. Since p ≥ 1/n, a calibrated page needs about 10,000 points of history; before that
+//!    only novelty pages;
+//! 6. learning comes after scoring, one point late. The baselines (rolling window, seasonal ring) skip the
+//!    points of an alert episode, unless it lasts 360 points (then it is the new normal); the calibrators learn
+//!    only its first 2 points (so a recurring pattern stops alarming, but one long attack does not make the
+//!    next look ordinary); the novelty range remembers everything seen;
+//! 7. cold start: nothing before 150 points; calibrated components only after 3 days of data (Azure's rule);
+//!    the daily baseline needs 3 past days, the weekly one 3 past weeks.
+//!
+//! State per series is constant: about 130 KB (three 720-point windows, a 29-day × 288-slot seasonal ring,
+//! 672 hourly extremes, five 96-bin calibrators).
 
 mod calibrate;
 mod detector;
