@@ -36,10 +36,7 @@ fn detector(c: &mut Criterion) {
     let values = series();
     let mut g = c.benchmark_group("detector");
     g.throughput(Throughput::Elements(N as u64));
-    for (name, kind) in [
-        ("counts_1min", SeriesKind::Counts),
-        ("auto_1min", SeriesKind::Auto),
-    ] {
+    for (name, kind) in [("counts_1min", SeriesKind::Counts), ("auto_1min", SeriesKind::Auto)] {
         g.bench_function(BenchmarkId::new(name, N), |b| {
             b.iter(|| {
                 let mut d = Detector::with_kind(60, kind);

@@ -54,32 +54,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rel = f.strip_prefix(data)?;
         let (rows, n_alerts) = run_file(f, rel, out)?;
         points += rows;
-        eprintln!(
-            "{:<60} {rows:>6} rows {n_alerts:>3} product alerts",
-            rel.display()
-        );
+        eprintln!("{:<60} {rows:>6} rows {n_alerts:>3} product alerts", rel.display());
     }
-    eprintln!(
-        "{} files, {points} points, {:.2?}",
-        files.len(),
-        started.elapsed()
-    );
+    eprintln!("{} files, {points} points, {:.2?}", files.len(), started.elapsed());
     Ok(())
 }
 
-fn run_file(
-    path: &Path,
-    rel: &Path,
-    out: &Path,
-) -> Result<(usize, usize), Box<dyn std::error::Error>> {
+fn run_file(path: &Path, rel: &Path, out: &Path) -> Result<(usize, usize), Box<dyn std::error::Error>> {
     let text = fs::read_to_string(path)?;
     let mut rows: Vec<(&str, i64, &str, f64)> = Vec::new();
     for line in text.lines().skip(1) {
         let Some((ts, v)) = line.split_once(',') else {
             continue;
         };
-        let t =
-            parse_time(ts).ok_or_else(|| format!("{}: bad timestamp {ts:?}", path.display()))?;
+        let t = parse_time(ts).ok_or_else(|| format!("{}: bad timestamp {ts:?}", path.display()))?;
         rows.push((ts, t, v, v.trim().parse().unwrap_or(f64::NAN)));
     }
     let mut gaps: Vec<i64> = rows.windows(2).take(20).map(|w| w[1].1 - w[0].1).collect();

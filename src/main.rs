@@ -28,7 +28,11 @@ fn main() -> ExitCode {
         Ok(guard) => guard,
         Err(error) => return fail(&error),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
     };
@@ -56,13 +60,21 @@ fn fail(message: &str) -> ExitCode {
 fn init_logging(paths: &Paths) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
     let directory = paths.log_file.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(directory).map_err(|e| format!("cannot create {}: {e}", directory.display()))?;
-    let file_name = paths.log_file.file_name().unwrap_or_else(|| std::ffi::OsStr::new("aisec.log"));
+    let file_name = paths
+        .log_file
+        .file_name()
+        .unwrap_or_else(|| std::ffi::OsStr::new("aisec.log"));
     let appender = tracing_appender::rolling::never(directory, file_name);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("AISEC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Never stdout: the TUI owns the terminal.
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false).try_init().ok();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok();
     Ok(guard)
 }
 
@@ -99,12 +111,18 @@ async fn connect(target: &Target) -> Result<Connection, String> {
     let chain = Arc::new(ChainCredential::from_environment(target.cloud));
     let endpoints = Endpoints::for_cloud(target.cloud);
     let arm_base = endpoints.resource_manager.as_str().trim_end_matches('/').to_string();
-    Ok(Connection { endpoints, auth: Auth::chain(chain), arm_base, emulator: None })
+    Ok(Connection {
+        endpoints,
+        auth: Auth::chain(chain),
+        arm_base,
+        emulator: None,
+    })
 }
 
 async fn run_doctor(target: &Target) -> Result<ExitCode, String> {
     let connection = connect(target).await?;
-    let client = AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
+    let client =
+        AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
     let report = aisec::doctor::run(&client, &target.subscriptions).await;
     print!("{}", report.render());
     if let Some(emulator) = connection.emulator {
@@ -120,8 +138,13 @@ async fn run_emulator(port: u16, scenario: &str) -> Result<ExitCode, String> {
         None => Scenario::load(std::path::Path::new(scenario), now).map_err(|e| e.to_string())?,
     };
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let handle = emulator::start_on(address, loaded).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
-    println!("aisec emulator listening on {} (scenario {scenario}); Ctrl-C stops it", handle.base_url);
+    let handle = emulator::start_on(address, loaded)
+        .await
+        .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    println!(
+        "aisec emulator listening on {} (scenario {scenario}); Ctrl-C stops it",
+        handle.base_url
+    );
     println!("try: aisec --endpoint {}", handle.base_url);
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     handle.shutdown().await;
@@ -148,19 +171,31 @@ fn schedule(config: &Config) -> Schedule {
 
 async fn run_tui(target: &Target, config: &Config) -> Result<ExitCode, String> {
     let connection = connect(target).await?;
-    let client = AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
+    let client =
+        AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
     let collector = collector::spawn(
         client,
-        CollectorConfig { subscriptions: target.subscriptions.clone(), schedule: schedule(config) },
+        CollectorConfig {
+            subscriptions: target.subscriptions.clone(),
+            schedule: schedule(config),
+        },
     );
     let mut state = State::new(Keymap::new(&config.keys), connection.arm_base, unix_now());
     let result = {
         let mut guard = aisec::tui::TerminalGuard::enter().map_err(|e| format!("cannot open the terminal: {e}"))?;
-        app::run::run(&mut guard.terminal, &mut state, collector.snapshots.clone(), collector.commands.clone()).await
+        app::run::run(
+            &mut guard.terminal,
+            &mut state,
+            collector.snapshots.clone(),
+            collector.commands.clone(),
+        )
+        .await
     };
     collector.shutdown().await;
     if let Some(emulator) = connection.emulator {
         emulator.shutdown().await;
     }
-    result.map(|()| ExitCode::SUCCESS).map_err(|e| format!("terminal error: {e}"))
+    result
+        .map(|()| ExitCode::SUCCESS)
+        .map_err(|e| format!("terminal error: {e}"))
 }

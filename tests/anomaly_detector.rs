@@ -40,9 +40,7 @@ fn daily_rate(i: usize) -> f64 {
 
 fn counts(seed: u64, days: usize, rate: impl Fn(usize) -> f64) -> Vec<f64> {
     let mut rng = SmallRng::seed_from_u64(seed);
-    (0..days * DAY)
-        .map(|i| poisson(&mut rng, rate(i)))
-        .collect()
+    (0..days * DAY).map(|i| poisson(&mut rng, rate(i))).collect()
 }
 
 /// Groups detections into episodes: detections less than 75 points apart belong together.
@@ -76,10 +74,7 @@ fn an_eightfold_spike_raises_exactly_one_episode() {
         let eps = episodes(&found);
         assert_eq!(eps.len(), 1, "seed {seed}: {found:#?}");
         let first = &found[0];
-        assert!(
-            (spike..spike + 25).contains(&first.index),
-            "seed {seed}: {first:?}"
-        );
+        assert!((spike..spike + 25).contains(&first.index), "seed {seed}: {first:?}");
         assert!(
             found.iter().all(|d| (spike..spike + 40).contains(&d.index)),
             "{found:#?}"
@@ -90,10 +85,7 @@ fn an_eightfold_spike_raises_exactly_one_episode() {
         );
         assert!(first.usual > 0.0 && first.surprise >= 3.0);
         // A ×8 spike is also beyond anything seen: it pages.
-        assert!(
-            found.iter().any(|d| d.level == AlertLevel::Page),
-            "{found:#?}"
-        );
+        assert!(found.iter().any(|d| d.level == AlertLevel::Page), "{found:#?}");
     }
 }
 
@@ -121,9 +113,7 @@ fn false_alarm_rate_on_noise_is_small() {
         }
     }
     let per_day = f64::from(warns) / (seeds as f64 * days as f64);
-    eprintln!(
-        "false alarms: {warns} warn, {pages} page over {seeds} series × {days} days = {per_day:.3}/series-day"
-    );
+    eprintln!("false alarms: {warns} warn, {pages} page over {seeds} series × {days} days = {per_day:.3}/series-day");
     assert_eq!(pages, 0);
     assert!(per_day <= 0.05, "{per_day}");
 }
@@ -174,13 +164,7 @@ fn a_sparse_series_raises_nothing() {
 fn a_burst_on_a_low_rate_series_is_reported() {
     // 401s at 0.05/min, then 12/min for 10 minutes: the exact Poisson tail (or novelty) fires.
     let burst = 4 * DAY;
-    let values = counts(11, 5, |i| {
-        if (burst..burst + 10).contains(&i) {
-            12.0
-        } else {
-            0.05
-        }
-    });
+    let values = counts(11, 5, |i| if (burst..burst + 10).contains(&i) { 12.0 } else { 0.05 });
     let found = detect_spikes(&values, START, MINUTE);
     assert_eq!(episodes(&found).len(), 1, "{found:#?}");
     let d = &found[0];
@@ -200,10 +184,7 @@ fn a_level_shift_is_reported_once() {
     let eps = episodes(&found);
     assert_eq!(eps.len(), 1, "{found:#?}");
     assert!((shift..shift + 60).contains(&eps[0].0), "{found:#?}");
-    assert!(
-        found.len() <= 2,
-        "one alert, at most one escalation: {found:#?}"
-    );
+    assert!(found.len() <= 2, "one alert, at most one escalation: {found:#?}");
 }
 
 #[test]

@@ -12,26 +12,16 @@ const PROD: &str = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
 
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("reqwest client")
+    reqwest::Client::builder().no_proxy().build().expect("reqwest client")
 }
 
 async fn start() -> (EmulatorHandle, reqwest::Client) {
-    let handle = emulator::start(Scenario::demo(NOW))
-        .await
-        .expect("emulator starts");
+    let handle = emulator::start(Scenario::demo(NOW)).await.expect("emulator starts");
     (handle, client())
 }
 
 async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
-    let r = c
-        .get(url)
-        .bearer_auth("test-token")
-        .send()
-        .await
-        .expect("request");
+    let r = c.get(url).bearer_auth("test-token").send().await.expect("request");
     let status = r.status().as_u16();
     let text = r.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
@@ -106,10 +96,7 @@ async fn every_route_requires_a_bearer_token() {
         .iter()
         .filter_map(|s| s["displayName"].as_str())
         .collect();
-    assert_eq!(
-        names,
-        ["contoso-ai-prod", "contoso-ai-dev", "contoso-research"]
-    );
+    assert_eq!(names, ["contoso-ai-prod", "contoso-ai-dev", "contoso-research"]);
     let stats = emu.stats();
     assert_eq!(stats.unauthorized, 3);
     assert_eq!(stats.subscriptions, 1);
@@ -125,11 +112,7 @@ async fn unknown_routes_and_missing_api_version_get_arm_errors() {
     let (status, body) = get(&c, &format!("{}{AOAI}", emu.base_url)).await;
     assert_eq!(status, 400);
     assert_eq!(error_code(&body), "MissingApiVersionParameter");
-    let (status, body) = get(
-        &c,
-        &format!("{}{}x?api-version=2025-12-01", emu.base_url, AOAI),
-    )
-    .await;
+    let (status, body) = get(&c, &format!("{}{}x?api-version=2025-12-01", emu.base_url, AOAI)).await;
     assert_eq!(status, 404);
     assert_eq!(error_code(&body), "ResourceNotFound");
     assert_eq!(emu.stats().unknown, 1);
@@ -226,29 +209,17 @@ async fn resource_graph_scopes_formats_and_errors() {
     let columns = body["data"]["columns"].as_array().expect("columns");
     let rows = body["data"]["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 4);
-    let type_col = columns
-        .iter()
-        .position(|c| c["name"] == "type")
-        .expect("type column");
-    assert!(
-        rows.iter()
-            .all(|r| r[type_col] == "microsoft.search/searchservices")
-    );
+    let type_col = columns.iter().position(|c| c["name"] == "type").expect("type column");
+    assert!(rows.iter().all(|r| r[type_col] == "microsoft.search/searchservices"));
     // Garbage skip token, bad $top.
     for options in [json!({"$skipToken": "not-a-token"}), json!({"$top": 5000})] {
-        let (status, body) =
-            post(&c, &url, &json!({"query": "resources", "options": options})).await;
+        let (status, body) = post(&c, &url, &json!({"query": "resources", "options": options})).await;
         assert_eq!(status, 400);
         assert_eq!(error_code(&body), "BadRequest");
         assert!(body["error"]["details"][0]["code"].is_string());
     }
     // A token from another query is refused.
-    let (_, first) = post(
-        &c,
-        &url,
-        &json!({"query": "resources", "options": {"$top": 5}}),
-    )
-    .await;
+    let (_, first) = post(&c, &url, &json!({"query": "resources", "options": {"$top": 5}})).await;
     let token = first["$skipToken"].as_str().expect("token").to_string();
     let (status, _) = post(
         &c,
@@ -341,24 +312,21 @@ async fn arm_lists_follow_next_links() {
     assert_eq!(subs, 200);
     let (status, body) = get(
         &c,
-        &format!("{}/subscriptions/{sub}/providers/Microsoft.CognitiveServices/accounts?api-version=2025-12-01", emu.base_url),
+        &format!(
+            "{}/subscriptions/{sub}/providers/Microsoft.CognitiveServices/accounts?api-version=2025-12-01",
+            emu.base_url
+        ),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        body["value"].as_array().map_or(0, Vec::len),
-        expected.min(100)
-    );
+    assert_eq!(body["value"].as_array().map_or(0, Vec::len), expected.min(100));
 }
 
 /// Sum of the per-minute function over [start, end).
 fn minute_sum(s: &Scenario, metric: &str, start: i64, end: i64, filter: &[(&str, &str)]) -> f64 {
     (start..end)
         .step_by(60)
-        .map(|m| {
-            s.metric_minute(AOAI, metric, m, filter)
-                .expect("known metric")
-        })
+        .map(|m| s.metric_minute(AOAI, metric, m, filter).expect("known metric"))
         .sum()
 }
 
@@ -394,18 +362,8 @@ async fn metric_buckets_sum_the_per_minute_function() {
         for (i, point) in data.iter().enumerate() {
             let b = start + i as i64 * 3600;
             assert_eq!(point["timeStamp"], iso(b));
-            let expected = minute_sum(
-                &scenario,
-                "AzureOpenAIRequests",
-                b,
-                b + 3600,
-                &[("StatusCode", code)],
-            );
-            assert_eq!(
-                point["total"].as_f64(),
-                Some(expected),
-                "status {code} bucket {i}"
-            );
+            let expected = minute_sum(&scenario, "AzureOpenAIRequests", b, b + 3600, &[("StatusCode", code)]);
+            assert_eq!(point["total"].as_f64(), Some(expected), "status {code} bucket {i}");
         }
     }
     // Token metric without a split: one series, sums match too.
@@ -417,9 +375,7 @@ async fn metric_buckets_sum_the_per_minute_function() {
     );
     let (status, body) = get(&c, &url).await;
     assert_eq!(status, 200, "{body}");
-    let data = body["value"][0]["timeseries"][0]["data"]
-        .as_array()
-        .expect("data");
+    let data = body["value"][0]["timeseries"][0]["data"].as_array().expect("data");
     assert_eq!(data.len(), 6);
     for (i, point) in data.iter().enumerate() {
         let b = start + i as i64 * 300;
@@ -472,19 +428,13 @@ async fn the_injected_spike_is_visible() {
     let mut before: Vec<f64> = total[..first_spike].to_vec();
     before.sort_by(|a, b| a.total_cmp(b));
     let usual = before[before.len() / 2];
-    let during: f64 =
-        total[first_spike..last_spike].iter().sum::<f64>() / f64::from(spike.duration_minutes);
+    let during: f64 = total[first_spike..last_spike].iter().sum::<f64>() / f64::from(spike.duration_minutes);
     assert!(during > 6.0 * usual, "spike {during} vs usual {usual}");
     let after = total[last_spike..].iter().sum::<f64>() / (total.len() - last_spike) as f64;
     assert!(after < 2.0 * usual, "spike is over: {after} vs {usual}");
     let auth_before: f64 = unauthorized[..first_spike].iter().sum();
     let auth_during: f64 = unauthorized[first_spike..last_spike].iter().sum();
-    assert!(
-        auth_during
-            > 20.0
-                * (auth_before / first_spike as f64).max(0.05)
-                * f64::from(spike.duration_minutes)
-    );
+    assert!(auth_during > 20.0 * (auth_before / first_spike as f64).max(0.05) * f64::from(spike.duration_minutes));
     // The usual-rate accessor agrees with what was served outside the spike.
     let expected_usual = scenario.usual_rate(AOAI, spike.start - 600).expect("known");
     assert!(
@@ -507,9 +457,7 @@ async fn metric_errors_look_like_azure() {
         body["error"]["message"]
             .as_str()
             .unwrap_or_default()
-            .starts_with(
-                "Failed to find metric configuration for provider: Microsoft.CognitiveServices"
-            )
+            .starts_with("Failed to find metric configuration for provider: Microsoft.CognitiveServices")
     );
     let (status, _) = get(
         &c,
@@ -519,11 +467,7 @@ async fn metric_errors_look_like_azure() {
     assert_eq!(status, 400);
     let (status, _) = get(&c, &format!("{base}&metricnames=TotalCalls&interval=PT7M")).await;
     assert_eq!(status, 400);
-    let (status, _) = get(
-        &c,
-        &format!("{base}&metricnames=TotalCalls&timespan=yesterday"),
-    )
-    .await;
+    let (status, _) = get(&c, &format!("{base}&metricnames=TotalCalls&timespan=yesterday")).await;
     assert_eq!(status, 400);
 }
 
@@ -558,17 +502,9 @@ async fn metrics_batch_serves_and_validates() {
         assert_eq!(v["resourceregion"], "westeurope");
         assert_eq!(v["namespace"], "microsoft.cognitiveservices/accounts");
         assert_eq!(v["value"].as_array().map_or(0, Vec::len), 2);
-        assert_eq!(
-            v["value"][0]["timeseries"][0]["data"]
-                .as_array()
-                .map_or(0, Vec::len),
-            6
-        );
+        assert_eq!(v["value"][0]["timeseries"][0]["data"].as_array().map_or(0, Vec::len), 6);
     }
-    let aoai = values
-        .iter()
-        .find(|v| v["resourceid"] == AOAI)
-        .expect("aoai");
+    let aoai = values.iter().find(|v| v["resourceid"] == AOAI).expect("aoai");
     let expected = minute_sum(&scenario, "TotalCalls", end - 3600, end, &[]);
     assert_eq!(
         aoai["value"][0]["timeseries"][0]["data"][5]["total"].as_f64(),
@@ -704,13 +640,7 @@ async fn costs_jump_on_the_spike_day() {
         "timePeriod": {"from": iso(NOW - 29 * 86_400), "to": iso(NOW)},
         "dataset": {"granularity": "Daily", "aggregation": {"totalCost": {"name": "Cost", "function": "Sum"}}}
     });
-    let r = c
-        .post(&url)
-        .bearer_auth("t")
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
+    let r = c.post(&url).bearer_auth("t").json(&body).send().await.expect("request");
     assert_eq!(r.status().as_u16(), 200);
     assert!(
         r.headers()
@@ -735,11 +665,7 @@ async fn costs_jump_on_the_spike_day() {
     let mut earlier = costs[..29].to_vec();
     earlier.sort_by(|a, b| a.total_cmp(b));
     let median = earlier[14];
-    assert!(
-        costs[29] > 1.5 * median,
-        "spike day {} vs median {median}",
-        costs[29]
-    );
+    assert!(costs[29] > 1.5 * median, "spike day {} vs median {median}", costs[29]);
     // Named aggregation and grouping by resource.
     let body = json!({
         "type": "Usage",
@@ -756,16 +682,11 @@ async fn costs_jump_on_the_spike_day() {
     assert_eq!(result["properties"]["columns"][0]["name"], "PreTaxCost");
     let rows = result["properties"]["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 2);
-    assert!(rows.iter().all(|r| {
-        r[1].as_str()
-            .is_some_and(|id| id.contains("microsoft.search"))
-    }));
-    let (status, body) = post(
-        &c,
-        &url,
-        &json!({"type": "ActualCost", "timeframe": "Someday"}),
-    )
-    .await;
+    assert!(
+        rows.iter()
+            .all(|r| { r[1].as_str().is_some_and(|id| id.contains("microsoft.search")) })
+    );
+    let (status, body) = post(&c, &url, &json!({"type": "ActualCost", "timeframe": "Someday"})).await;
     assert_eq!(status, 400);
     assert_eq!(error_code(&body), "BadRequest");
 }
@@ -793,9 +714,7 @@ async fn two_demo_tenants_serve_identical_bodies() {
         ),
         (
             "POST",
-            format!(
-                "/subscriptions/{PROD}/providers/Microsoft.CostManagement/query?api-version=2025-03-01"
-            ),
+            format!("/subscriptions/{PROD}/providers/Microsoft.CostManagement/query?api-version=2025-03-01"),
             Some(
                 json!({"type": "ActualCost", "timeframe": "Custom", "timePeriod": {"from": iso(NOW - 20 * 86_400), "to": iso(NOW - 86_400)}, "dataset": {"granularity": "Daily", "grouping": [{"type": "Dimension", "name": "ResourceGroup"}]}}),
             ),

@@ -195,11 +195,7 @@ mod tests {
         let p = c.p_value(1.0); // half of the mass is above 1
         assert!((p - 0.5).abs() < 0.02, "p {p}");
         let z = c.threshold(1e-2).unwrap();
-        assert!(
-            (c.p_value(z) - 1e-2).abs() < 1e-3,
-            "z {z} p {}",
-            c.p_value(z)
-        );
+        assert!((c.p_value(z) - 1e-2).abs() < 1e-3, "z {z} p {}", c.p_value(z));
         assert!(c.p_value(z * 1.01) <= 1e-2);
         assert!(Calibrator::default().threshold(1e-3).is_none());
     }

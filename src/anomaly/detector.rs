@@ -291,11 +291,7 @@ impl Detector {
     }
 
     fn untransform(&self, y: f64) -> f64 {
-        let v = if self.counts() {
-            (y * y - 0.375).max(0.0)
-        } else {
-            y
-        };
+        let v = if self.counts() { (y * y - 0.375).max(0.0) } else { y };
         v.clamp(-VALUE_LIMIT, VALUE_LIMIT)
     }
 
@@ -308,9 +304,7 @@ impl Detector {
     }
 
     fn robust_sigma(&self, mad: f64, mean_ad: f64, base: f64) -> f64 {
-        (MAD_K * mad)
-            .max(MEAN_AD_K * mean_ad)
-            .max(self.sigma_floor(base))
+        (MAD_K * mad).max(MEAN_AD_K * mean_ad).max(self.sigma_floor(base))
     }
 
     fn push_recent(&mut self, y: f64) {
@@ -362,9 +356,7 @@ impl Detector {
 
         // Explain before anything is learned, so the band is the one the point was judged by.
         let candidate = if new_max && s_p >= WARN {
-            verdict
-                .as_ref()
-                .and_then(|v| self.describe(index, x, v, s_p))
+            verdict.as_ref().and_then(|v| self.describe(index, x, v, s_p))
         } else {
             None
         };
@@ -447,10 +439,7 @@ impl Detector {
         } else if v.component == Component::Novelty {
             (self.untransform(v.base), self.untransform(v.base + v.scale))
         } else {
-            (
-                self.untransform(v.base),
-                self.untransform(v.base + z_star * v.scale),
-            )
+            (self.untransform(v.base), self.untransform(v.base + z_star * v.scale))
         };
         let observed = if v.component == Component::Level {
             self.untransform(v.observed_y)
@@ -460,11 +449,7 @@ impl Detector {
         let (level, reason) = if v.upward {
             let page = surprise >= PAGE || v.component == Component::Novelty;
             (
-                if page {
-                    AlertLevel::Page
-                } else {
-                    AlertLevel::Warn
-                },
+                if page { AlertLevel::Page } else { AlertLevel::Warn },
                 v.component.reason(),
             )
         } else if observed <= DROP_SHARE * usual {
@@ -553,13 +538,7 @@ impl Detector {
             }
         }
         for (base, resid, slot, cal, comp) in [
-            (
-                daily,
-                &self.resid_daily,
-                &mut p.resid_daily,
-                C_DAILY,
-                Component::Daily,
-            ),
+            (daily, &self.resid_daily, &mut p.resid_daily, C_DAILY, Component::Daily),
             (
                 weekly,
                 &self.resid_weekly,
@@ -574,11 +553,7 @@ impl Detector {
             let r = y - b;
             *slot = Some(r);
             if resid.len() >= MIN_BASE {
-                let sigma = self.robust_sigma(
-                    resid.median().unwrap_or(0.0),
-                    resid.mean().unwrap_or(0.0),
-                    b,
-                );
+                let sigma = self.robust_sigma(resid.median().unwrap_or(0.0), resid.mean().unwrap_or(0.0), b);
                 let z = (r / sigma).clamp(-Z_LIMIT, Z_LIMIT);
                 p.stats[cal] = Some(z.abs());
                 consider(self.verdict(cal, comp, z, b, sigma, y));
@@ -587,11 +562,7 @@ impl Detector {
         if self.learned >= COLD_START
             && let Some((hi, lo)) = self.range.bounds(t)
         {
-            let floor = if self.counts() {
-                NOVELTY_FLOOR_COUNTS
-            } else {
-                0.0
-            };
+            let floor = if self.counts() { NOVELTY_FLOOR_COUNTS } else { 0.0 };
             let tol = (NOVELTY_TOL * (hi - lo)).max(floor);
             let up = y > hi + tol;
             if up || y < lo - tol {
@@ -602,11 +573,7 @@ impl Detector {
                     cal: None,
                     upward: up,
                     base: med,
-                    scale: if up {
-                        edge + tol - med
-                    } else {
-                        edge - tol - med
-                    },
+                    scale: if up { edge + tol - med } else { edge - tol - med },
                     observed_y: y,
                     rare: false,
                 });
@@ -615,19 +582,9 @@ impl Detector {
         best
     }
 
-    fn verdict(
-        &self,
-        cal: usize,
-        component: Component,
-        z: f64,
-        base: f64,
-        scale: f64,
-        observed_y: f64,
-    ) -> Verdict {
+    fn verdict(&self, cal: usize, component: Component, z: f64, base: f64, scale: f64, observed_y: f64) -> Verdict {
         Verdict {
-            surprise: self.cal[cal]
-                .surprise(z.abs())
-                .min(normal_two_sided_surprise(z)),
+            surprise: self.cal[cal].surprise(z.abs()).min(normal_two_sided_surprise(z)),
             component,
             cal: Some(cal),
             upward: z >= 0.0,

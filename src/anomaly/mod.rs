@@ -32,9 +32,7 @@ mod range;
 mod season;
 mod window;
 
-pub use detector::{
-    COLD_START, Component, DROP_REASON, Detector, PAGE, Score, SeriesKind, WARN, WINDOW,
-};
+pub use detector::{COLD_START, Component, DROP_REASON, Detector, PAGE, Score, SeriesKind, WARN, WINDOW};
 pub use window::RollingOrder;
 
 use crate::model::AlertLevel;

@@ -150,11 +150,7 @@ mod tests {
         for d in 0..30i64 {
             for m in 0..1440i64 {
                 let t = d * day + m * 60;
-                let v = if (600..605).contains(&m) {
-                    d as f64
-                } else {
-                    0.0
-                };
+                let v = if (600..605).contains(&m) { d as f64 } else { 0.0 };
                 s.add(t, v);
             }
         }

@@ -157,13 +157,7 @@ impl RollingOrder {
 }
 
 /// The `k`-th smallest (0-based) of the union of two ascending sequences given by index functions.
-fn kth_of_two(
-    l: impl Fn(usize) -> f64,
-    nl: usize,
-    r: impl Fn(usize) -> f64,
-    nr: usize,
-    k: usize,
-) -> f64 {
+fn kth_of_two(l: impl Fn(usize) -> f64, nl: usize, r: impl Fn(usize) -> f64, nr: usize, k: usize) -> f64 {
     // i elements from l and j = k + 1 − i from r make up the k + 1 smallest.
     let take = k + 1;
     let mut lo = take.saturating_sub(nr);

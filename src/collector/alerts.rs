@@ -5,6 +5,10 @@ use std::collections::HashMap;
 use crate::anomaly::{Detection, detect_spikes};
 use crate::model::{Alert, MetricSeries, Resource};
 
+/// Alerts older than this are history, not something to act on; older detections also include the
+/// detector's warm-up over the first days of the fetched history.
+pub const RECENT_SECS: i64 = 24 * 3600;
+
 /// Detections less than this apart belong to the same episode (one alert, its peak shown).
 const EPISODE_GAP_SECS: i64 = 3600;
 
@@ -34,13 +38,18 @@ pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Ve
                 );
             }
         }
-        if s.split.as_deref() == Some("StatusCode=401") {
+        if s.split
+            .as_deref()
+            .is_some_and(|split| split.eq_ignore_ascii_case("StatusCode=401"))
+        {
             alerts.extend(episodes(s, "401 responses", &names));
         }
     }
     for total in totals.values() {
         alerts.extend(episodes(total, &total.metric, &names));
     }
+    let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);
+    alerts.retain(|alert| newest - alert.at <= RECENT_SECS);
     alerts.sort_by(|a, b| b.level.cmp(&a.level).then(b.at.cmp(&a.at)).then(a.key.cmp(&b.key)));
     alerts
 }

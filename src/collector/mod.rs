@@ -43,7 +43,7 @@ impl Default for Schedule {
             logs: Duration::from_secs(120),
             // Cost data refreshes about every 4 hours and its quota is per tenant: ask rarely.
             cost: Duration::from_secs(4 * 3600),
-            metrics_history: Duration::from_secs(3 * 24 * 3600),
+            metrics_history: Duration::from_secs(7 * 24 * 3600),
             metrics_step_secs: 300,
             concurrency: 8,
         }

@@ -42,10 +42,7 @@ pub(crate) fn method_not_allowed(ctx: &Ctx) -> Reply {
     Reply::arm_error(
         StatusCode::METHOD_NOT_ALLOWED,
         "MethodNotAllowed",
-        &format!(
-            "The requested resource does not support http method '{}'.",
-            ctx.method
-        ),
+        &format!("The requested resource does not support http method '{}'.", ctx.method),
     )
 }
 
@@ -116,13 +113,7 @@ pub(crate) fn subscriptions(shared: &Shared, route: &Route, ctx: &Ctx) -> Reply 
     }
 }
 
-pub(crate) fn list(
-    shared: &Shared,
-    ctx: &Ctx,
-    sub: &str,
-    rg: Option<&str>,
-    arm_type: &str,
-) -> Reply {
+pub(crate) fn list(shared: &Shared, ctx: &Ctx, sub: &str, rg: Option<&str>, arm_type: &str) -> Reply {
     if ctx.method != Method::GET {
         return method_not_allowed(ctx);
     }
@@ -131,11 +122,13 @@ pub(crate) fn list(
         return subscription_not_found(sub);
     }
     if let Some(rg) = rg {
-        let known = s.resources.iter().any(|r| {
-            r.subscription_id.eq_ignore_ascii_case(sub) && r.resource_group.eq_ignore_ascii_case(rg)
-        }) || s.workspaces.iter().any(|w| {
-            w.subscription_id.eq_ignore_ascii_case(sub) && w.resource_group.eq_ignore_ascii_case(rg)
-        });
+        let known = s
+            .resources
+            .iter()
+            .any(|r| r.subscription_id.eq_ignore_ascii_case(sub) && r.resource_group.eq_ignore_ascii_case(rg))
+            || s.workspaces
+                .iter()
+                .any(|w| w.subscription_id.eq_ignore_ascii_case(sub) && w.resource_group.eq_ignore_ascii_case(rg));
         if !known {
             return Reply::arm_error(
                 StatusCode::NOT_FOUND,
@@ -145,9 +138,7 @@ pub(crate) fn list(
         }
     }
     let in_rg = |r_rg: &str| rg.is_none_or(|g| g.eq_ignore_ascii_case(r_rg));
-    let items: Vec<Value> = if arm_type
-        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
-    {
+    let items: Vec<Value> = if arm_type.eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces") {
         s.workspaces
             .iter()
             .filter(|w| w.subscription_id.eq_ignore_ascii_case(sub) && in_rg(&w.resource_group))
@@ -227,12 +218,7 @@ fn setting_body(r: &ResourceDef, setting: &Value) -> Value {
     })
 }
 
-pub(crate) fn diagnostic_settings(
-    shared: &Shared,
-    ctx: &Ctx,
-    scope: &str,
-    name: Option<&str>,
-) -> Reply {
+pub(crate) fn diagnostic_settings(shared: &Shared, ctx: &Ctx, scope: &str, name: Option<&str>) -> Reply {
     if ctx.method == Method::PUT {
         return super::writes::put_diagnostic_setting(shared, ctx, scope, name);
     }
@@ -248,18 +234,14 @@ pub(crate) fn diagnostic_settings(
     };
     match name {
         None => {
-            let value: Vec<Value> = r
-                .diagnostic_settings
-                .iter()
-                .map(|d| setting_body(r, d))
-                .collect();
+            let value: Vec<Value> = r.diagnostic_settings.iter().map(|d| setting_body(r, d)).collect();
             Reply::ok(&json!({ "value": value }))
         }
-        Some(n) => match r.diagnostic_settings.iter().find(|d| {
-            d["name"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(n))
-        }) {
+        Some(n) => match r
+            .diagnostic_settings
+            .iter()
+            .find(|d| d["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n)))
+        {
             Some(d) => Reply::ok(&setting_body(r, d)),
             None => Reply::arm_error(
                 StatusCode::NOT_FOUND,

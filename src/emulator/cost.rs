@@ -10,9 +10,7 @@ use serde_json::{Value, json};
 use super::arm::{method_not_allowed, subscription_not_found};
 use super::scenario::{ResourceDef, Scenario};
 use super::server::{Ctx, Reply, Shared, bind_hash, make_token, read_token};
-use super::timeutil::{
-    DAY, floor_to, month_start, parse_instant, previous_month_start, usage_date, weekday,
-};
+use super::timeutil::{DAY, floor_to, month_start, parse_instant, previous_month_start, usage_date, weekday};
 use super::traffic::{Namespace, hash_str, hash4, unit};
 
 const PAGE_ROWS: usize = 5_000;
@@ -42,14 +40,7 @@ pub(crate) fn resource_day_cost(s: &Scenario, r: &ResourceDef, day: i64, now: i6
     if r.namespace() == Namespace::CognitiveServices && weekday(day) >= 5 {
         cost *= 1.0 - 0.6 * r.traffic.weekly_amplitude.clamp(0.0, 1.0);
     }
-    cost *= 0.9
-        + 0.2
-            * unit(hash4(
-                s.seed ^ 0xC057,
-                hash_str(&r.id),
-                day.div_euclid(DAY) as u64,
-                0,
-            ));
+    cost *= 0.9 + 0.2 * unit(hash4(s.seed ^ 0xC057, hash_str(&r.id), day.div_euclid(DAY) as u64, 0));
     if day + DAY > now {
         cost *= (now - day) as f64 / DAY as f64;
     }
@@ -154,18 +145,13 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
     let segs: Vec<&str> = scope.trim_start_matches('/').split('/').collect();
     let (sub, rg) = match segs.as_slice() {
         [s, sub] if s.eq_ignore_ascii_case("subscriptions") => (*sub, None),
-        [s, sub, g, rg]
-            if s.eq_ignore_ascii_case("subscriptions")
-                && g.eq_ignore_ascii_case("resourceGroups") =>
-        {
+        [s, sub, g, rg] if s.eq_ignore_ascii_case("subscriptions") && g.eq_ignore_ascii_case("resourceGroups") => {
             (*sub, Some(*rg))
         }
         _ => {
             return bad(
                 "BadRequest",
-                &format!(
-                    "Scope '{scope}' is not supported here; use a subscription or resource group scope."
-                ),
+                &format!("Scope '{scope}' is not supported here; use a subscription or resource group scope."),
             );
         }
     };
@@ -191,10 +177,7 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
         );
     }
     let Some(timeframe) = body.get("timeframe").and_then(Value::as_str) else {
-        return bad(
-            "BadRequest",
-            "Invalid query definition: 'timeframe' is required.",
-        );
+        return bad("BadRequest", "Invalid query definition: 'timeframe' is required.");
     };
     let today = floor_to(now, DAY);
     let (from, to) = match timeframe.to_ascii_lowercase().as_str() {
@@ -206,10 +189,7 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
             ) {
                 (Some(f), Some(t)) if f <= t => (floor_to(f, DAY), floor_to(t, DAY)),
                 (Some(_), Some(_)) => {
-                    return bad(
-                        "BadRequest",
-                        "Invalid timePeriod: 'from' must not be after 'to'.",
-                    );
+                    return bad("BadRequest", "Invalid timePeriod: 'from' must not be after 'to'.");
                 }
                 _ => {
                     return bad(
@@ -220,9 +200,7 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
             }
         }
         "monthtodate" | "billingmonthtodate" => (month_start(now), today),
-        "thelastmonth" | "thelastbillingmonth" => {
-            (previous_month_start(now), month_start(now) - DAY)
-        }
+        "thelastmonth" | "thelastbillingmonth" => (previous_month_start(now), month_start(now) - DAY),
         "weektodate" => (today - i64::from(weekday(now)) * DAY, today),
         _ => {
             return bad(
@@ -258,18 +236,13 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
             }
             for (alias, agg) in map {
                 let Some(name) = agg.get("name").and_then(Value::as_str) else {
-                    return bad(
-                        "BadRequest",
-                        &format!("Aggregation '{alias}' has no 'name'."),
-                    );
+                    return bad("BadRequest", &format!("Aggregation '{alias}' has no 'name'."));
                 };
                 let function = agg.get("function").and_then(Value::as_str).unwrap_or("");
                 if !function.eq_ignore_ascii_case("Sum") {
                     return bad(
                         "BadRequest",
-                        &format!(
-                            "Aggregation '{alias}': function '{function}' is not supported; use 'Sum'."
-                        ),
+                        &format!("Aggregation '{alias}': function '{function}' is not supported; use 'Sum'."),
                     );
                 }
                 cost_columns.push(name.to_string());
@@ -287,19 +260,13 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
             match g["type"].as_str().map(str::to_ascii_lowercase).as_deref() {
                 Some("dimension") => {
                     if !GROUP_DIMENSIONS.contains(&name.to_ascii_lowercase().as_str()) {
-                        return bad(
-                            "BadRequest",
-                            &format!("Invalid grouping dimension '{name}'."),
-                        );
+                        return bad("BadRequest", &format!("Invalid grouping dimension '{name}'."));
                     }
                     groupings.push(Grouping::Dimension(name));
                 }
                 Some("tagkey") => groupings.push(Grouping::Tag(name)),
                 _ => {
-                    return bad(
-                        "BadRequest",
-                        "Grouping type must be 'Dimension' or 'TagKey'.",
-                    );
+                    return bad("BadRequest", "Grouping type must be 'Dimension' or 'TagKey'.");
                 }
             }
         }
@@ -307,8 +274,7 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
     let filter = dataset.get("filter").filter(|f| !f.is_null());
     let mut selected: Vec<&ResourceDef> = Vec::new();
     for r in s.resources.iter().filter(|r| {
-        r.subscription_id.eq_ignore_ascii_case(sub)
-            && rg.is_none_or(|g| r.resource_group.eq_ignore_ascii_case(g))
+        r.subscription_id.eq_ignore_ascii_case(sub) && rg.is_none_or(|g| r.resource_group.eq_ignore_ascii_case(g))
     }) {
         match filter.map(|f| matches(f, r)) {
             None | Some(Ok(true)) => selected.push(r),

@@ -6,13 +6,10 @@
 use serde_json::{Map, Value, json};
 
 use super::scenario::{
-    Children, Limits, LogEntry, ResourceDef, RoleAssignmentDef, Scenario, SubscriptionDef,
-    WorkspaceDef,
+    Children, Limits, LogEntry, ResourceDef, RoleAssignmentDef, Scenario, SubscriptionDef, WorkspaceDef,
 };
 use super::timeutil::{DAY, HOUR, MINUTE, floor_to};
-use super::traffic::{
-    DeploymentTraffic, Spike, StatusShare, TrafficProfile, guid, hash_str, hash4, unit,
-};
+use super::traffic::{DeploymentTraffic, Spike, StatusShare, TrafficProfile, guid, hash_str, hash4, unit};
 
 pub(crate) const DEMO_SEED: u64 = 0xA15E_C0DE_2026;
 
@@ -92,14 +89,7 @@ impl Builder {
     }
 
     /// Cognitive Services spells the combined identity type with a space; ML without one.
-    pub(crate) fn combined_identity(
-        &self,
-        owner: &str,
-        sub: &str,
-        rg: &str,
-        uai_name: &str,
-        ml: bool,
-    ) -> Value {
+    pub(crate) fn combined_identity(&self, owner: &str, sub: &str, rg: &str, uai_name: &str, ml: bool) -> Value {
         let (uai_id, uai_body) = self.uai(sub, rg, uai_name);
         let mut assigned = Map::new();
         assigned.insert(uai_id, uai_body);
@@ -124,10 +114,7 @@ impl Builder {
             "Pending" => "Please approve: requested by vendor-integration",
             _ => "Rejected by network team",
         };
-        let conn_name = format!(
-            "{pe_name}.{}",
-            &self.guid(&format!("{resource_id}/{pe_name}"))[..8]
-        );
+        let conn_name = format!("{pe_name}.{}", &self.guid(&format!("{resource_id}/{pe_name}"))[..8]);
         json!({
             "id": format!("{resource_id}/privateEndpointConnections/{conn_name}"),
             "name": conn_name,
@@ -163,10 +150,7 @@ impl Builder {
     ) -> Value {
         let id = resource_id(sub, rg, CS, name);
         let mut p = obj(props);
-        let subdomain = p
-            .get("customSubDomainName")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let subdomain = p.get("customSubDomainName").and_then(Value::as_str).map(str::to_string);
         let endpoint = match (subdomain.as_deref(), kind) {
             (Some(s), "OpenAI") => format!("https://{s}.openai.azure.com/"),
             (Some(s), _) => format!("https://{s}.cognitiveservices.azure.com/"),
@@ -176,14 +160,9 @@ impl Builder {
         p.entry("provisioningState").or_insert(json!("Succeeded"));
         p.entry("internalId")
             .or_insert(json!(self.guid(&format!("{id}/internal")).replace('-', "")));
-        p.entry("dateCreated")
-            .or_insert(json!(created_at(self, &id)));
-        let capabilities: Vec<Value> = capabilities_for(kind)
-            .iter()
-            .map(|c| json!({"name": c}))
-            .collect();
-        p.entry("capabilities")
-            .or_insert(Value::Array(capabilities));
+        p.entry("dateCreated").or_insert(json!(created_at(self, &id)));
+        let capabilities: Vec<Value> = capabilities_for(kind).iter().map(|c| json!({"name": c})).collect();
+        p.entry("capabilities").or_insert(Value::Array(capabilities));
         let mut body = json!({
             "id": id,
             "name": name,
@@ -235,12 +214,10 @@ impl Builder {
         p.entry("provisioningState").or_insert(json!("Succeeded"));
         p.entry("workspaceId")
             .or_insert(json!(self.guid(&format!("{id}/workspaceId"))));
-        p.entry("discoveryUrl").or_insert(json!(format!(
-            "https://{location}.api.azureml.ms/discovery"
-        )));
-        p.entry("mlFlowTrackingUri").or_insert(json!(format!(
-            "azureml://{location}.api.azureml.ms/mlflow/v1.0{id}"
-        )));
+        p.entry("discoveryUrl")
+            .or_insert(json!(format!("https://{location}.api.azureml.ms/discovery")));
+        p.entry("mlFlowTrackingUri")
+            .or_insert(json!(format!("azureml://{location}.api.azureml.ms/mlflow/v1.0{id}")));
         p.entry("hbiWorkspace").or_insert(json!(false));
         p.entry("v1LegacyMode").or_insert(json!(false));
         p.entry("privateEndpointConnections").or_insert(json!([]));
@@ -328,11 +305,7 @@ fn capabilities_for(kind: &str) -> &'static [&'static str] {
             "RaiMonitor",
             "NetworkSecurityPerimeter",
         ],
-        "SpeechServices" | "TextAnalytics" => &[
-            "VirtualNetworks",
-            "CustomerManagedKey",
-            "CustomerManagedStorage",
-        ],
+        "SpeechServices" | "TextAnalytics" => &["VirtualNetworks", "CustomerManagedKey", "CustomerManagedStorage"],
         _ => &["VirtualNetworks", "CustomerManagedKey"],
     }
 }
@@ -373,12 +346,7 @@ pub(crate) fn deployment(
     }
 }
 
-pub(crate) fn profile(
-    rate: f64,
-    daily: f64,
-    weekly: f64,
-    deployments: Vec<DeploymentTraffic>,
-) -> TrafficProfile {
+pub(crate) fn profile(rate: f64, daily: f64, weekly: f64, deployments: Vec<DeploymentTraffic>) -> TrafficProfile {
     TrafficProfile {
         base_per_minute: rate,
         daily_amplitude: daily,
@@ -389,16 +357,9 @@ pub(crate) fn profile(
     }
 }
 
-pub(crate) fn workspace(
-    b: &Builder,
-    sub: &str,
-    rg: &str,
-    name: &str,
-    location: &str,
-) -> WorkspaceDef {
-    let id = format!(
-        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}"
-    );
+pub(crate) fn workspace(b: &Builder, sub: &str, rg: &str, name: &str, location: &str) -> WorkspaceDef {
+    let id =
+        format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}");
     WorkspaceDef {
         customer_id: b.guid(&format!("{id}/customerId")),
         id,
@@ -432,11 +393,7 @@ pub(crate) mod diag {
         })
     }
 
-    pub(crate) fn to_workspace_categories(
-        name: &str,
-        workspace_id: &str,
-        categories: &[(&str, bool)],
-    ) -> Value {
+    pub(crate) fn to_workspace_categories(name: &str, workspace_id: &str, categories: &[(&str, bool)]) -> Value {
         let logs: Vec<Value> = categories
             .iter()
             .map(|(c, on)| json!({"category": c, "enabled": on, "retentionPolicy": retention()}))
@@ -518,13 +475,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         tenant: TENANT.to_string(),
         now,
     };
-    let law_prod = workspace(
-        &b,
-        SUB_PROD,
-        "rg-monitoring",
-        "log-aisec-prod",
-        "westeurope",
-    );
+    let law_prod = workspace(&b, SUB_PROD, "rg-monitoring", "log-aisec-prod", "westeurope");
     let law_research = workspace(
         &b,
         SUB_RESEARCH,
@@ -560,9 +511,7 @@ pub(crate) fn build(now: i64) -> Scenario {
     };
     let microsoft_keys = json!({"keySource": "Microsoft.CognitiveServices"});
     let app_insights = |sub: &str, rg: &str, name: &str| {
-        format!(
-            "/subscriptions/{sub}/resourceGroups/{rg}/providers/microsoft.insights/components/{name}"
-        )
+        format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/microsoft.insights/components/{name}")
     };
 
     let mut entries: Vec<Entry> = Vec::new();
@@ -577,7 +526,11 @@ pub(crate) fn build(now: i64) -> Scenario {
             "OpenAI",
             "westeurope",
             "S0",
-            &[("environment", "prod"), ("owner", "ml-platform@contoso.com"), ("costCenter", "CC-4410")],
+            &[
+                ("environment", "prod"),
+                ("owner", "ml-platform@contoso.com"),
+                ("costCenter", "CC-4410"),
+            ],
             json!({
                 "customSubDomainName": "aoai-prod-weu",
                 "publicNetworkAccess": "Enabled",
@@ -699,10 +652,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "CognitiveServices",
             "westeurope",
             "S0",
-            &[
-                ("environment", "prod"),
-                ("owner", "legacy-apps@contoso.com"),
-            ],
+            &[("environment", "prod"), ("owner", "legacy-apps@contoso.com")],
             json!({"publicNetworkAccess": "Enabled", "disableLocalAuth": false}),
             None,
         ),
@@ -711,11 +661,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         vec![diag::to_workspace_categories(
             "law-disabled",
             &lp,
-            &[
-                ("Audit", false),
-                ("RequestResponse", false),
-                ("Trace", false),
-            ],
+            &[("Audit", false), ("RequestResponse", false), ("Trace", false)],
         )],
     ));
 
@@ -728,10 +674,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "ContentSafety",
             "westeurope",
             "S0",
-            &[
-                ("environment", "prod"),
-                ("owner", "trust-safety@contoso.com"),
-            ],
+            &[("environment", "prod"), ("owner", "trust-safety@contoso.com")],
             json!({
                 "customSubDomainName": "contentsafety-prod",
                 "publicNetworkAccess": "Enabled",
@@ -743,11 +686,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         ),
         profile(40.0, 0.7, 0.5, vec![]),
         21.0,
-        vec![diag::to_event_hub(
-            "stream-to-siem",
-            &event_hub_rule,
-            "ai-audit",
-        )],
+        vec![diag::to_event_hub("stream-to-siem", &event_hub_rule, "ai-audit")],
     ));
 
     let id = resource_id(SUB_PROD, "rg-ai-prod-weu", CS, "vision-prod-weu");
@@ -993,10 +932,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "mlw-proj-chatbot-prod",
             "Project",
             "westeurope",
-            &[
-                ("environment", "prod"),
-                ("owner", "chatbot-squad@contoso.com"),
-            ],
+            &[("environment", "prod"), ("owner", "chatbot-squad@contoso.com")],
             json!({
                 "hubResourceId": hub_prod,
                 "publicNetworkAccess": "Disabled",
@@ -1037,14 +973,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             0.8,
             vec![
                 deployment("gpt-4o-dev", "gpt-4o", "2024-08-06", 0.7, 900.0, 250.0),
-                deployment(
-                    "gpt-35-turbo-legacy",
-                    "gpt-35-turbo",
-                    "0125",
-                    0.3,
-                    500.0,
-                    120.0,
-                ),
+                deployment("gpt-35-turbo-legacy", "gpt-35-turbo", "0125", 0.3, 500.0, 120.0),
             ],
         ),
         35.0,
@@ -1082,14 +1011,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             0.05,
             0.3,
             0.3,
-            vec![deployment(
-                "gpt-4o-sandbox",
-                "gpt-4o",
-                "2024-11-20",
-                1.0,
-                800.0,
-                200.0,
-            )],
+            vec![deployment("gpt-4o-sandbox", "gpt-4o", "2024-11-20", 1.0, 800.0, 200.0)],
         ),
         0.8,
         vec![],
@@ -1137,10 +1059,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "FormRecognizer",
             "eastus",
             "F0",
-            &[
-                ("environment", "dev"),
-                ("owner", "claims-automation@contoso.com"),
-            ],
+            &[("environment", "dev"), ("owner", "claims-automation@contoso.com")],
             json!({"publicNetworkAccess": "Enabled", "disableLocalAuth": false}),
             None,
         ),
@@ -1178,10 +1097,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "TextAnalytics",
             "eastus",
             "F0",
-            &[
-                ("environment", "dev"),
-                ("owner", "support-analytics@contoso.com"),
-            ],
+            &[("environment", "dev"), ("owner", "support-analytics@contoso.com")],
             json!({"publicNetworkAccess": "Enabled"}),
             None,
         ),
@@ -1199,10 +1115,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "ContentSafety",
             "eastus",
             "S0",
-            &[
-                ("environment", "dev"),
-                ("owner", "trust-safety@contoso.com"),
-            ],
+            &[("environment", "dev"), ("owner", "trust-safety@contoso.com")],
             json!({
                 "customSubDomainName": "contentsafety-dev",
                 "publicNetworkAccess": "Enabled",
@@ -1244,10 +1157,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "mlw-dev-sandbox",
             "Default",
             "eastus",
-            &[
-                ("environment", "dev"),
-                ("owner", "data-science@contoso.com"),
-            ],
+            &[("environment", "dev"), ("owner", "data-science@contoso.com")],
             json!({
                 "publicNetworkAccess": "Enabled",
                 "allowPublicAccessWhenBehindVnet": true,
@@ -1295,10 +1205,7 @@ pub(crate) fn build(now: i64) -> Scenario {
     for (name, tag_pairs) in [
         (
             "mlw-proj-genomics",
-            &[
-                ("environment", "prod"),
-                ("owner", "genomics-lab@contoso.com"),
-            ][..],
+            &[("environment", "prod"), ("owner", "genomics-lab@contoso.com")][..],
         ),
         ("mlw-proj-climate", &[][..]),
     ] {
@@ -1333,10 +1240,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             "OpenAI",
             "swedencentral",
             "S0",
-            &[
-                ("environment", "research"),
-                ("owner", "research-it@contoso.com"),
-            ],
+            &[("environment", "research"), ("owner", "research-it@contoso.com")],
             json!({
                 "customSubDomainName": "aoai-research-swc",
                 "publicNetworkAccess": "Enabled",
@@ -1357,22 +1261,8 @@ pub(crate) fn build(now: i64) -> Scenario {
             0.6,
             0.7,
             vec![
-                deployment(
-                    "gpt-4o-research",
-                    "gpt-4o",
-                    "2024-11-20",
-                    0.7,
-                    2_000.0,
-                    500.0,
-                ),
-                deployment(
-                    "llama-eval",
-                    "Meta-Llama-3.1-70B-Instruct",
-                    "4",
-                    0.3,
-                    1_200.0,
-                    350.0,
-                ),
+                deployment("gpt-4o-research", "gpt-4o", "2024-11-20", 0.7, 2_000.0, 500.0),
+                deployment("llama-eval", "Meta-Llama-3.1-70B-Instruct", "4", 0.3, 1_200.0, 350.0),
             ],
         ),
         75.0,
@@ -1613,16 +1503,11 @@ pub(crate) fn build(now: i64) -> Scenario {
 /// Categories a diagnostic setting sends to a workspace, as (workspace customer id, categories).
 fn log_routes(s: &Scenario, r: &ResourceDef) -> Vec<(String, Vec<&'static str>)> {
     let all: &[&'static str] = match r.namespace() {
-        super::traffic::Namespace::CognitiveServices => &[
-            "Audit",
-            "RequestResponse",
-            "Trace",
-            "AzureOpenAIRequestUsage",
-        ],
-        super::traffic::Namespace::Search => &["OperationLogs"],
-        super::traffic::Namespace::MachineLearning => {
-            &["AmlComputeJobEvent", "AmlRunStatusChangedEvent"]
+        super::traffic::Namespace::CognitiveServices => {
+            &["Audit", "RequestResponse", "Trace", "AzureOpenAIRequestUsage"]
         }
+        super::traffic::Namespace::Search => &["OperationLogs"],
+        super::traffic::Namespace::MachineLearning => &["AmlComputeJobEvent", "AmlRunStatusChangedEvent"],
     };
     let mut routes = Vec::new();
     for setting in &r.diagnostic_settings {
@@ -1641,10 +1526,9 @@ fn log_routes(s: &Scenario, r: &ResourceDef) -> Vec<(String, Vec<&'static str>)>
             }
             match (log["categoryGroup"].as_str(), log["category"].as_str()) {
                 (Some(g), _) if g.eq_ignore_ascii_case("allLogs") => cats.extend_from_slice(all),
-                (Some(g), _) if g.eq_ignore_ascii_case("audit") => cats.extend(
-                    all.iter()
-                        .filter(|c| **c == "Audit" || **c == "OperationLogs"),
-                ),
+                (Some(g), _) if g.eq_ignore_ascii_case("audit") => {
+                    cats.extend(all.iter().filter(|c| **c == "Audit" || **c == "OperationLogs"))
+                }
                 (_, Some(c)) => cats.extend(all.iter().filter(|a| a.eq_ignore_ascii_case(c))),
                 _ => {}
             }
@@ -1659,11 +1543,7 @@ fn log_routes(s: &Scenario, r: &ResourceDef) -> Vec<(String, Vec<&'static str>)>
 }
 
 /// Diagnostic rows of the last 24 h for the resources `wanted` selects whose settings send logs to a workspace.
-pub(crate) fn generate_logs(
-    s: &Scenario,
-    now: i64,
-    wanted: impl Fn(&ResourceDef) -> bool,
-) -> Vec<LogEntry> {
+pub(crate) fn generate_logs(s: &Scenario, now: i64, wanted: impl Fn(&ResourceDef) -> bool) -> Vec<LogEntry> {
     let mut out = Vec::new();
     let start = now - DAY;
     for r in s.resources.iter().filter(|r| wanted(r)) {
@@ -1682,11 +1562,7 @@ pub(crate) fn generate_logs(
         } else {
             &["203.0.113.10", "203.0.113.11", "203.0.113.14", "10.20.1.4"]
         };
-        let deployments: Vec<&str> = traffic
-            .deployments()
-            .iter()
-            .map(|d| d.name.as_str())
-            .collect();
+        let deployments: Vec<&str> = traffic.deployments().iter().map(|d| d.name.as_str()).collect();
         for (workspace, cats) in &routes {
             for (ci, cat) in cats.iter().enumerate() {
                 // Sampled rows: roughly one to two per hour per category, more for busy resources.
@@ -1707,9 +1583,7 @@ pub(crate) fn generate_logs(
                         let roll = unit(mix2(h));
                         let (op, result, dur) = match *cat {
                             "RequestResponse" => {
-                                let dep = deployments
-                                    .get((h >> 7) as usize % deployments.len().max(1))
-                                    .copied();
+                                let dep = deployments.get((h >> 7) as usize % deployments.len().max(1)).copied();
                                 let op = match dep {
                                     Some(d) if d.contains("embedding") => "Embeddings_Create",
                                     Some(_) => "ChatCompletions_Create",
@@ -1727,19 +1601,11 @@ pub(crate) fn generate_logs(
                                 (op, result, 300.0 + unit(h >> 3) * 3_500.0)
                             }
                             "Audit" => {
-                                let op = if roll < 0.5 {
-                                    "ListKeys"
-                                } else {
-                                    "UpdateAccount"
-                                };
+                                let op = if roll < 0.5 { "ListKeys" } else { "UpdateAccount" };
                                 (op, "200", 40.0 + unit(h >> 3) * 200.0)
                             }
                             "OperationLogs" => {
-                                let op = if roll < 0.85 {
-                                    "Query.Search"
-                                } else {
-                                    "Indexes.Get"
-                                };
+                                let op = if roll < 0.85 { "Query.Search" } else { "Indexes.Get" };
                                 let result = if roll < 0.98 { "200" } else { "503" };
                                 (op, result, 15.0 + unit(h >> 3) * 180.0)
                             }
@@ -1764,11 +1630,7 @@ pub(crate) fn generate_logs(
             }
             // Spike rows: the extra callers hammer the resource; one row per failed call in the burst is
             // too many to keep, so a few per minute are logged.
-            for spike in s
-                .spikes
-                .iter()
-                .filter(|sp| sp.resource_id.eq_ignore_ascii_case(&r.id))
-            {
+            for spike in s.spikes.iter().filter(|sp| sp.resource_id.eq_ignore_ascii_case(&r.id)) {
                 let wants = if r.namespace() == super::traffic::Namespace::Search {
                     "OperationLogs"
                 } else {
@@ -1777,10 +1639,7 @@ pub(crate) fn generate_logs(
                 if !cats.contains(&wants) {
                     continue;
                 }
-                let ip = spike
-                    .caller_ip
-                    .clone()
-                    .unwrap_or_else(|| "192.0.2.250".into());
+                let ip = spike.caller_ip.clone().unwrap_or_else(|| "192.0.2.250".into());
                 let op = if wants == "OperationLogs" {
                     "Query.Search"
                 } else {

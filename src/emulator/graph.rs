@@ -31,22 +31,14 @@ fn graph_error(code: &str, message: &str) -> Reply {
 
 /// The row Resource Graph returns for a resource: the ARM object with lower-cased `type`, scope columns added
 /// and the columns every row carries present even when null.
-pub(crate) fn row_of(
-    body: &Value,
-    subscription_id: &str,
-    resource_group: &str,
-    tenant: &str,
-) -> Value {
+pub(crate) fn row_of(body: &Value, subscription_id: &str, resource_group: &str, tenant: &str) -> Value {
     let mut row: Map<String, Value> = body.as_object().cloned().unwrap_or_default();
     if let Some(t) = row.get("type").and_then(Value::as_str) {
         let lowered = t.to_ascii_lowercase();
         row.insert("type".into(), Value::String(lowered));
     }
     row.insert("subscriptionId".into(), json!(subscription_id));
-    row.insert(
-        "resourceGroup".into(),
-        json!(resource_group.to_ascii_lowercase()),
-    );
+    row.insert("resourceGroup".into(), json!(resource_group.to_ascii_lowercase()));
     row.insert("tenantId".into(), json!(tenant));
     row.remove("systemData");
     row.remove("etag");
@@ -164,10 +156,7 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx) -> Reply {
         Some(v) => match v.as_u64() {
             Some(n) if (1..=1000).contains(&n) => n as usize,
             _ => {
-                return graph_error(
-                    "InvalidTop",
-                    "The '$top' option must be an integer between 1 and 1000.",
-                );
+                return graph_error("InvalidTop", "The '$top' option must be an integer between 1 and 1000.");
             }
         },
     };
@@ -176,10 +165,7 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx) -> Reply {
         Some(v) => match v.as_u64() {
             Some(n) => n as usize,
             None => {
-                return graph_error(
-                    "InvalidSkip",
-                    "The '$skip' option must be a non-negative integer.",
-                );
+                return graph_error("InvalidSkip", "The '$skip' option must be a non-negative integer.");
             }
         },
     };
@@ -239,45 +225,22 @@ fn page_reply(
         let rows = workspace_rows(&shared.read(), subs);
         let total = rows.len();
         let page: Vec<Value> = rows.into_iter().skip(offset).take(top).collect();
-        return finish(
-            page_values(page, table_format),
-            total,
-            offset,
-            top,
-            bound,
-            looping,
-        );
+        return finish(page_values(page, table_format), total, offset, top, bound, looping);
     }
     if lower.contains("resourcechanges") {
-        return finish(
-            page_values(Vec::new(), table_format),
-            0,
-            0,
-            top,
-            bound,
-            false,
-        );
+        return finish(page_values(Vec::new(), table_format), 0, 0, top, bound, false);
     }
-    let mentioned: Vec<&str> = AI_TYPES
-        .iter()
-        .copied()
-        .filter(|t| lower.contains(t))
-        .collect();
+    let mentioned: Vec<&str> = AI_TYPES.iter().copied().filter(|t| lower.contains(t)).collect();
     let rows = cached_rows(shared);
     let selected: Vec<&Arc<str>> = rows
         .iter()
-        .filter(|(sub, t, _)| {
-            in_scope(subs, sub) && (mentioned.is_empty() || mentioned.contains(&t.as_str()))
-        })
+        .filter(|(sub, t, _)| in_scope(subs, sub) && (mentioned.is_empty() || mentioned.contains(&t.as_str())))
         .map(|(_, _, row)| row)
         .collect();
     let total = selected.len();
     let page: Vec<&Arc<str>> = selected.into_iter().skip(offset).take(top).collect();
     let data = if table_format {
-        let values: Vec<Value> = page
-            .iter()
-            .filter_map(|row| serde_json::from_str(row).ok())
-            .collect();
+        let values: Vec<Value> = page.iter().filter_map(|row| serde_json::from_str(row).ok()).collect();
         page_values(values, true)
     } else {
         let mut out = String::with_capacity(page.iter().map(|r| r.len() + 1).sum::<usize>() + 2);
@@ -311,10 +274,7 @@ fn page_values(rows: Vec<Value>, table_format: bool) -> (String, usize) {
         }
     }
     let column_type = |name: &str| -> &'static str {
-        let sample = rows
-            .iter()
-            .filter_map(|r| r.get(name))
-            .find(|v| !v.is_null());
+        let sample = rows.iter().filter_map(|r| r.get(name)).find(|v| !v.is_null());
         match sample {
             Some(Value::String(_)) | None => "string",
             Some(Value::Bool(_)) => "boolean",
@@ -338,20 +298,10 @@ fn page_values(rows: Vec<Value>, table_format: bool) -> (String, usize) {
             )
         })
         .collect();
-    (
-        json!({"columns": cols, "rows": table_rows}).to_string(),
-        count,
-    )
+    (json!({"columns": cols, "rows": table_rows}).to_string(), count)
 }
 
-fn finish(
-    (data, count): (String, usize),
-    total: usize,
-    offset: usize,
-    top: usize,
-    bound: u64,
-    looping: bool,
-) -> Reply {
+fn finish((data, count): (String, usize), total: usize, offset: usize, top: usize, bound: u64, looping: bool) -> Reply {
     let more = looping || offset + count < total;
     let token = if more {
         let next = if looping { offset } else { offset + count };

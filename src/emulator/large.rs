@@ -35,9 +35,7 @@ const UNITS: [&str; 10] = [
     "search",
 ];
 const ENVS: [&str; 3] = ["prod", "dev", "test"];
-const APPS: [&str; 8] = [
-    "chat", "rag", "ocr", "agents", "voice", "insights", "triage", "copilot",
-];
+const APPS: [&str; 8] = ["chat", "rag", "ocr", "agents", "voice", "insights", "triage", "copilot"];
 const MODELS: [(&str, &str, f64, f64); 5] = [
     ("gpt-4o", "2024-11-20", 1_100.0, 300.0),
     ("gpt-4o-mini", "2024-07-18", 700.0, 180.0),
@@ -236,8 +234,7 @@ pub(crate) fn build(now: i64) -> Scenario {
             let app = *d.pick(71, &APPS);
             let rg = format!("rg-{app}-{env}");
             let t = tags_for(&d, env, unit_name);
-            let tag_refs: Vec<(&str, &str)> =
-                t.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let tag_refs: Vec<(&str, &str)> = t.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let roll = (d.roll(72) * 100.0) as u32;
             let kind_roll = if (91..=96).contains(&roll) && hub.is_none() {
                 87
@@ -257,8 +254,7 @@ pub(crate) fn build(now: i64) -> Scenario {
                         _ => ("CognitiveServices", "cog"),
                     };
                     let name = format!("{prefix}-{app}-{env}-{g:05}");
-                    let id =
-                        resource_id(sub_id, &rg, "Microsoft.CognitiveServices/accounts", &name);
+                    let id = resource_id(sub_id, &rg, "Microsoft.CognitiveServices/accounts", &name);
                     let openai_like = kind == "OpenAI" || kind == "AIServices";
                     let body = b.cs_account(
                         sub_id,
@@ -272,23 +268,14 @@ pub(crate) fn build(now: i64) -> Scenario {
                         identity(&b, &d, &id),
                     );
                     let r = rate(&d);
-                    let deployments = if openai_like {
-                        deployments_for(&d)
-                    } else {
-                        Vec::new()
-                    };
+                    let deployments = if openai_like { deployments_for(&d) } else { Vec::new() };
                     if kind == "OpenAI" {
                         openai_ids.push(id);
                     }
                     let cost = if openai_like { r * 1.6 } else { r * 0.3 };
                     (
                         body,
-                        profile(
-                            r,
-                            0.4 + d.roll(74) * 0.4,
-                            0.3 + d.roll(75) * 0.4,
-                            deployments,
-                        ),
+                        profile(r, 0.4 + d.roll(74) * 0.4, 0.3 + d.roll(75) * 0.4, deployments),
                         cost,
                     )
                 }
@@ -309,16 +296,8 @@ pub(crate) fn build(now: i64) -> Scenario {
                         "dataExfiltrationProtections": if d.chance(83, 0.15) { json!(["BlockAll"]) } else { json!([]) },
                         "privateEndpointConnections": if sku == "free" { json!([]) } else { pec_list(&b, &d, &id, "Microsoft.Search/searchServices") },
                     });
-                    let body = b.search_service(
-                        sub_id,
-                        &rg,
-                        &name,
-                        region,
-                        sku,
-                        &tag_refs,
-                        props,
-                        identity(&b, &d, &id),
-                    );
+                    let body =
+                        b.search_service(sub_id, &rg, &name, region, sku, &tag_refs, props, identity(&b, &d, &id));
                     let cost = match sku {
                         "free" => 0.0,
                         "basic" => 2.5,
@@ -333,20 +312,8 @@ pub(crate) fn build(now: i64) -> Scenario {
                         _ => ("Default", "mlw"),
                     };
                     let name = format!("{prefix}-{app}-{env}-{g:05}");
-                    let id = resource_id(
-                        sub_id,
-                        &rg,
-                        "Microsoft.MachineLearningServices/workspaces",
-                        &name,
-                    );
-                    let isolation = *d.pick(
-                        84,
-                        &[
-                            "Disabled",
-                            "AllowInternetOutbound",
-                            "AllowOnlyApprovedOutbound",
-                        ],
-                    );
+                    let id = resource_id(sub_id, &rg, "Microsoft.MachineLearningServices/workspaces", &name);
+                    let isolation = *d.pick(84, &["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"]);
                     let mut props = json!({
                         "publicNetworkAccess": if d.chance(85, 0.35) { "Disabled" } else { "Enabled" },
                         "allowPublicAccessWhenBehindVnet": d.chance(86, 0.2),
@@ -370,8 +337,7 @@ pub(crate) fn build(now: i64) -> Scenario {
                     } else {
                         Some(b.system_identity(&id))
                     };
-                    let body =
-                        b.ml_workspace(sub_id, &rg, &name, kind, region, &tag_refs, props, ident);
+                    let body = b.ml_workspace(sub_id, &rg, &name, kind, region, &tag_refs, props, ident);
                     if kind == "Hub" && hub.is_none() {
                         hub = Some(id);
                     }

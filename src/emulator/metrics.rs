@@ -10,8 +10,7 @@ use super::arm::{method_not_allowed, not_found_resource};
 use super::scenario::{ResourceDef, Scenario};
 use super::server::{Ctx, Reply, Shared};
 use super::timeutil::{
-    DAY, HOUR, MINUTE, floor_to, format_duration, iso, parse_duration, parse_instant,
-    parse_timespan,
+    DAY, HOUR, MINUTE, floor_to, format_duration, iso, parse_duration, parse_instant, parse_timespan,
 };
 use super::traffic::{Agg, MetricDef, Namespace, ResourceTraffic};
 
@@ -74,11 +73,7 @@ pub(crate) fn parse_filter(text: &str) -> Result<DimensionFilter, String> {
         let mut values: Vec<String> = Vec::new();
         let mut all = false;
         for clause in split_outside_quotes(&conj, " or ") {
-            let clause = clause
-                .trim()
-                .trim_start_matches('(')
-                .trim_end_matches(')')
-                .trim();
+            let clause = clause.trim().trim_start_matches('(').trim_end_matches(')').trim();
             let lower = clause.to_ascii_lowercase();
             let Some(pos) = lower.find(" eq ") else {
                 return Err(format!(
@@ -87,11 +82,7 @@ pub(crate) fn parse_filter(text: &str) -> Result<DimensionFilter, String> {
             };
             let name = clause[..pos].trim();
             let value = clause[pos + 4..].trim();
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-            {
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
                 return Err(format!("Invalid dimension name '{name}' in $filter."));
             }
             let Some(v) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) else {
@@ -102,9 +93,7 @@ pub(crate) fn parse_filter(text: &str) -> Result<DimensionFilter, String> {
             if let Some(existing) = &dim_name
                 && !existing.eq_ignore_ascii_case(name)
             {
-                return Err(
-                    "'or' may only combine values of the same dimension in $filter.".to_string(),
-                );
+                return Err("'or' may only combine values of the same dimension in $filter.".to_string());
             }
             dim_name = Some(name.to_string());
             if v == "*" {
@@ -202,9 +191,7 @@ fn parse_common(ctx: &Ctx, start: i64, end: i64, filter_param: &str) -> Result<R
         Some(t) => match t.trim().parse::<usize>() {
             Ok(n) if n > 0 => n,
             _ => {
-                return Err(bad(&format!(
-                    "Invalid top '{t}': expected a positive integer."
-                )));
+                return Err(bad(&format!("Invalid top '{t}': expected a positive integer.")));
             }
         },
     };
@@ -316,11 +303,7 @@ struct Plan<'m> {
     groups: Vec<(Vec<String>, Vec<usize>)>,
 }
 
-fn plan<'m>(
-    def: &'m MetricDef,
-    traffic: &ResourceTraffic<'_>,
-    req: &Request,
-) -> Result<Plan<'m>, Reply> {
+fn plan<'m>(def: &'m MetricDef, traffic: &ResourceTraffic<'_>, req: &Request) -> Result<Plan<'m>, Reply> {
     let mut split = Vec::new();
     let mut wanted: Vec<(String, Option<Vec<String>>)> = Vec::new();
     for (dim, values) in &req.filter {
@@ -371,12 +354,7 @@ fn plan<'m>(
 }
 
 /// Computes the `value[]` of a metrics answer for one resource.
-fn evaluate(
-    s: &Scenario,
-    r: &ResourceDef,
-    req: &Request,
-    now: i64,
-) -> Result<(Vec<Metric>, u64), Reply> {
+fn evaluate(s: &Scenario, r: &ResourceDef, req: &Request, now: i64) -> Result<(Vec<Metric>, u64), Reply> {
     let traffic = s.traffic_of(r);
     let namespace = traffic.namespace;
     let names: Vec<String> = if req.names.is_empty() {
@@ -446,13 +424,8 @@ fn evaluate(
             };
             series.sort_by(|(ka, a), (kb, b)| {
                 let (sa, sb) = (score(a), score(b));
-                let ord = if desc {
-                    sb.partial_cmp(&sa)
-                } else {
-                    sa.partial_cmp(&sb)
-                };
-                ord.unwrap_or(std::cmp::Ordering::Equal)
-                    .then_with(|| ka.cmp(kb))
+                let ord = if desc { sb.partial_cmp(&sa) } else { sa.partial_cmp(&sb) };
+                ord.unwrap_or(std::cmp::Ordering::Equal).then_with(|| ka.cmp(kb))
             });
             series.truncate(req.top);
         }
@@ -476,10 +449,7 @@ fn evaluate(
                     .enumerate()
                     .map(|(b, x)| {
                         let mut point = serde_json::Map::new();
-                        point.insert(
-                            "timeStamp".into(),
-                            json!(iso(req.first + b as i64 * req.step)),
-                        );
+                        point.insert("timeStamp".into(), json!(iso(req.first + b as i64 * req.step)));
                         if x.n > 0 {
                             for agg in &aggs {
                                 point.insert(agg.key().into(), json!(x.value(*agg)));
@@ -491,10 +461,7 @@ fn evaluate(
             })
             .collect();
         out.push(Metric {
-            id: format!(
-                "{}/providers/Microsoft.Insights/metrics/{}",
-                r.id, p.def.name
-            ),
+            id: format!("{}/providers/Microsoft.Insights/metrics/{}", r.id, p.def.name),
             kind: "Microsoft.Insights/metrics",
             name: LocalizedName {
                 value: p.def.name.to_string(),
@@ -600,11 +567,7 @@ pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
     let Some(ids) = body.get("resourceids").and_then(Value::as_array) else {
         return bad("The request body must be {\"resourceids\": [\"<resource id>\", ...]}.");
     };
-    let ids: Vec<String> = ids
-        .iter()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
+    let ids: Vec<String> = ids.iter().filter_map(Value::as_str).map(str::to_string).collect();
     if ids.is_empty() {
         return bad("At least one resource id is required in 'resourceids'.");
     }
@@ -701,10 +664,8 @@ mod tests {
 
     #[test]
     fn filters_parse_like_azure() {
-        let f = parse_filter(
-            "StatusCode eq '*' and ModelDeploymentName eq 'a' or ModelDeploymentName eq 'b'",
-        )
-        .unwrap_or_default();
+        let f = parse_filter("StatusCode eq '*' and ModelDeploymentName eq 'a' or ModelDeploymentName eq 'b'")
+            .unwrap_or_default();
         assert_eq!(f.len(), 2);
         assert_eq!(f[0], ("StatusCode".to_string(), None));
         assert_eq!(

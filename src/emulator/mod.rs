@@ -67,10 +67,7 @@ impl EmulatorHandle {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
                 abort.abort();
             }
         }
@@ -110,11 +107,7 @@ pub async fn start_on(addr: SocketAddr, scenario: Scenario) -> std::io::Result<E
     };
     let base_url = format!("http://{host}");
     let (stop, stop_rx) = watch::channel(false);
-    let shared = Arc::new(server::Shared::new(
-        scenario,
-        base_url.clone(),
-        stop_rx.clone(),
-    ));
+    let shared = Arc::new(server::Shared::new(scenario, base_url.clone(), stop_rx.clone()));
     let app = axum::Router::new()
         .fallback(server::handle)
         .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024))

@@ -118,8 +118,7 @@ impl ResourceDef {
                 "resource id `{id}` must look like /subscriptions/{{sub}}/resourceGroups/{{rg}}/providers/{arm_type}/{{name}}"
             ));
         }
-        let location =
-            text("location").ok_or_else(|| format!("resource {id} has no `location`"))?;
+        let location = text("location").ok_or_else(|| format!("resource {id} has no `location`"))?;
         Ok(Self {
             subscription_id: segments[1].to_string(),
             resource_group: segments[3].to_string(),
@@ -253,10 +252,7 @@ impl Scenario {
     }
 
     pub fn subscription_ids(&self) -> Vec<String> {
-        self.subscriptions
-            .iter()
-            .map(|s| s.subscription_id.clone())
-            .collect()
+        self.subscriptions.iter().map(|s| s.subscription_id.clone()).collect()
     }
 
     /// ARM ids of the AI resources, in Resource Graph order.
@@ -271,10 +267,7 @@ impl Scenario {
 
     /// Log Analytics workspace GUIDs (`customerId`).
     pub fn workspace_ids(&self) -> Vec<String> {
-        self.workspaces
-            .iter()
-            .map(|w| w.customer_id.clone())
-            .collect()
+        self.workspaces.iter().map(|w| w.customer_id.clone()).collect()
     }
 
     pub fn spikes(&self) -> &[Spike] {
@@ -290,13 +283,7 @@ impl Scenario {
     /// The per-minute value Azure Monitor would report for `metric` on a resource during the minute starting at
     /// `minute` (rounded down to the minute). `filter` restricts dimensions, e.g. `[("StatusCode", "401")]`.
     /// `None` when the resource or metric is unknown. Every metrics response is built from this function.
-    pub fn metric_minute(
-        &self,
-        resource_id: &str,
-        metric: &str,
-        minute: i64,
-        filter: &[(&str, &str)],
-    ) -> Option<f64> {
+    pub fn metric_minute(&self, resource_id: &str, metric: &str, minute: i64, filter: &[(&str, &str)]) -> Option<f64> {
         let r = self.find(resource_id)?;
         let traffic = self.traffic_of(r);
         let def = traffic.namespace.find(metric)?;
@@ -361,8 +348,7 @@ impl Scenario {
 
     /// Sorts resources in Resource Graph order and rebuilds the id index. Duplicate ids are refused.
     pub(crate) fn finish(&mut self) -> Result<(), String> {
-        self.resources
-            .sort_by_cached_key(|r| r.id.to_ascii_lowercase());
+        self.resources.sort_by_cached_key(|r| r.id.to_ascii_lowercase());
         self.index.clear();
         for (i, r) in self.resources.iter().enumerate() {
             if self.index.insert(normalize_id(&r.id), i).is_some() {

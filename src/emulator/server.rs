@@ -206,11 +206,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(
-        scenario: Scenario,
-        base_url: String,
-        shutdown: watch::Receiver<bool>,
-    ) -> Self {
+    pub(crate) fn new(scenario: Scenario, base_url: String, shutdown: watch::Receiver<bool>) -> Self {
         let faults = FaultRuntime::new(&scenario.faults, scenario.seed);
         Self {
             scenario: RwLock::new(scenario),
@@ -285,10 +281,7 @@ pub(crate) struct Ctx {
 impl Ctx {
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.query
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn has_param(&self, name: &str) -> bool {
@@ -348,11 +341,7 @@ impl Reply {
 
     /// ARM `ErrorResponse`.
     pub(crate) fn arm_error(status: StatusCode, code: &str, message: &str) -> Self {
-        Self::json(
-            status,
-            &json!({"error": {"code": code, "message": message}}),
-        )
-        .header_str("x-ms-error-code", code)
+        Self::json(status, &json!({"error": {"code": code, "message": message}})).header_str("x-ms-error-code", code)
     }
 
     pub(crate) fn empty(status: StatusCode) -> Self {
@@ -365,8 +354,7 @@ impl Reply {
     }
 
     pub(crate) fn header_str(mut self, name: &'static str, value: &str) -> Self {
-        self.headers
-            .push((HeaderName::from_static(name), value.to_string()));
+        self.headers.push((HeaderName::from_static(name), value.to_string()));
         self
     }
 
@@ -391,10 +379,7 @@ impl Reply {
             }
         };
         set(HeaderName::from_static("x-ms-request-id"), request_id);
-        set(
-            HeaderName::from_static("x-ms-correlation-request-id"),
-            request_id,
-        );
+        set(HeaderName::from_static("x-ms-correlation-request-id"), request_id);
         if let Some(c) = client_request_id {
             set(HeaderName::from_static("x-ms-client-request-id"), c);
         }
@@ -470,10 +455,7 @@ impl Route {
             Route::Resource { .. } if read => RouteKind::ArmGet,
             Route::Resource { .. } => RouteKind::Write,
             Route::Child { child, .. } => {
-                let action = child
-                    .last()
-                    .map(|c| c.to_ascii_lowercase())
-                    .unwrap_or_default();
+                let action = child.last().map(|c| c.to_ascii_lowercase()).unwrap_or_default();
                 if read || action == "listkeys" {
                     RouteKind::ArmChild
                 } else {
@@ -511,9 +493,7 @@ pub(crate) fn route(segs: &[String], lower: &[String]) -> Route {
             };
         }
         ["subscriptions", _, "metrics:getbatch"] => {
-            return Route::MetricsBatch {
-                sub: segs[1].clone(),
-            };
+            return Route::MetricsBatch { sub: segs[1].clone() };
         }
         ["subscriptions", _, "providers", _, "locations", _, kind, _]
             if *kind == "operationstatuses" || *kind == "operationresults" =>
@@ -530,40 +510,29 @@ pub(crate) fn route(segs: &[String], lower: &[String]) -> Route {
         l[i] == "providers"
             && matches!(
                 l[i + 1],
-                "microsoft.insights"
-                    | "microsoft.costmanagement"
-                    | "microsoft.authorization"
-                    | "microsoft.security"
+                "microsoft.insights" | "microsoft.costmanagement" | "microsoft.authorization" | "microsoft.security"
             )
     }) {
         let scope = join(i);
         let rest = &l[i + 2..];
         return match (l[i + 1], rest) {
             ("microsoft.insights", ["metrics"]) => Route::Metrics { scope },
-            ("microsoft.insights", ["diagnosticsettings"]) => {
-                Route::DiagnosticSettings { scope, name: None }
-            }
+            ("microsoft.insights", ["diagnosticsettings"]) => Route::DiagnosticSettings { scope, name: None },
             ("microsoft.insights", ["diagnosticsettings", _]) => Route::DiagnosticSettings {
                 scope,
                 name: Some(segs[i + 3].clone()),
             },
-            ("microsoft.insights", ["diagnosticsettingscategories"]) => {
-                Route::DiagnosticCategories { scope }
-            }
+            ("microsoft.insights", ["diagnosticsettingscategories"]) => Route::DiagnosticCategories { scope },
             ("microsoft.costmanagement", ["query"]) => Route::Cost { scope },
             ("microsoft.authorization", ["roleassignments"]) => Route::RoleAssignments { scope },
-            ("microsoft.security", ["pricings"]) if i == 2 && l[0] == "subscriptions" => {
-                Route::Pricing {
-                    sub: segs[1].clone(),
-                    name: None,
-                }
-            }
-            ("microsoft.security", ["pricings", _]) if i == 2 && l[0] == "subscriptions" => {
-                Route::Pricing {
-                    sub: segs[1].clone(),
-                    name: Some(segs[i + 3].clone()),
-                }
-            }
+            ("microsoft.security", ["pricings"]) if i == 2 && l[0] == "subscriptions" => Route::Pricing {
+                sub: segs[1].clone(),
+                name: None,
+            },
+            ("microsoft.security", ["pricings", _]) if i == 2 && l[0] == "subscriptions" => Route::Pricing {
+                sub: segs[1].clone(),
+                name: Some(segs[i + 3].clone()),
+            },
             _ => Route::Unknown,
         };
     }
@@ -578,27 +547,8 @@ pub(crate) fn route(segs: &[String], lower: &[String]) -> Route {
             rg: Some(segs[3].clone()),
             arm_type: format!("{}/{}", segs[5], segs[6]),
         },
-        [
-            "subscriptions",
-            _,
-            "resourcegroups",
-            _,
-            "providers",
-            _,
-            _,
-            _,
-        ] => Route::Resource { id: join(8) },
-        [
-            "subscriptions",
-            _,
-            "resourcegroups",
-            _,
-            "providers",
-            _,
-            _,
-            _,
-            ..,
-        ] => Route::Child {
+        ["subscriptions", _, "resourcegroups", _, "providers", _, _, _] => Route::Resource { id: join(8) },
+        ["subscriptions", _, "resourcegroups", _, "providers", _, _, _, ..] => Route::Child {
             id: join(8),
             child: segs[8..].to_vec(),
         },
@@ -700,11 +650,7 @@ pub(crate) async fn handle(
                 &json!({"error": {"code": "InvalidAuthenticationToken", "message": message}}),
             )
         } else {
-            Reply::arm_error(
-                StatusCode::UNAUTHORIZED,
-                "InvalidAuthenticationToken",
-                message,
-            )
+            Reply::arm_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message)
         };
         return reply
             .header_str(
@@ -744,20 +690,14 @@ pub(crate) fn dispatch(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ct
     }
     let reply = match route {
         Route::Graph => super::graph::query(shared, ctx),
-        Route::Subscriptions | Route::Subscription(_) => {
-            super::arm::subscriptions(shared, route, ctx)
-        }
-        Route::ProviderList { sub, rg, arm_type } => {
-            super::arm::list(shared, ctx, sub, rg.as_deref(), arm_type)
-        }
+        Route::Subscriptions | Route::Subscription(_) => super::arm::subscriptions(shared, route, ctx),
+        Route::ProviderList { sub, rg, arm_type } => super::arm::list(shared, ctx, sub, rg.as_deref(), arm_type),
         Route::Resource { id } => super::arm::resource(shared, ctx, id),
         Route::Child { id, child } => super::arm::child(shared, ctx, id, child),
         Route::DiagnosticSettings { scope, name } => {
             super::arm::diagnostic_settings(shared, ctx, scope, name.as_deref())
         }
-        Route::DiagnosticCategories { scope } => {
-            super::arm::diagnostic_categories(shared, ctx, scope)
-        }
+        Route::DiagnosticCategories { scope } => super::arm::diagnostic_categories(shared, ctx, scope),
         Route::RoleAssignments { scope } => super::arm::role_assignments(shared, ctx, scope),
         Route::Pricing { sub, name } => super::arm::pricing(shared, ctx, sub, name.as_deref()),
         Route::Operation { op_id, results } => super::arm::operation(shared, ctx, op_id, *results),
@@ -779,13 +719,7 @@ pub(crate) fn dispatch(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ct
 }
 
 /// Remaining-quota headers Azure attaches to successful calls.
-fn with_rate_headers(
-    shared: &Shared,
-    route: &Route,
-    kind: RouteKind,
-    ctx: &Ctx,
-    reply: Reply,
-) -> Reply {
+fn with_rate_headers(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx, reply: Reply) -> Reply {
     let th = lock(&shared.throttle);
     match kind {
         RouteKind::Graph => {
@@ -806,10 +740,7 @@ fn with_rate_headers(
         RouteKind::Logs | RouteKind::MetricsBatch => reply,
         RouteKind::Write => reply
             .header_str("x-ms-ratelimit-remaining-subscription-writes", "199")
-            .header_str(
-                "x-ms-ratelimit-remaining-subscription-global-writes",
-                "2999",
-            ),
+            .header_str("x-ms-ratelimit-remaining-subscription-global-writes", "2999"),
         _ => {
             let sub = subscription_of(route, ctx);
             let left = sub
@@ -945,11 +876,7 @@ mod tests {
     use super::*;
 
     fn segs(path: &str) -> (Vec<String>, Vec<String>) {
-        let s: Vec<String> = path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(percent_decode)
-            .collect();
+        let s: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
         let l = s.iter().map(|x| x.to_ascii_lowercase()).collect();
         (s, l)
     }
@@ -961,22 +888,16 @@ mod tests {
 
     #[test]
     fn routes_parse_arm_paths() {
-        assert_eq!(
-            r("/providers/Microsoft.ResourceGraph/resources"),
-            Route::Graph
-        );
+        assert_eq!(r("/providers/Microsoft.ResourceGraph/resources"), Route::Graph);
         assert_eq!(r("/subscriptions"), Route::Subscriptions);
-        let id =
-            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a";
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a";
         assert_eq!(r(id), Route::Resource { id: id.into() });
         assert_eq!(
             r(&format!("{id}/providers/Microsoft.Insights/metrics")),
             Route::Metrics { scope: id.into() }
         );
         assert_eq!(
-            r(&format!(
-                "{id}/providers/microsoft.insights/diagnosticSettings/x"
-            )),
+            r(&format!("{id}/providers/microsoft.insights/diagnosticSettings/x")),
             Route::DiagnosticSettings {
                 scope: id.into(),
                 name: Some("x".into())

@@ -132,9 +132,7 @@ pub(crate) fn parse_timespan(text: &str, now: i64) -> Option<(i64, i64)> {
 /// `YYYYMMDD` as Cost Management's `UsageDate`.
 pub(crate) fn usage_date(unix: i64) -> u32 {
     match OffsetDateTime::from_unix_timestamp(unix) {
-        Ok(t) => {
-            (t.year() as u32) * 10_000 + u32::from(u8::from(t.month())) * 100 + u32::from(t.day())
-        }
+        Ok(t) => (t.year() as u32) * 10_000 + u32::from(u8::from(t.month())) * 100 + u32::from(t.day()),
         Err(_) => 19_700_101,
     }
 }
@@ -178,9 +176,7 @@ mod tests {
         assert_eq!(parse_duration("P1D"), Some(DAY));
         assert_eq!(parse_duration("P1DT6H"), Some(DAY + 6 * HOUR));
         assert_eq!(parse_duration("pt5m"), Some(300));
-        for bad in [
-            "", "P", "PT", "1H", "PTH", "PT1H1H", "PT1M1H", "P1Y", "PT-1M",
-        ] {
+        for bad in ["", "P", "PT", "1H", "PTH", "PT1H1H", "PT1M1H", "P1Y", "PT-1M"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
         assert_eq!(format_duration(60), "PT1M");
@@ -202,14 +198,8 @@ mod tests {
             Some((0, HOUR))
         );
         assert_eq!(parse_timespan("PT1H", 7_200), Some((HOUR, 7_200)));
-        assert_eq!(
-            parse_timespan("1970-01-01T00:00:00Z/PT1H", 0),
-            Some((0, HOUR))
-        );
-        assert_eq!(
-            parse_timespan("1970-01-01T01:00:00Z/1970-01-01T00:00:00Z", 0),
-            None
-        );
+        assert_eq!(parse_timespan("1970-01-01T00:00:00Z/PT1H", 0), Some((0, HOUR)));
+        assert_eq!(parse_timespan("1970-01-01T01:00:00Z/1970-01-01T00:00:00Z", 0), None);
         assert_eq!(parse_timespan("garbage", 0), None);
     }
 

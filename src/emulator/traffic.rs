@@ -272,9 +272,7 @@ impl Namespace {
     }
 
     pub(crate) fn find(self, name: &str) -> Option<&'static MetricDef> {
-        self.metrics()
-            .iter()
-            .find(|m| m.name.eq_ignore_ascii_case(name))
+        self.metrics().iter().find(|m| m.name.eq_ignore_ascii_case(name))
     }
 
     /// Azure's wording when a metric name is not defined for the namespace.
@@ -371,12 +369,7 @@ pub(crate) struct MetricDef {
     pub openai_only: bool,
 }
 
-const AOAI_REQ_DIMS: &[&str] = &[
-    "StatusCode",
-    "ModelDeploymentName",
-    "ModelName",
-    "ModelVersion",
-];
+const AOAI_REQ_DIMS: &[&str] = &["StatusCode", "ModelDeploymentName", "ModelName", "ModelVersion"];
 const AOAI_TOKEN_DIMS: &[&str] = &["ModelDeploymentName", "ModelName", "ModelVersion"];
 const LEGACY_DIMS: &[&str] = &[];
 
@@ -552,20 +545,10 @@ static ML_METRICS: &[MetricDef] = &[
 /// Status mix used when a profile does not give one.
 pub(crate) fn default_status_mix(namespace: Namespace, openai: bool) -> Vec<StatusShare> {
     let pairs: &[(u16, f64)] = match (namespace, openai) {
-        (Namespace::CognitiveServices, true) => &[
-            (200, 0.965),
-            (400, 0.010),
-            (401, 0.004),
-            (429, 0.018),
-            (500, 0.003),
-        ],
-        (Namespace::CognitiveServices, false) => &[
-            (200, 0.975),
-            (400, 0.012),
-            (401, 0.003),
-            (429, 0.008),
-            (500, 0.002),
-        ],
+        (Namespace::CognitiveServices, true) => &[(200, 0.965), (400, 0.010), (401, 0.004), (429, 0.018), (500, 0.003)],
+        (Namespace::CognitiveServices, false) => {
+            &[(200, 0.975), (400, 0.012), (401, 0.003), (429, 0.008), (500, 0.002)]
+        }
         (Namespace::Search, _) => &[(200, 0.996), (503, 0.004)],
         (Namespace::MachineLearning, _) => &[(200, 0.9), (500, 0.1)],
     };
@@ -679,11 +662,10 @@ impl<'a> ResourceTraffic<'a> {
                     let t = spike.status_mix.iter().map(|s| s.share.max(0.0)).sum();
                     (spike.status_mix.as_slice(), t)
                 };
-                let target = spike.deployment.as_deref().and_then(|name| {
-                    deployments
-                        .iter()
-                        .position(|d| d.name.eq_ignore_ascii_case(name))
-                });
+                let target = spike
+                    .deployment
+                    .as_deref()
+                    .and_then(|name| deployments.iter().position(|d| d.name.eq_ignore_ascii_case(name)));
                 let shares = cells
                     .iter()
                     .map(|c| {
@@ -704,9 +686,7 @@ impl<'a> ResourceTraffic<'a> {
                 (spike, shares)
             })
             .collect();
-        let offset_hours = profile
-            .utc_offset_hours
-            .unwrap_or_else(|| region_utc_offset(location));
+        let offset_hours = profile.utc_offset_hours.unwrap_or_else(|| region_utc_offset(location));
         Self {
             seed,
             id_hash: hash_str(resource_id),
@@ -731,9 +711,7 @@ impl<'a> ResourceTraffic<'a> {
         }
         let local = minute + self.offset_secs;
         let hour = (local.rem_euclid(86_400)) as f64 / HOUR as f64;
-        let daily = 1.0
-            + p.daily_amplitude.clamp(0.0, 0.95)
-                * (std::f64::consts::TAU * (hour - 14.0) / 24.0).cos();
+        let daily = 1.0 + p.daily_amplitude.clamp(0.0, 0.95) * (std::f64::consts::TAU * (hour - 14.0) / 24.0).cos();
         let weekend = weekday(local) >= 5;
         let weekly = if weekend {
             1.0 - p.weekly_amplitude.clamp(0.0, 0.95)
@@ -789,13 +767,7 @@ impl<'a> ResourceTraffic<'a> {
     }
 
     /// Value of `metric` for the given cells during one minute, from that minute's counts.
-    pub(crate) fn minute_value(
-        &self,
-        metric: &MetricDef,
-        cells: &[usize],
-        counts: &[u32],
-        minute: i64,
-    ) -> f64 {
+    pub(crate) fn minute_value(&self, metric: &MetricDef, cells: &[usize], counts: &[u32], minute: i64) -> f64 {
         if metric.openai_only && !self.openai {
             return 0.0;
         }

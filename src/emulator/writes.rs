@@ -12,21 +12,11 @@ pub(crate) fn patch(_shared: &Shared, ctx: &Ctx, _id: &str) -> Reply {
     method_not_allowed(ctx)
 }
 
-pub(crate) fn put_diagnostic_setting(
-    _shared: &Shared,
-    ctx: &Ctx,
-    _scope: &str,
-    _name: Option<&str>,
-) -> Reply {
+pub(crate) fn put_diagnostic_setting(_shared: &Shared, ctx: &Ctx, _scope: &str, _name: Option<&str>) -> Reply {
     method_not_allowed(ctx)
 }
 
-pub(crate) fn delete_diagnostic_setting(
-    _shared: &Shared,
-    ctx: &Ctx,
-    _scope: &str,
-    _name: Option<&str>,
-) -> Reply {
+pub(crate) fn delete_diagnostic_setting(_shared: &Shared, ctx: &Ctx, _scope: &str, _name: Option<&str>) -> Reply {
     method_not_allowed(ctx)
 }
 

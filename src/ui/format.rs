@@ -59,6 +59,17 @@ pub fn rarity(surprise: f64) -> String {
     format!("1 in {}", count(10f64.powf(surprise)))
 }
 
+/// Rarity for the alerts table: novelty has no probability (nothing like it was seen), so it says so.
+pub fn alert_rarity(alert: &crate::model::Alert) -> String {
+    if alert.reason == crate::anomaly::Component::Novelty.reason() {
+        "new high".into()
+    } else if alert.reason == crate::anomaly::DROP_REASON {
+        "drop".into()
+    } else {
+        rarity(alert.surprise)
+    }
+}
+
 pub fn usage_date(date: u32) -> String {
     format!("{:02}-{:02}", date / 100 % 100, date % 100)
 }

@@ -140,6 +140,16 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
         }
         second.push(Span::raw("   "));
     }
+    // The first failing source's error, so the header says why something is stale.
+    if let Some(source) = snapshot.sources.iter().find(|s| s.last_error.is_some()) {
+        let used: usize = second.iter().map(|span| span.content.chars().count()).sum();
+        let room = (area.width as usize).saturating_sub(used + 2);
+        if room > 10 {
+            let error = for_terminal(source.last_error.as_deref().unwrap_or("")).into_owned();
+            let text = format::fit(&format!("{}: {error}", source.kind.label()), room);
+            second.push(Span::styled(text, style::bad()));
+        }
+    }
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
 }
 

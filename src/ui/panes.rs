@@ -146,13 +146,9 @@ fn checklist(frame: &mut Frame, area: Rect, state: &State, focused: bool, report
     windowed_table(frame, area, spec, state, report, |i| match &state.checklist[i] {
         ChecklistRow::Area { area, counts, score } => Row::new(vec![
             Cell::from("▸"),
-            Cell::from(area.label().to_string()),
+            Cell::from(score.map(|s| format!("score {s}")).unwrap_or_else(|| "–".into())),
             Cell::from(""),
-            Cell::from(
-                score
-                    .map(|s| format!("score {s}"))
-                    .unwrap_or_else(|| "no finding".into()),
-            ),
+            Cell::from(area.label().to_uppercase()),
             Cell::from(counts.pass.to_string()),
             Cell::from(counts.fail.to_string()),
             Cell::from(counts.unknown.to_string()),
@@ -228,7 +224,7 @@ fn alerts(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &
             Cell::from(for_terminal(&alert.metric).into_owned()),
             Cell::from(Span::styled(format::count(alert.observed), style::bad())),
             Cell::from(format::count(alert.usual)),
-            Cell::from(format::rarity(alert.surprise)),
+            Cell::from(format::alert_rarity(alert)),
         ])
     });
 }
@@ -401,7 +397,7 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
         "ms",
     ]);
     let widths = [
-        Constraint::Length(16),
+        Constraint::Length(14),
         Constraint::Fill(2),
         Constraint::Length(15),
         Constraint::Fill(2),
@@ -424,9 +420,11 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
             Ok(code) if code >= 400 => style::warn(),
             _ => Style::new(),
         };
+        // `2026-11-21T10:04:05Z` → `11-21 10:04:05`: the year and zone are the same on every row.
         let time = for_terminal(&row.time).replace('T', " ");
+        let time = time.get(5..19).unwrap_or(&time).to_string();
         Row::new(vec![
-            Cell::from(format::fit(&time, 16)),
+            Cell::from(time),
             Cell::from(for_terminal(&row.resource).into_owned()),
             Cell::from(for_terminal(&row.category).into_owned()),
             Cell::from(for_terminal(&row.operation).into_owned()),

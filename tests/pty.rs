@@ -1,0 +1,173 @@
+//! The real binary in a pseudo-terminal: it draws, exits 0 on `q` and Ctrl-C, and leaves the alternate
+//! screen on every path, a panic included.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ENTER_ALT: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+
+struct Session {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    output: Arc<Mutex<Vec<u8>>>,
+    _home: std::path::PathBuf,
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn position(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn start(name: &str, extra_env: &[(&str, &str)]) -> Session {
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let home = std::env::temp_dir().join(format!("aisec-pty-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_aisec"));
+    command.arg("--demo");
+    command.env("AISEC_HOME", &home);
+    command.env("TERM", "xterm-256color");
+    for (key, value) in extra_env {
+        command.env(key, value);
+    }
+    let child = pty.slave.spawn_command(command).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let writer = pty.master.take_writer().unwrap();
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let sink = output.clone();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buffer[..n]);
+        }
+    });
+    // Keep the master open for the child's lifetime: dropping it would hang up the terminal.
+    std::mem::forget(pty.master);
+    Session {
+        child,
+        writer,
+        output,
+        _home: home,
+    }
+}
+
+impl Session {
+    fn wait_for_output(&self, needle: &[u8]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if contains(&self.output.lock().unwrap(), needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "never saw {:?} in {:?}",
+            String::from_utf8_lossy(needle),
+            String::from_utf8_lossy(&self.output.lock().unwrap())
+        );
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Give the reader thread a moment to drain the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return status.exit_code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().ok();
+        panic!("the process did not exit");
+    }
+
+    fn assert_restored(&self) {
+        let output = self.output.lock().unwrap();
+        let entered = position(&output, ENTER_ALT).expect("entered the alternate screen");
+        let left = output
+            .windows(LEAVE_ALT.len())
+            .rposition(|w| w == LEAVE_ALT)
+            .expect("left the alternate screen");
+        assert!(left > entered, "left after entering");
+        assert!(
+            contains(&output[left..], SHOW_CURSOR) || contains(&output[entered..], SHOW_CURSOR),
+            "cursor shown again"
+        );
+    }
+}
+
+#[test]
+fn q_exits_zero_and_restores_the_terminal() {
+    let mut session = start("q", &[]);
+    session.wait_for_output(b"Checklist");
+    session.wait_for_output(b"inventory");
+    session.writer.write_all(b"q").unwrap();
+    assert_eq!(session.wait_exit(), 0);
+    session.assert_restored();
+}
+
+#[test]
+fn ctrl_c_exits_zero_and_restores_the_terminal() {
+    let mut session = start("ctrlc", &[]);
+    session.wait_for_output(b"Checklist");
+    session.writer.write_all(b"\x03").unwrap();
+    assert_eq!(session.wait_exit(), 0);
+    session.assert_restored();
+}
+
+#[test]
+fn a_panic_still_restores_the_terminal() {
+    let mut session = start("panic", &[("AISEC_TEST_PANIC_AFTER_DRAW", "1")]);
+    let code = session.wait_exit();
+    assert_ne!(code, 0);
+    session.assert_restored();
+    let output = session.output.lock().unwrap();
+    let left = output.windows(LEAVE_ALT.len()).rposition(|w| w == LEAVE_ALT).unwrap();
+    assert!(
+        contains(&output[left..], b"test panic requested"),
+        "the panic message is printed after the restore"
+    );
+}
+
+#[test]
+fn nothing_is_redrawn_while_idle() {
+    let mut session = start("idle", &[]);
+    session.wait_for_output(b"cost");
+    // Let the first refresh of every source land, then watch a quiet period.
+    let settled = |session: &Session| {
+        let mut last = session.output.lock().unwrap().len();
+        for _ in 0..40 {
+            std::thread::sleep(Duration::from_millis(250));
+            let now = session.output.lock().unwrap().len();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+        panic!("the screen never settled");
+    };
+    let before = settled(&session);
+    std::thread::sleep(Duration::from_secs(2));
+    let after = session.output.lock().unwrap().len();
+    assert_eq!(before, after, "bytes were written while nothing changed");
+    session.writer.write_all(b"q").unwrap();
+    assert_eq!(session.wait_exit(), 0);
+}
