@@ -1599,6 +1599,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         spikes,
         logs: Vec::new(),
         faults: Vec::new(),
+        extra_costs: Vec::new(),
         limits: Limits::default(),
     };
     let _ = scenario.finish();

@@ -450,6 +450,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         spikes,
         logs: Vec::new(),
         faults: Vec::new(),
+        extra_costs: Vec::new(),
         limits: Limits {
             list_page_size: 100,
             ..Limits::default()
