@@ -72,6 +72,30 @@ pub struct FaultSpec {
     pub path_contains: Option<String>,
 }
 
+impl FaultSpec {
+    /// A fault on every request of `route` (narrow it with `after`, `count`, `probability`).
+    pub fn new(route: &str, kind: FaultKind) -> Self {
+        Self {
+            route: route.to_string(),
+            kind,
+            after: 0,
+            count: None,
+            probability: None,
+            status: None,
+            retry_after_secs: None,
+            delay_ms: None,
+            size_bytes: None,
+            path_contains: None,
+        }
+    }
+
+    /// Only the first `count` matching requests.
+    pub fn times(mut self, count: u64) -> Self {
+        self.count = Some(count);
+        self
+    }
+}
+
 pub(crate) const ROUTE_NAMES: [&str; 15] = [
     "graph",
     "subscriptions",

@@ -233,6 +233,23 @@ impl Scenario {
         super::file::load(path, now)
     }
 
+    /// Adds fault-plan entries (tried in order, after any the scenario already has).
+    pub fn with_faults(
+        mut self,
+        faults: impl IntoIterator<Item = super::faults::FaultSpec>,
+    ) -> Self {
+        self.faults.extend(faults);
+        self
+    }
+
+    /// Turns on Azure's own throttling: ARM reads per subscription (token bucket) and Resource Graph queries per
+    /// 5-second window. Off in the built-in tenants so a demo never stalls.
+    pub fn with_throttling(mut self, enforce: bool) -> Self {
+        self.limits.enforce_arm_reads = enforce;
+        self.limits.enforce_graph_quota = enforce;
+        self
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

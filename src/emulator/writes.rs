@@ -457,8 +457,18 @@ pub(crate) fn poll(shared: &Shared, ctx: &Ctx, op_id: &str, results: bool) -> Re
 }
 
 fn fake_key(seed: u64, id: &str, which: u64, generation: u32) -> String {
-    let a = hash4(seed ^ 0x004B_4559, hash_str(id), which, u64::from(generation));
-    let b = hash4(seed ^ 0x004B_455A, hash_str(id), which, u64::from(generation));
+    let a = hash4(
+        seed ^ 0x004B_4559,
+        hash_str(id),
+        which,
+        u64::from(generation),
+    );
+    let b = hash4(
+        seed ^ 0x004B_455A,
+        hash_str(id),
+        which,
+        u64::from(generation),
+    );
     format!("{a:016x}{b:016x}")
 }
 
