@@ -77,9 +77,11 @@ pub(crate) fn child(shared: &Shared, ctx: &Ctx, id: &str, child: &[String]) -> R
     match action.as_str() {
         "deployments" if cs => list_or_item(deployments(&s, r), name, "deployment"),
         "raipolicies" if cs => list_or_item(rai_policies(&s, r), name, "RAI policy"),
-        "defenderforaisettings" if cs => {
-            list_or_item(vec![defender_setting(r)], name, "Defender for AI setting")
-        }
+        "defenderforaisettings" if cs => list_or_item(
+            vec![defender_setting(&s, r)],
+            name,
+            "Defender for AI setting",
+        ),
         "privateendpointconnections" => {
             let items = r.body["properties"]["privateEndpointConnections"]
                 .as_array()
@@ -159,6 +161,7 @@ pub(crate) fn deployments(s: &Scenario, r: &ResourceDef) -> Vec<Value> {
                 "versionUpgradeOption": upgrade,
                 "provisioningState": "Succeeded",
                 "deploymentState": "Running",
+                "serviceTier": "Default",
                 "currentCapacity": capacity,
                 "capabilities": {"chatCompletion": "true"},
                 "rateLimits": [
@@ -279,13 +282,23 @@ pub(crate) fn rai_policies(s: &Scenario, r: &ResourceDef) -> Vec<Value> {
     out
 }
 
-fn defender_setting(r: &ResourceDef) -> Value {
+fn defender_setting(s: &Scenario, r: &ResourceDef) -> Value {
     let state = r.children.defender_state.as_deref().unwrap_or("Enabled");
+    let changed = iso(s.now - 45 * DAY);
     json!({
         "id": format!("{}/defenderForAISettings/Default", r.id),
         "name": "Default",
         "type": "Microsoft.CognitiveServices/accounts/defenderForAISettings",
-        "properties": {"state": state}
+        "etag": format!("\"{}\"", guid(s.seed, &format!("{}/defender/{state}", r.id))),
+        "properties": {"state": state},
+        "systemData": {
+            "createdAt": changed,
+            "createdBy": "platform-automation@contoso.com",
+            "createdByType": "User",
+            "lastModifiedAt": changed,
+            "lastModifiedBy": "platform-automation@contoso.com",
+            "lastModifiedByType": "User"
+        }
     })
 }
 

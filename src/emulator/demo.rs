@@ -459,7 +459,7 @@ pub(crate) mod diag {
         json!({
             "name": name,
             "properties": {
-                "workspaceId": null,
+                "workspaceId": "",
                 "storageAccountId": storage_id,
                 "eventHubAuthorizationRuleId": null,
                 "eventHubName": null,
