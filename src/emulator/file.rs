@@ -161,6 +161,9 @@ struct FileLogRow {
     duration_ms: Option<f64>,
 }
 
+/// How far back relative times may reach (ten years), so offsets never overflow.
+const MAX_DAYS_AGO: i64 = 3_650;
+
 const ROLES: [(&str, &str); 12] = [
     ("owner", demo::ROLE_OWNER),
     ("contributor", demo::ROLE_CONTRIBUTOR),
@@ -199,7 +202,12 @@ fn problem(message: impl Into<String>, anchor: impl Into<String>) -> Problem {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+    let bytes = text.as_bytes();
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 fn locate(text: &str, anchor: &str) -> Option<usize> {
@@ -383,10 +391,10 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
     }
     for c in file.extra_costs {
         let id = resolve_resource(&s, &c.resource)?;
-        if c.days_ago < 0 || !c.usd.is_finite() {
+        if !(0..=MAX_DAYS_AGO).contains(&c.days_ago) || !c.usd.is_finite() {
             return Err(problem(
                 format!(
-                    "extra cost on `{}`: days_ago must be >= 0 and usd a number",
+                    "extra cost on `{}`: days_ago must be between 0 and {MAX_DAYS_AGO} and usd a number",
                     c.resource
                 ),
                 c.resource,
@@ -426,7 +434,7 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
             ));
         }
         s.logs.push(LogEntry {
-            time_ms: now * 1000 - (row.minutes_ago * 60_000.0) as i64,
+            time_ms: now.saturating_mul(1000) - (row.minutes_ago * 60_000.0) as i64,
             workspace: ws.customer_id.to_ascii_lowercase(),
             resource: row.resource.to_ascii_uppercase(),
             category: row.category,
@@ -769,13 +777,15 @@ fn spike(s: &Scenario, sp: FileSpike, now: i64) -> Result<Spike, Problem> {
         }
     }
     if sp.duration_minutes == 0
+        || sp.duration_minutes > 100_000
         || !(sp.factor.is_finite() && sp.factor > 0.0)
-        || sp.start_minutes_ago < 0
+        || !(0..=MAX_DAYS_AGO * 1440).contains(&sp.start_minutes_ago)
     {
         return Err(problem(
             format!(
-                "spike on `{}`: duration_minutes must be >= 1, factor > 0 and start_minutes_ago >= 0",
-                sp.resource
+                "spike on `{}`: duration_minutes must be 1..100000, factor > 0 and start_minutes_ago 0..{}",
+                sp.resource,
+                MAX_DAYS_AGO * 1440
             ),
             anchor,
         ));

@@ -106,8 +106,9 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, workspace: &str) -> Reply {
     let rows: Vec<Value> = in_workspace
         .into_iter()
         .filter(|row| {
-            window
-                .is_none_or(|(start, end)| row.time_ms >= start * 1000 && row.time_ms < end * 1000)
+            window.is_none_or(|(start, end)| {
+                row.time_ms >= start.saturating_mul(1000) && row.time_ms < end.saturating_mul(1000)
+            })
         })
         .filter(|row| named.is_empty() || named.contains(&row.resource.as_str()))
         .take(MAX_ROWS)
