@@ -5,7 +5,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::scenario::{ResourceDef, Scenario};
-use super::server::{Ctx, Reply, Route, Shared, bind_hash, make_token, read_token};
+use super::server::{Ctx, Reply, Route, RouteKind, Shared, bind_hash, make_token, read_token};
 use super::traffic::Namespace;
 
 pub(crate) fn not_found_resource(s: &Scenario, id: &str) -> Reply {
@@ -54,7 +54,13 @@ fn next_link(ctx: &Ctx, token: &str) -> String {
     format!("{}{}?{}", ctx.base, ctx.path(), query.finish())
 }
 
-fn paged(ctx: &Ctx, items: Vec<Value>, page_size: usize) -> Reply {
+fn paged(
+    shared: &Shared,
+    ctx: &Ctx,
+    kind: RouteKind,
+    items: Vec<Value>,
+    page_size: usize,
+) -> Reply {
     let bound = bind_hash(&[&ctx.path().to_ascii_lowercase()]);
     let offset = match ctx.param("$skiptoken") {
         None => 0,
@@ -74,7 +80,9 @@ fn paged(ctx: &Ctx, items: Vec<Value>, page_size: usize) -> Reply {
     let page: Vec<Value> = items.into_iter().skip(offset).take(page_size).collect();
     let end = offset + page.len();
     let mut body = json!({ "value": page });
-    if end < total {
+    if shared.faults.paging_loop(kind, &ctx.path()) {
+        body["nextLink"] = json!(next_link(ctx, &make_token(offset, bound)));
+    } else if end < total {
         body["nextLink"] = json!(next_link(ctx, &make_token(end, bound)));
     }
     Reply::ok(&body)
@@ -108,7 +116,13 @@ pub(crate) fn subscriptions(shared: &Shared, route: &Route, ctx: &Ctx) -> Reply 
         },
         _ => {
             let items = s.subscriptions.iter().map(body_of).collect();
-            paged(ctx, items, s.limits.list_page_size)
+            paged(
+                shared,
+                ctx,
+                RouteKind::Subscriptions,
+                items,
+                s.limits.list_page_size,
+            )
         }
     }
 }
@@ -165,7 +179,13 @@ pub(crate) fn list(shared: &Shared, ctx: &Ctx, sub: &str, rg: Option<&str>, arm_
             ),
         );
     };
-    paged(ctx, items, s.limits.list_page_size)
+    paged(
+        shared,
+        ctx,
+        RouteKind::ArmList,
+        items,
+        s.limits.list_page_size,
+    )
 }
 
 pub(crate) fn workspace_body(w: &super::scenario::WorkspaceDef) -> Value {

@@ -50,7 +50,12 @@ pub(crate) fn resource_day_cost(s: &Scenario, r: &ResourceDef, day: i64, now: i6
         .filter(|sp| sp.resource_id.eq_ignore_ascii_case(&r.id))
         .filter(|sp| floor_to(sp.start, DAY) == day && sp.start <= now)
         .map(|sp| sp.extra_cost_usd)
-        .sum();
+        .sum::<f64>()
+        + s.extra_costs
+            .iter()
+            .filter(|(id, d, _)| *d == day && id.eq_ignore_ascii_case(&r.id))
+            .map(|(_, _, usd)| usd)
+            .sum::<f64>();
     cost + extra
 }
 
@@ -346,10 +351,16 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
     let total = rows.len();
     let page: Vec<Value> = rows.into_iter().skip(offset).take(PAGE_ROWS).collect();
     let end = offset + page.len();
-    let next = if end < total {
+    let looping = shared
+        .faults
+        .paging_loop(super::server::RouteKind::Cost, &ctx.path());
+    let next = if end < total || looping {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("api-version", ctx.api_version());
-        q.append_pair("$skiptoken", &make_token(end, bound));
+        q.append_pair(
+            "$skiptoken",
+            &make_token(if looping { offset } else { end }, bound),
+        );
         json!(format!("{}{}?{}", ctx.base, ctx.path(), q.finish()))
     } else {
         Value::Null

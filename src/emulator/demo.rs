@@ -195,19 +195,25 @@ impl Builder {
     ) -> Value {
         let id = resource_id(sub, rg, ML, name);
         let mut p = obj(props);
-        let short = name.replace('-', "");
+        // Storage and registry names allow neither dashes nor more than a few dozen characters.
+        let short: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(20)
+            .collect();
+        let vault: String = name.chars().take(20).collect();
         if kind != "Project" {
             p.entry("storageAccount").or_insert(json!(format!(
                 "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/st{}",
-                &short[..short.len().min(20)]
+                short
             )));
             p.entry("keyVault").or_insert(json!(format!(
                 "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/kv-{}",
-                &name[..name.len().min(20)]
+                vault
             )));
             p.entry("containerRegistry").or_insert(json!(format!(
                 "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/cr{}",
-                &short[..short.len().min(20)]
+                short
             )));
         }
         p.entry("friendlyName").or_insert(json!(name));
@@ -416,7 +422,7 @@ pub(crate) mod diag {
         json!({
             "name": name,
             "properties": {
-                "workspaceId": null,
+                "workspaceId": "",
                 "storageAccountId": storage_id,
                 "eventHubAuthorizationRuleId": null,
                 "eventHubName": null,
@@ -1489,6 +1495,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         spikes,
         logs: Vec::new(),
         faults: Vec::new(),
+        extra_costs: Vec::new(),
         limits: Limits::default(),
     };
     let _ = scenario.finish();

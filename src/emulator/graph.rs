@@ -202,11 +202,20 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx) -> Reply {
             return graph_error("InvalidSkipToken", "'$skipToken' must be a string.");
         }
     };
-    if shared.faults.paging_loop(super::server::RouteKind::Graph) {
-        // A broken service hands back the same continuation forever.
-        return page_reply(shared, text, &subs, top, 0, bound, table_format, true);
-    }
-    page_reply(shared, text, &subs, top, offset, bound, table_format, false)
+    // A broken service may hand back a continuation to the same page forever.
+    let looping = shared
+        .faults
+        .paging_loop(super::server::RouteKind::Graph, &ctx.path());
+    page_reply(
+        shared,
+        text,
+        &subs,
+        top,
+        offset,
+        bound,
+        table_format,
+        looping,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -129,7 +129,7 @@ fn cs_props(b: &Builder, d: &Dice, id: &str, name: &str, openai_like: bool) -> V
     p["encryption"] = if d.chance(9, 0.15) {
         json!({"keySource": "Microsoft.KeyVault", "keyVaultProperties": {
             "keyName": "cmk", "keyVersion": "0123456789abcdef0123456789abcdef",
-            "keyVaultUri": format!("https://kv-{}.vault.azure.net/", &name[..name.len().min(16)])}})
+            "keyVaultUri": format!("https://kv-{}.vault.azure.net/", name.chars().take(16).collect::<String>())}})
     } else {
         json!({"keySource": "Microsoft.CognitiveServices"})
     };
@@ -416,6 +416,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         spikes,
         logs: Vec::new(),
         faults: Vec::new(),
+        extra_costs: Vec::new(),
         limits: Limits {
             list_page_size: 100,
             ..Limits::default()

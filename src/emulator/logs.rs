@@ -33,8 +33,12 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, workspace: &str) -> Reply {
                 }
             };
             (
-                body.get("query").and_then(Value::as_str).map(str::to_string),
-                body.get("timespan").and_then(Value::as_str).map(str::to_string),
+                body.get("query")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                body.get("timespan")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             )
         }
         Method::GET => (
@@ -86,7 +90,11 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, workspace: &str) -> Reply {
     };
     let customer = ws.customer_id.to_ascii_lowercase();
     let lower_query = query_text.to_ascii_lowercase();
-    let in_workspace: Vec<_> = s.logs.iter().filter(|row| row.workspace == customer).collect();
+    let in_workspace: Vec<_> = s
+        .logs
+        .iter()
+        .filter(|row| row.workspace == customer)
+        .collect();
     // Resource names the query mentions (Resource is upper-case in AzureDiagnostics; match any case).
     let mut named: Vec<&str> = in_workspace
         .iter()
@@ -97,7 +105,11 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, workspace: &str) -> Reply {
     named.dedup();
     let rows: Vec<Value> = in_workspace
         .into_iter()
-        .filter(|row| window.is_none_or(|(start, end)| row.time_ms >= start * 1000 && row.time_ms < end * 1000))
+        .filter(|row| {
+            window.is_none_or(|(start, end)| {
+                row.time_ms >= start.saturating_mul(1000) && row.time_ms < end.saturating_mul(1000)
+            })
+        })
         .filter(|row| named.is_empty() || named.contains(&row.resource.as_str()))
         .take(MAX_ROWS)
         .map(|row| {

@@ -16,6 +16,10 @@ use super::traffic::{Agg, MetricDef, Namespace, ResourceTraffic};
 
 const MAX_METRICS: usize = 20;
 const MAX_BATCH_IDS: usize = 50;
+/// Thirty-one days of minutes: bounds the memory a single request can make the emulator allocate.
+const MAX_POINTS: i64 = 44_640;
+/// Series × points one resource may produce in one answer.
+const MAX_CELLS: usize = 2_000_000;
 const RETENTION: i64 = 93 * DAY;
 const GRAINS: [i64; 8] = [
     MINUTE,
@@ -147,6 +151,12 @@ fn parse_common(ctx: &Ctx, start: i64, end: i64, filter_param: &str) -> Result<R
     }
     let (step, full) = parse_interval(ctx.param("interval"), end - start)?;
     let first = if full { start } else { floor_to(start, step) };
+    let points = (end - first + step - 1) / step;
+    if points > MAX_POINTS {
+        return Err(bad(&format!(
+            "The request asks for {points} data points per time series; at most {MAX_POINTS} are allowed. Use a larger interval or a shorter timespan."
+        )));
+    }
     let names: Vec<String> = match ctx.param("metricnames") {
         Some(list) => list
             .split(',')
@@ -371,6 +381,12 @@ fn evaluate(s: &Scenario, r: &ResourceDef, req: &Request, now: i64) -> Result<(V
     }
     let buckets = ((req.end - req.first) + req.step - 1) / req.step;
     let buckets = buckets.max(1) as usize;
+    let series: usize = plans.iter().map(|p| p.groups.len()).sum();
+    if series.saturating_mul(buckets) > MAX_CELLS {
+        return Err(bad(&format!(
+            "The request asks for {series} time series of {buckets} points; at most {MAX_CELLS} values are allowed per resource. Narrow $filter, lower top, or use a larger interval."
+        )));
+    }
     let mut acc: Vec<Vec<Vec<Acc>>> = plans
         .iter()
         .map(|p| vec![vec![Acc::default(); buckets]; p.groups.len()])

@@ -31,7 +31,6 @@ pub enum ScenarioError {
 }
 
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the child-data and write routes, which land next
 pub(crate) struct SubscriptionDef {
     pub subscription_id: String,
     pub display_name: String,
@@ -73,7 +72,6 @@ pub(crate) struct ResourceDef {
 
 /// Child and related data served by the per-resource routes. `None` means "use the generated default".
 #[derive(Debug, Clone, Default)]
-#[allow(dead_code)] // read by the child-data and write routes, which land next
 pub(crate) struct Children {
     pub deployments: Option<Vec<Value>>,
     pub rai_policies: Option<Vec<Value>>,
@@ -86,7 +84,6 @@ pub(crate) struct Children {
 }
 
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the child-data and write routes, which land next
 pub(crate) struct RoleAssignmentDef {
     pub principal_type: String,
     pub role_definition_guid: String,
@@ -159,7 +156,6 @@ pub(crate) struct LogEntry {
 
 /// Throttling behaviour that is always on in real Azure but optional here, so a plain demo never stalls.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the child-data and write routes, which land next
 pub(crate) struct Limits {
     /// ARM reads per subscription: bucket size and refill per second (250 / 25 in Azure).
     pub arm_read_bucket: u32,
@@ -208,6 +204,8 @@ pub struct Scenario {
     pub(crate) logs: Vec<LogEntry>,
     pub(crate) faults: Vec<super::faults::FaultSpec>,
     pub(crate) limits: Limits,
+    /// One-off charges: (resource id, UTC day start, USD).
+    pub(crate) extra_costs: Vec<(String, i64, f64)>,
 }
 
 impl Scenario {
@@ -232,6 +230,23 @@ impl Scenario {
     /// Reads a scenario file (`.toml` or `.json`); see `src/emulator/SCENARIO.md`.
     pub fn load(path: &Path, now: i64) -> Result<Scenario, ScenarioError> {
         super::file::load(path, now)
+    }
+
+    /// Adds fault-plan entries (tried in order, after any the scenario already has).
+    pub fn with_faults(
+        mut self,
+        faults: impl IntoIterator<Item = super::faults::FaultSpec>,
+    ) -> Self {
+        self.faults.extend(faults);
+        self
+    }
+
+    /// Turns on Azure's own throttling: ARM reads per subscription (token bucket) and Resource Graph queries per
+    /// 5-second window. Off in the built-in tenants so a demo never stalls.
+    pub fn with_throttling(mut self, enforce: bool) -> Self {
+        self.limits.enforce_arm_reads = enforce;
+        self.limits.enforce_graph_quota = enforce;
+        self
     }
 
     pub fn name(&self) -> &str {
@@ -307,7 +322,6 @@ impl Scenario {
         self.index.get(&key).map(|&i| &self.resources[i])
     }
 
-    #[allow(dead_code)] // read by the child-data and write routes, which land next
     pub(crate) fn find_mut(&mut self, id: &str) -> Option<&mut ResourceDef> {
         let key = normalize_id(id);
         match self.index.get(&key) {

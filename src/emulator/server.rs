@@ -167,12 +167,14 @@ impl Counters {
 
 /// A long-running write in flight: polled through `operationStatuses`/`operationResults` URLs.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // read by the child-data and write routes, which land next
 pub(crate) struct Operation {
     pub resource_id: String,
+    /// Polls still answered `InProgress`.
     pub polls_left: u32,
     pub start: i64,
-    /// Properties to merge into the resource when the operation completes.
+    /// When it completed; `None` while running.
+    pub end: Option<i64>,
+    /// The PATCH document applied to the resource when the operation completes.
     pub patch: Value,
 }
 
@@ -189,7 +191,6 @@ pub(crate) struct Throttle {
     pub graph_window: (Instant, u32),
 }
 
-#[allow(dead_code)] // `ops` and `shutdown` serve the write and fault routes, which land next
 pub(crate) struct Shared {
     pub scenario: RwLock<Scenario>,
     pub counters: Counters,
@@ -197,6 +198,11 @@ pub(crate) struct Shared {
     pub base_url: String,
     pub shutdown: watch::Receiver<bool>,
     pub ops: Mutex<HashMap<String, Operation>>,
+    /// Search services updated and not yet read back as `succeeded`: reads still to answer `provisioning`.
+    pub search_pending: Mutex<HashMap<String, u32>>,
+    /// Key generations per account (key1, key2), bumped by `regenerateKey`.
+    pub keys: Mutex<HashMap<String, (u32, u32)>>,
+    operations: AtomicU64,
     pub graph_cache: Mutex<Option<GraphCache>>,
     /// Bumped by every write, so caches know they are stale.
     pub version: AtomicU64,
@@ -215,6 +221,9 @@ impl Shared {
             base_url,
             shutdown,
             ops: Mutex::new(HashMap::new()),
+            search_pending: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
+            operations: AtomicU64::new(0),
             graph_cache: Mutex::new(None),
             version: AtomicU64::new(0),
             throttle: Mutex::new(Throttle {
@@ -229,7 +238,9 @@ impl Shared {
     /// The tenant's clock: the scenario's `now` advanced by the time the server has been running, so a live
     /// demo keeps producing fresh minutes while a fixed `now` stays reproducible.
     pub(crate) fn clock(&self, scenario: &Scenario) -> i64 {
-        scenario.now + self.started.elapsed().as_secs() as i64
+        scenario
+            .now
+            .saturating_add(self.started.elapsed().as_secs() as i64)
     }
 
     pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Scenario> {
@@ -239,7 +250,6 @@ impl Shared {
         }
     }
 
-    #[allow(dead_code)] // read by the child-data and write routes, which land next
     pub(crate) fn write(&self) -> std::sync::RwLockWriteGuard<'_, Scenario> {
         match self.scenario.write() {
             Ok(guard) => guard,
@@ -247,7 +257,10 @@ impl Shared {
         }
     }
 
-    #[allow(dead_code)] // read by the child-data and write routes, which land next
+    pub(crate) fn next_op(&self) -> u64 {
+        self.operations.fetch_add(1, Ordering::Relaxed)
+    }
+
     pub(crate) fn bump_version(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
     }

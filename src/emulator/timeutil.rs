@@ -126,8 +126,13 @@ pub(crate) fn parse_timespan(text: &str, now: i64) -> Option<(i64, i64)> {
         },
         None => (now.checked_sub(parse_duration(text)?)?, now),
     };
-    (start < end).then_some((start, end))
+    let plausible = |t: i64| (MIN_INSTANT..=MAX_INSTANT).contains(&t);
+    (start < end && plausible(start) && plausible(end)).then_some((start, end))
 }
+
+/// 0001-01-01 and 9999-12-31: instants outside can neither be printed nor multiplied into milliseconds safely.
+const MIN_INSTANT: i64 = -62_135_596_800;
+const MAX_INSTANT: i64 = 253_402_300_799;
 
 /// `YYYYMMDD` as Cost Management's `UsageDate`.
 pub(crate) fn usage_date(unix: i64) -> u32 {
