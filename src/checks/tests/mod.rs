@@ -1,1 +1,16 @@
-//! Tests of the checks module.
+//! Tests of the checks: per control a passing, a failing and an unknown case plus the spelling variants of
+//! the official fixtures; then the contract (one finding per applicable control), and a property test over
+//! random JSON.
+
+mod support;
+
+pub(super) mod contract;
+mod data;
+pub(super) mod governance;
+pub(super) mod identity;
+mod logging;
+pub(super) mod network;
+pub(super) mod operations;
+mod random;
+mod safety;
+pub(super) mod threat_keyvault;

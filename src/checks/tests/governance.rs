@@ -1,0 +1,194 @@
+use serde_json::{Value, json};
+
+use super::operations::SUB;
+use super::support::*;
+use crate::checks::evaluate_all;
+use crate::model::{Fetched, Status, Status::*};
+
+pub fn guardrail_assignment() -> Value {
+    json!({
+        "id": format!("{SUB}/providers/Microsoft.Authorization/policyAssignments/ai-local-auth"),
+        "name": "ai-local-auth",
+        "properties": {
+            "displayName": "AI: disable local auth",
+            "policyDefinitionId": "/providers/Microsoft.Authorization/policyDefinitions/71ef260a-8f18-47b7-abcb-62d0673d94dc",
+            "scope": SUB,
+            "enforcementMode": "Default",
+            "parameters": {"effect": {"value": "Deny"}}
+        }
+    })
+}
+
+#[test]
+fn gov_01_guardrail_assignments() {
+    let account = cs_hardened();
+    expect("AI-GOV-01", &account, None, Unknown);
+    let mut sub = subscription();
+    expect("AI-GOV-01", &account, Some(&sub), Unknown);
+    sub.policy_assignments = Fetched::Value(vec![guardrail_assignment()]);
+    let f = expect("AI-GOV-01", &account, Some(&sub), Pass);
+    expect_evidence(
+        &f,
+        "policyAssignments[name=ai-local-auth]",
+        "enforced, effect Deny",
+    );
+    // The same definition covers Search; ML needs its own.
+    let mut search = search_service();
+    search.id = search
+        .id
+        .replace("/subscriptions/subid/", &format!("{SUB}/"));
+    expect("AI-GOV-01", &search, Some(&sub), Pass);
+    // The official search service lives in another subscription: not covered.
+    expect("AI-GOV-01", &search_service(), Some(&sub), Fail);
+    expect("AI-GOV-01", &ml_workspace(), Some(&sub), Fail);
+    // MCSB v2 initiative covers every family; management-group scope counts.
+    let mcsb = edited(
+        edited(
+            guardrail_assignment(),
+            "properties.policyDefinitionId",
+            json!(
+                "/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"
+            ),
+        ),
+        "properties.scope",
+        json!("/providers/Microsoft.Management/managementGroups/contoso"),
+    );
+    sub.policy_assignments = Fetched::Value(vec![mcsb]);
+    expect("AI-GOV-01", &ml_workspace(), Some(&sub), Pass);
+    // Not enforced, effect Disabled, excluded, elsewhere, custom copy: fail.
+    for (path, value) in [
+        ("properties.enforcementMode", json!("DoNotEnforce")),
+        ("properties.parameters.effect.value", json!("Disabled")),
+        (
+            "properties.notScopes",
+            json!([format!("{SUB}/resourceGroups/rg-ai")]),
+        ),
+        (
+            "properties.scope",
+            json!(format!("{SUB}/resourceGroups/rg-other")),
+        ),
+        (
+            "properties.policyDefinitionId",
+            json!(format!(
+                "{SUB}/providers/Microsoft.Authorization/policyDefinitions/71ef260a-8f18-47b7-abcb-62d0673d94dc"
+            )),
+        ),
+    ] {
+        sub.policy_assignments =
+            Fetched::Value(vec![edited(guardrail_assignment(), path, value.clone())]);
+        expect("AI-GOV-01", &account, Some(&sub), Fail);
+    }
+    // Scope absent: taken from the id. Unreadable pieces: unknown.
+    sub.policy_assignments = Fetched::Value(vec![edited(
+        guardrail_assignment(),
+        "properties.scope",
+        json!(null),
+    )]);
+    expect("AI-GOV-01", &account, Some(&sub), Pass);
+    sub.policy_assignments = Fetched::Value(vec![edited(
+        guardrail_assignment(),
+        "properties.enforcementMode",
+        json!(0),
+    )]);
+    expect("AI-GOV-01", &account, Some(&sub), Unknown);
+    sub.policy_assignments = Fetched::Value(vec![
+        json!({"name": "broken", "properties": {"policyDefinitionId": null}}),
+    ]);
+    expect("AI-GOV-01", &account, Some(&sub), Unknown);
+    sub.policy_assignments = Fetched::Value(vec![]);
+    expect("AI-GOV-01", &account, Some(&sub), Fail);
+    sub.policy_assignments = Fetched::Denied("403".into());
+    expect("AI-GOV-01", &account, Some(&sub), Unknown);
+}
+
+fn lock(scope: &str, level: &str) -> Value {
+    json!({"id": format!("{scope}/providers/Microsoft.Authorization/locks/keep"), "name": "keep", "properties": {"level": level}})
+}
+
+#[test]
+fn gov_02_delete_locks() {
+    // Hardened fixture is tagged prod.
+    let mut account = cs_hardened();
+    expect("AI-GOV-02", &account, None, Unknown);
+    account.details.locks = Fetched::Value(vec![lock(
+        &format!("{SUB}/resourceGroups/rg-ai"),
+        "CanNotDelete",
+    )]);
+    let f = expect("AI-GOV-02", &account, None, Pass);
+    expect_evidence(&f, "locks[name=keep].properties.level", "CanNotDelete");
+    account.details.locks = Fetched::Value(vec![lock(&account.id.clone(), "ReadOnly")]);
+    expect("AI-GOV-02", &account, None, Pass);
+    account.details.locks = Fetched::Value(vec![lock(
+        &format!("{}/deployments/gpt", account.id),
+        "CanNotDelete",
+    )]);
+    expect("AI-GOV-02", &account, None, Fail);
+    account.details.locks = Fetched::Value(vec![lock(
+        &format!("{SUB}/resourceGroups/rg-other"),
+        "CanNotDelete",
+    )]);
+    expect("AI-GOV-02", &account, None, Fail);
+    account.details.locks = Fetched::Value(vec![]);
+    expect("AI-GOV-02", &account, None, Fail);
+    account.details.locks =
+        Fetched::Value(vec![json!({"name": "odd", "properties": {"level": 1}})]);
+    expect("AI-GOV-02", &account, None, Unknown);
+    // dev/test are not applicable; untagged is treated as production.
+    expect("AI-GOV-02", &cs_insecure(), None, NotApplicable);
+    let mut untagged = with(cs_hardened(), "tags.environment", Value::Null);
+    untagged.details.locks = Fetched::Value(vec![]);
+    let f = expect("AI-GOV-02", &untagged, None, Fail);
+    expect_evidence(&f, "tags.environment", "<absent>");
+}
+
+#[test]
+fn gov_03_tags_and_separation() {
+    // Hardened: environment prod but no owner.
+    let f = expect("AI-GOV-03", &cs_hardened(), None, Fail);
+    expect_evidence(&f, "tags.owner", "<absent>");
+    let owned = with(cs_hardened(), "tags.owner", json!("team-ai"));
+    expect("AI-GOV-03", &owned, None, Pass);
+    // Tag names are case-insensitive, values too.
+    let shouting = with(
+        with(
+            with(cs_insecure(), "tags.environment", Value::Null),
+            "tags.Environment",
+            json!("PROD"),
+        ),
+        "tags.OWNER",
+        json!("x"),
+    );
+    expect("AI-GOV-03", &shouting, None, Pass);
+    expect(
+        "AI-GOV-03",
+        &with(owned.clone(), "tags.environment", json!("staging")),
+        None,
+        Fail,
+    );
+    expect(
+        "AI-GOV-03",
+        &with(owned.clone(), "tags.owner", json!(" ")),
+        None,
+        Fail,
+    );
+    // Official example has neither tag (it has "Owner" but no environment).
+    expect("AI-GOV-03", &cs_bare_example(), None, Fail);
+    // Across the inventory: prod next to dev in one subscription fails; the dev one itself passes.
+    let dev = with(cs_insecure(), "tags.owner", json!("team-ai"));
+    let findings = evaluate_all(&[owned.clone(), dev.clone()], &[]);
+    let gov = |id: &str| -> Status {
+        findings
+            .iter()
+            .find(|f| f.control_id == "AI-GOV-03" && f.resource_id == id)
+            .map(|f| f.status)
+            .unwrap_or(NotApplicable)
+    };
+    assert_eq!(gov(&owned.id), Fail);
+    assert_eq!(gov(&dev.id), Pass);
+    let separated = evaluate_all(std::slice::from_ref(&owned), &[]);
+    assert!(
+        separated
+            .iter()
+            .any(|f| f.control_id == "AI-GOV-03" && f.status == Pass)
+    );
+}

@@ -1,0 +1,186 @@
+use serde_json::{Value, json};
+
+use super::network::hardened_computes;
+use super::support::*;
+use crate::model::{Fetched, Status::*};
+
+pub const SUB: &str = "/subscriptions/00000000-1111-2222-3333-444444444444";
+
+pub fn budget() -> Value {
+    json!({
+        "id": format!("{SUB}/providers/Microsoft.Consumption/budgets/monthly"),
+        "name": "monthly",
+        "properties": {
+            "category": "Cost",
+            "amount": 1000,
+            "timeGrain": "Monthly",
+            "notifications": {"actual80": {"enabled": true, "operator": "GreaterThan", "threshold": 80,
+                                           "contactEmails": ["secops@contoso.com"]}}
+        }
+    })
+}
+
+pub fn token_alert(scope: &str) -> Value {
+    json!({
+        "id": format!("{SUB}/resourceGroups/rg-mon/providers/Microsoft.Insights/metricAlerts/tokens"),
+        "name": "tokens",
+        "properties": {
+            "enabled": true,
+            "scopes": [scope],
+            "criteria": {"odata.type": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+                         "allOf": [{"name": "c1", "metricName": "ProcessedPromptTokens", "operator": "GreaterThan", "threshold": 100000}]},
+            "actions": [{"actionGroupId": format!("{SUB}/resourceGroups/rg-mon/providers/microsoft.insights/actionGroups/secops")}]
+        }
+    })
+}
+
+#[test]
+fn ops_02_budget_and_token_alert() {
+    let mut account = cs_hardened();
+    let mut sub = subscription();
+    expect("AI-OPS-02", &account, Some(&sub), Unknown);
+    sub.budgets = Fetched::Value(vec![budget()]);
+    account.details.metric_alerts = Fetched::Value(vec![token_alert(&account.id.clone())]);
+    let f = expect("AI-OPS-02", &account, Some(&sub), Pass);
+    expect_evidence(
+        &f,
+        "budgets[name=monthly].properties.notifications.actual80",
+        "enabled",
+    );
+    expect_evidence(&f, "metricAlerts[name=tokens]", "ProcessedPromptTokens");
+    // Without subscription data the budget part is unknown.
+    expect("AI-OPS-02", &account, None, Unknown);
+    // A resource-group budget of this account's group counts; one of another group does not.
+    let rg_budget = edited(
+        budget(),
+        "id",
+        json!(format!(
+            "{SUB}/resourceGroups/rg-ai/providers/Microsoft.Consumption/budgets/rg"
+        )),
+    );
+    sub.budgets = Fetched::Value(vec![rg_budget]);
+    expect("AI-OPS-02", &account, Some(&sub), Pass);
+    let other_rg = edited(
+        budget(),
+        "id",
+        json!(format!(
+            "{SUB}/resourceGroups/rg-other/providers/Microsoft.Consumption/budgets/rg"
+        )),
+    );
+    sub.budgets = Fetched::Value(vec![other_rg]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    // Filtered, notification-less or disabled budgets do not count.
+    sub.budgets = Fetched::Value(vec![edited(
+        budget(),
+        "properties.filter",
+        json!({"dimensions": {"name": "ResourceId", "operator": "In", "values": ["x"]}}),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    sub.budgets = Fetched::Value(vec![edited(
+        budget(),
+        "properties.notifications.actual80.enabled",
+        json!(false),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    sub.budgets = Fetched::Value(vec![edited(
+        budget(),
+        "properties.notifications.actual80.contactEmails",
+        json!([]),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    sub.budgets = Fetched::Value(vec![edited(
+        budget(),
+        "properties.notifications",
+        json!("yes"),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Unknown);
+    sub.budgets = Fetched::Value(vec![json!({"name": "no-id"})]);
+    expect("AI-OPS-02", &account, Some(&sub), Unknown);
+    sub.budgets = Fetched::Value(vec![budget()]);
+    // Alerts: another resource, a non-usage metric, no action, disabled → fail; RG scope with target type → pass.
+    account.details.metric_alerts = Fetched::Value(vec![token_alert(&format!(
+        "{SUB}/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/other"
+    ))]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    account.details.metric_alerts = Fetched::Value(vec![edited(
+        token_alert(&account.id.clone()),
+        "properties.criteria.allOf",
+        json!([{"metricName": "Latency"}]),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    account.details.metric_alerts = Fetched::Value(vec![edited(
+        token_alert(&account.id.clone()),
+        "properties.actions",
+        json!([]),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    account.details.metric_alerts = Fetched::Value(vec![edited(
+        token_alert(&account.id.clone()),
+        "properties.enabled",
+        json!(false),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    account.details.metric_alerts = Fetched::Value(vec![edited(
+        token_alert(&format!("{SUB}/resourceGroups/rg-ai")),
+        "properties.targetResourceType",
+        json!("Microsoft.CognitiveServices/accounts"),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Pass);
+    account.details.metric_alerts = Fetched::Value(vec![edited(
+        token_alert(&account.id.to_uppercase()),
+        "properties.enabled",
+        json!(null),
+    )]);
+    expect("AI-OPS-02", &account, Some(&sub), Unknown);
+    account.details.metric_alerts = Fetched::Value(vec![]);
+    expect("AI-OPS-02", &account, Some(&sub), Fail);
+    account.details.metric_alerts = Fetched::Missing;
+    expect("AI-OPS-02", &account, Some(&sub), Unknown);
+}
+
+#[test]
+fn ops_03_compute_instance_hygiene() {
+    let mut ws = ml_workspace();
+    expect("AI-OPS-03", &ws, None, Unknown);
+    ws.details.computes = Fetched::Value(hardened_computes());
+    let f = expect("AI-OPS-03", &ws, None, Pass);
+    expect_evidence(
+        &f,
+        "computes[name=ci-1].properties.properties.idleTimeBeforeShutdown",
+        "PT60M",
+    );
+    let ci = hardened_computes()[0].clone();
+    ws.details.computes = Fetched::Value(vec![edited(
+        ci.clone(),
+        "properties.properties.idleTimeBeforeShutdown",
+        json!(null),
+    )]);
+    expect("AI-OPS-03", &ws, None, Fail);
+    ws.details.computes = Fetched::Value(vec![edited(
+        ci.clone(),
+        "properties.properties.osImageMetadata.isLatestOsImageVersion",
+        json!(false),
+    )]);
+    expect("AI-OPS-03", &ws, None, Fail);
+    ws.details.computes = Fetched::Value(vec![edited(
+        ci.clone(),
+        "properties.properties.osImageMetadata",
+        json!(null),
+    )]);
+    expect("AI-OPS-03", &ws, None, Unknown);
+    ws.details.computes = Fetched::Value(vec![edited(
+        ci.clone(),
+        "properties.properties.idleTimeBeforeShutdown",
+        json!("an hour"),
+    )]);
+    expect("AI-OPS-03", &ws, None, Unknown);
+    ws.details.computes = Fetched::Value(vec![edited(
+        ci,
+        "properties.properties.idleTimeBeforeShutdown",
+        json!(60),
+    )]);
+    expect("AI-OPS-03", &ws, None, Unknown);
+    // Clusters only: nothing to judge.
+    ws.details.computes = Fetched::Value(vec![hardened_computes()[1].clone()]);
+    expect("AI-OPS-03", &ws, None, NotApplicable);
+}

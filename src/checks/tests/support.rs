@@ -1,0 +1,295 @@
+//! Fixture loading and small JSON edits shared by the checks tests. Fixtures are the copies under
+//! `tests/fixtures/checks/` (official azure-rest-api-specs examples and the marked synthetic files).
+
+use serde_json::{Value, json};
+
+use crate::checks::control;
+use crate::model::{Fetched, Finding, Resource, Status, Subscription};
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/checks/",
+            $name
+        ))
+    };
+}
+
+/// The response body of a fixture: `body` for the synthetic files, `responses.200.body` for official examples.
+fn body_of(text: &str) -> Value {
+    let doc: Value = serde_json::from_str(text).expect("fixture is JSON");
+    if let Some(body) = doc.get("body") {
+        return body.clone();
+    }
+    doc.pointer("/responses/200/body")
+        .cloned()
+        .expect("fixture has responses.200.body")
+}
+
+fn list_of(text: &str) -> Vec<Value> {
+    body_of(text)
+        .get("value")
+        .and_then(Value::as_array)
+        .cloned()
+        .expect("fixture body has value[]")
+}
+
+pub fn resource(body: Value) -> Resource {
+    Resource::from_arm(&body).expect("fixture is an AI resource")
+}
+
+// ------------------------------------------------------------------ resources from fixtures
+
+pub fn cs_hardened() -> Resource {
+    resource(body_of(fixture!("cs_account_hardened.json")))
+}
+
+pub fn cs_insecure() -> Resource {
+    resource(body_of(fixture!("cs_account_insecure.json")))
+}
+
+/// Official `Accounts_Create` response (kind Emotion, CMK, userOwnedStorage, SystemAssigned).
+pub fn cs_create_example() -> Resource {
+    resource(body_of(fixture!("CreateAccount.2026-09-01.json")))
+}
+
+/// Official `Accounts_Get` response: a bare account with no security property at all.
+pub fn cs_bare_example() -> Resource {
+    resource(body_of(fixture!("GetAccount.2026-07-01.json")))
+}
+
+/// Official `Workspaces_Get` (no `kind`: a Default workspace; hardened: PNA Disabled, PE, managed network).
+pub fn ml_workspace() -> Resource {
+    resource(body_of(fixture!("Workspace_get.2026-03-01.json")))
+}
+
+/// Official `Workspaces_Update` response (SystemAssigned only, no PE array, no managed network mode).
+pub fn ml_workspace_updated() -> Resource {
+    resource(body_of(fixture!("ml_workspace_update.json")))
+}
+
+/// Official `Services_Get`: public (`"enabled"`), no IP rules, no PE, sku standard.
+pub fn search_service() -> Resource {
+    resource(body_of(fixture!("SearchGetService.2025-05-01.json")))
+}
+
+/// Official `Services_Update` with `disableLocalAuth: true`, `authOptions: null`.
+pub fn search_local_auth_disabled() -> Resource {
+    resource(body_of(fixture!(
+        "SearchUpdateServiceDisableLocalAuth.2025-05-01.json"
+    )))
+}
+
+/// Official `Services_Update` with `disabledDataExfiltrationOptions: ["All"]`.
+pub fn search_exfiltration_blocked() -> Resource {
+    resource(body_of(fixture!(
+        "SearchUpdateServiceWithDataExfiltration.2025-05-01.json"
+    )))
+}
+
+/// Official `Services_Update` response with `"publicNetworkAccess": "disabled"` (lower case), sku basic.
+pub fn search_private() -> Resource {
+    resource(body_of(fixture!(
+        "search_update_public_network_disabled.json"
+    )))
+}
+
+// ------------------------------------------------------------------ child data from fixtures
+
+pub fn cs_private_endpoints() -> Vec<Value> {
+    list_of(fixture!("ListPrivateEndpointConnections.2026-09-01.json"))
+}
+
+pub fn search_private_endpoints() -> Vec<Value> {
+    list_of(fixture!(
+        "ListPrivateEndpointConnectionsByService.2025-05-01.json"
+    ))
+}
+
+pub fn defender_setting() -> Value {
+    body_of(fixture!("GetDefenderForAISetting.2026-05-01.json"))
+}
+
+/// Official `RaiPolicies_Get`: asynchronous mode, hate-on-prompt disabled, several prompt thresholds High.
+pub fn rai_policy_example() -> Value {
+    body_of(fixture!("GetRaiPolicy.2026-07-01.json"))
+}
+
+pub fn rai_policies_example() -> Vec<Value> {
+    list_of(fixture!("ListRaiPolicies.2026-03-01.json"))
+}
+
+/// Synthetic deployments: `gpt-prod` (raiPolicyName strict-blocking) and `gpt-dev` (Microsoft.Default).
+pub fn deployments_mixed() -> Vec<Value> {
+    list_of(fixture!("cs_deployments_mixed.json"))
+}
+
+/// Official `Deployments_List`: one deployment without `raiPolicyName`.
+pub fn deployments_example() -> Vec<Value> {
+    list_of(fixture!("ListDeployments.2026-09-01.json"))
+}
+
+/// Official diagnostic settings list: allLogs enabled but sent to storage + event hub (`workspaceId` "").
+pub fn diagnostic_settings_example() -> Vec<Value> {
+    list_of(fixture!("listDiagnosticSettings.2021-05-01-preview.json"))
+}
+
+pub fn diagnostic_setting_created() -> Value {
+    body_of(fixture!(
+        "createOrUpdateDiagnosticSetting.2021-05-01-preview.json"
+    ))
+}
+
+/// A strict content-filter policy derived from the official example: blocking mode, every harm filter on,
+/// blocking, at Medium.
+pub fn rai_policy_strict(name: &str) -> Value {
+    let mut policy = rai_policy_example();
+    policy["name"] = json!(name);
+    policy["properties"]["mode"] = json!("Blocking");
+    if let Some(filters) = policy["properties"]["contentFilters"].as_array_mut() {
+        for filter in filters {
+            filter["enabled"] = json!(true);
+            filter["blocking"] = json!(true);
+            if filter.get("severityThreshold").is_some() {
+                filter["severityThreshold"] = json!("Medium");
+            }
+        }
+    }
+    policy
+}
+
+pub const LAW: &str = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law-sec";
+
+/// The official created diagnostic setting, redirected to a Log Analytics workspace.
+pub fn diagnostic_setting_to_law() -> Value {
+    let mut setting = diagnostic_setting_created();
+    setting["properties"]["workspaceId"] = json!(LAW);
+    setting
+}
+
+// ------------------------------------------------------------------ edits
+
+/// Sets `properties.…`, `identity.…`, `kind`, `sku` or `tags.…` on a resource, creating objects on the way.
+/// `Value::Null` under `properties`/`identity` removes the key instead.
+pub fn with(mut resource: Resource, path: &str, value: Value) -> Resource {
+    let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+    match head {
+        "kind" => resource.kind = value.as_str().map(str::to_string),
+        "sku" => resource.sku = value.as_str().map(str::to_string),
+        "tags" => {
+            match value.as_str() {
+                Some(v) => resource.tags.insert(rest.to_string(), v.to_string()),
+                None => resource.tags.remove(rest),
+            };
+        }
+        "properties" => set_path(&mut resource.properties, rest, value),
+        "identity" => {
+            let identity = resource.identity.get_or_insert_with(|| json!({}));
+            if rest.is_empty() {
+                resource.identity = if value.is_null() { None } else { Some(value) };
+            } else {
+                set_path(identity, rest, value);
+            }
+        }
+        other => panic!("unsupported edit root {other}"),
+    }
+    resource
+}
+
+pub fn set_path(root: &mut Value, path: &str, value: Value) {
+    if path.is_empty() {
+        *root = value;
+        return;
+    }
+    let mut current = root;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        if !current.is_object() {
+            *current = json!({});
+        }
+        let map = current.as_object_mut().expect("object");
+        if i + 1 == segments.len() {
+            if value.is_null() {
+                map.remove(*segment);
+            } else {
+                map.insert((*segment).to_string(), value);
+            }
+            return;
+        }
+        current = map
+            .entry((*segment).to_string())
+            .or_insert_with(|| json!({}));
+    }
+}
+
+pub fn edited(mut value: Value, path: &str, new: Value) -> Value {
+    set_path(&mut value, path, new);
+    value
+}
+
+pub fn subscription() -> Subscription {
+    Subscription {
+        id: "00000000-1111-2222-3333-444444444444".into(),
+        display_name: "ai-prod".into(),
+        defender_ai_pricing: Fetched::Missing,
+        policy_assignments: Fetched::Missing,
+        budgets: Fetched::Missing,
+    }
+}
+
+// ------------------------------------------------------------------ running
+
+pub fn run(id: &str, resource: &Resource, subscription: Option<&Subscription>) -> Finding {
+    let control = control(id).unwrap_or_else(|| panic!("{id} is implemented"));
+    assert!(
+        control.applies_to(resource),
+        "{id} should apply to {} (kind {:?})",
+        resource.name,
+        resource.kind
+    );
+    control.evaluate(resource, subscription)
+}
+
+/// Asserts the status and that there is evidence, printing the evidence when the status differs.
+#[track_caller]
+pub fn expect(
+    id: &str,
+    resource: &Resource,
+    subscription: Option<&Subscription>,
+    status: Status,
+) -> Finding {
+    let finding = run(id, resource, subscription);
+    assert_eq!(
+        finding.status, status,
+        "{id} on {}: evidence {:#?}",
+        resource.name, finding.evidence
+    );
+    assert!(!finding.evidence.is_empty(), "{id}: no evidence");
+    finding
+}
+
+#[track_caller]
+pub fn expect_evidence(finding: &Finding, path: &str, observed: &str) {
+    assert!(
+        finding
+            .evidence
+            .iter()
+            .any(|e| e.path == path && e.observed.contains(observed)),
+        "{}: expected evidence {path} ~ {observed:?} in {:#?}",
+        finding.control_id,
+        finding.evidence
+    );
+}
+
+#[track_caller]
+pub fn not_applicable_to(id: &str, resource: &Resource) {
+    let control = control(id).unwrap_or_else(|| panic!("{id} is implemented"));
+    assert!(
+        !control.applies_to(resource),
+        "{id} should not apply to {} (kind {:?}, sku {:?})",
+        resource.name,
+        resource.kind,
+        resource.sku
+    );
+}
