@@ -11,10 +11,7 @@ const AOAI: &str = "/subscriptions/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b/resource
 
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client")
+    reqwest::Client::builder().no_proxy().build().expect("client")
 }
 
 async fn with(faults: Vec<FaultSpec>) -> (EmulatorHandle, reqwest::Client) {
@@ -29,12 +26,7 @@ fn graph(base: &str) -> String {
 }
 
 async fn post(c: &reqwest::Client, url: &str, body: &Value) -> reqwest::Response {
-    c.post(url)
-        .bearer_auth("t")
-        .json(body)
-        .send()
-        .await
-        .expect("request")
+    c.post(url).bearer_auth("t").json(body).send().await.expect("request")
 }
 
 async fn get(c: &reqwest::Client, url: &str) -> reqwest::Response {
@@ -45,11 +37,7 @@ async fn get(c: &reqwest::Client, url: &str) -> reqwest::Response {
 async fn throttle_storms_carry_the_service_specific_hints() {
     let mut cost = FaultSpec::new("cost", FaultKind::Throttle).times(1);
     cost.retry_after_secs = Some(7);
-    let (emu, c) = with(vec![
-        FaultSpec::new("graph", FaultKind::Throttle).times(2),
-        cost,
-    ])
-    .await;
+    let (emu, c) = with(vec![FaultSpec::new("graph", FaultKind::Throttle).times(2), cost]).await;
     let body = json!({"query": "resources"});
     for _ in 0..2 {
         let r = post(&c, &graph(&emu.base_url), &body).await;
@@ -60,13 +48,7 @@ async fn throttle_storms_carry_the_service_specific_hints() {
         let err: Value = r.json().await.expect("json");
         assert!(err["error"]["code"].is_string());
     }
-    assert_eq!(
-        post(&c, &graph(&emu.base_url), &body)
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(post(&c, &graph(&emu.base_url), &body).await.status().as_u16(), 200);
     let url = format!(
         "{}/subscriptions/{PROD}/providers/Microsoft.CostManagement/query?api-version=2025-03-01",
         emu.base_url
@@ -211,15 +193,18 @@ async fn broken_bodies_truncated_malformed_and_html() {
     assert!(serde_json::from_str::<Value>(&whole).is_ok());
     assert!(whole.starts_with(&cut) && cut.len() < whole.len());
 
-    let r = get(
-        &c,
-        &format!("{}/subscriptions?api-version=2022-12-01", emu.base_url),
-    )
-    .await;
+    let r = get(&c, &format!("{}/subscriptions?api-version=2022-12-01", emu.base_url)).await;
     assert_eq!(r.status().as_u16(), 200);
     assert!(serde_json::from_str::<Value>(&r.text().await.expect("text")).is_err());
 
-    let r = get(&c, &format!("{}/subscriptions/{PROD}/providers/Microsoft.Search/searchServices?api-version=2025-05-01", emu.base_url)).await;
+    let r = get(
+        &c,
+        &format!(
+            "{}/subscriptions/{PROD}/providers/Microsoft.Search/searchServices?api-version=2025-05-01",
+            emu.base_url
+        ),
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 502);
     assert!(
         r.headers()["content-type"]
@@ -241,31 +226,18 @@ async fn paging_loops_repeat_the_same_continuation() {
     let mut tokens = Vec::new();
     let mut body = json!({"query": "resources", "options": {"$top": 10}});
     for _ in 0..4 {
-        let page: Value = post(&c, &graph(&emu.base_url), &body)
-            .await
-            .json()
-            .await
-            .expect("json");
-        let token = page["$skipToken"]
-            .as_str()
-            .expect("a token, forever")
-            .to_string();
+        let page: Value = post(&c, &graph(&emu.base_url), &body).await.json().await.expect("json");
+        let token = page["$skipToken"].as_str().expect("a token, forever").to_string();
         assert_eq!(page["count"], 10);
         body["options"]["$skipToken"] = json!(token);
         tokens.push(token);
     }
-    assert!(
-        tokens.windows(2).skip(1).all(|w| w[0] == w[1]),
-        "{tokens:?}"
-    );
-    let first: Value = get(
-        &c,
-        &format!("{}/subscriptions?api-version=2022-12-01", emu.base_url),
-    )
-    .await
-    .json()
-    .await
-    .expect("json");
+    assert!(tokens.windows(2).skip(1).all(|w| w[0] == w[1]), "{tokens:?}");
+    let first: Value = get(&c, &format!("{}/subscriptions?api-version=2022-12-01", emu.base_url))
+        .await
+        .json()
+        .await
+        .expect("json");
     let next = first["nextLink"].as_str().expect("nextLink").to_string();
     let second: Value = get(&c, &next).await.json().await.expect("json");
     assert_eq!(second["nextLink"].as_str(), Some(next.as_str()));
@@ -306,12 +278,7 @@ async fn builtin_throttling_counts_down_and_refuses() {
     let mut last_remaining = u64::MAX;
     let mut throttled = None;
     for i in 0..20 {
-        let r = post(
-            &c,
-            &graph(&emu.base_url),
-            &json!({"query": "resources | project id"}),
-        )
-        .await;
+        let r = post(&c, &graph(&emu.base_url), &json!({"query": "resources | project id"})).await;
         if r.status().as_u16() == 429 {
             throttled = Some((
                 i,
@@ -334,11 +301,7 @@ async fn builtin_throttling_counts_down_and_refuses() {
     assert_eq!(at, 15);
     assert!(resets.starts_with("00:00:0"));
     assert_eq!(emu.stats().throttled, 1);
-    let r = get(
-        &c,
-        &format!("{}{AOAI}?api-version=2025-12-01", emu.base_url),
-    )
-    .await;
+    let r = get(&c, &format!("{}{AOAI}?api-version=2025-12-01", emu.base_url)).await;
     let reads: u64 = r.headers()["x-ms-ratelimit-remaining-subscription-reads"]
         .to_str()
         .unwrap_or("0")

@@ -12,24 +12,16 @@ const ML: &str = "/subscriptions/7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d/resourceGr
 async fn hostile_requests_get_client_errors() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let emu = emulator::start(Scenario::demo(NOW)).await.expect("start");
-    let c = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
+    let c = reqwest::Client::builder().no_proxy().build().expect("client");
     let metrics = format!("{AOAI}/providers/Microsoft.Insights/metrics?api-version=2024-02-01");
     let batch = format!(
         "/subscriptions/{PROD}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.CognitiveServices/accounts&metricnames=TotalCalls"
     );
     let graph = "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01".to_string();
-    let cost = format!(
-        "/subscriptions/{PROD}/providers/Microsoft.CostManagement/query?api-version=2025-03-01"
-    );
+    let cost = format!("/subscriptions/{PROD}/providers/Microsoft.CostManagement/query?api-version=2025-03-01");
     let ws = Scenario::demo(NOW).workspace_ids()[0].clone();
     let logs = format!("/v1/workspaces/{ws}/query");
-    let many = (0..21)
-        .map(|i| format!("M{i}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let many = (0..21).map(|i| format!("M{i}")).collect::<Vec<_>>().join(",");
     let deep = (0..100).fold(json!(1), |acc, _| json!({"a": acc}));
     let cases: Vec<(&str, String, Option<Value>)> = vec![
         ("GET", format!("{metrics}&timespan=0001-01-01T00:00:00Z/9999-12-31T00:00:00Z"), None),
@@ -81,9 +73,7 @@ async fn hostile_requests_get_client_errors() {
     ];
     for (method, path, body) in cases {
         let url = format!("{}{path}", emu.base_url);
-        let mut req = c
-            .request(method.parse().expect("method"), &url)
-            .bearer_auth("t");
+        let mut req = c.request(method.parse().expect("method"), &url).bearer_auth("t");
         if let Some(b) = &body {
             req = req.json(b);
         }
@@ -93,23 +83,16 @@ async fn hostile_requests_get_client_errors() {
             .unwrap_or_else(|e| panic!("{method} {path}: connection failed: {e}"));
         let status = r.status().as_u16();
         let text = r.text().await.expect("body");
-        assert!(
-            (200..500).contains(&status),
-            "{method} {path} -> {status}: {text}"
-        );
+        assert!((200..500).contains(&status), "{method} {path} -> {status}: {text}");
         if status >= 400 {
-            let v: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"));
+            let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"));
             assert!(v["error"]["code"].is_string(), "{method} {path}: {text}");
             assert!(v["error"]["message"].is_string(), "{method} {path}: {text}");
         }
     }
     // Still serving.
     let r = c
-        .get(format!(
-            "{}/subscriptions?api-version=2022-12-01",
-            emu.base_url
-        ))
+        .get(format!("{}/subscriptions?api-version=2022-12-01", emu.base_url))
         .bearer_auth("t")
         .send()
         .await

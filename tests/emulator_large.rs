@@ -27,10 +27,7 @@ async fn large_tenant_graph_paging_and_metrics_batch_are_fast() {
     assert_eq!(scenario.resource_ids().len(), 10_000);
     let ids = scenario.resource_ids();
     let emu = emulator::start(scenario.clone()).await.expect("start");
-    let c = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
+    let c = reqwest::Client::builder().no_proxy().build().expect("client");
 
     // Every row once, 1000 per page.
     let url = format!(

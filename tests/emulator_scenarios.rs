@@ -66,10 +66,7 @@ async fn the_example_is_served_with_its_faults() {
     let emu = emulator::start(Scenario::load(&example(), NOW).expect("loads"))
         .await
         .expect("start");
-    let c = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
+    let c = reqwest::Client::builder().no_proxy().build().expect("client");
     let graph = format!(
         "{}/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01",
         emu.base_url
@@ -100,10 +97,7 @@ async fn the_example_is_served_with_its_faults() {
     // Two-item ARM pages.
     let sub = "11111111-2222-4333-8444-555555555555";
     let page: Value = c
-        .get(format!(
-            "{}/subscriptions?api-version=2022-12-01",
-            emu.base_url
-        ))
+        .get(format!("{}/subscriptions?api-version=2022-12-01", emu.base_url))
         .bearer_auth("t")
         .send()
         .await
@@ -113,7 +107,10 @@ async fn the_example_is_served_with_its_faults() {
         .expect("json");
     assert_eq!(page["value"].as_array().map_or(0, Vec::len), 2);
     let pricing: Value = c
-        .get(format!("{}/subscriptions/{sub}/providers/Microsoft.Security/pricings/AI?api-version=2024-01-01", emu.base_url))
+        .get(format!(
+            "{}/subscriptions/{sub}/providers/Microsoft.Security/pricings/AI?api-version=2024-01-01",
+            emu.base_url
+        ))
         .bearer_auth("t")
         .send()
         .await
@@ -137,10 +134,7 @@ async fn the_example_is_served_with_its_faults() {
         .await
         .expect("json");
     let rows = logs["tables"][0]["rows"].as_array().expect("rows");
-    assert!(
-        rows.iter()
-            .any(|r| r[3] == "RegenerateKey" && r[1] == "AOAI-FABRIKAM")
-    );
+    assert!(rows.iter().any(|r| r[3] == "RegenerateKey" && r[1] == "AOAI-FABRIKAM"));
     assert!(rows.iter().any(|r| r[4] == "198.51.100.23"));
     assert!(rows.iter().any(|r| r[1] == "SRCH-FABRIKAM"));
 }
@@ -166,10 +160,7 @@ fn json_files_load_too() {
     assert_eq!(s.resource_ids().len(), 1);
     let id = &s.resource_ids()[0];
     assert_eq!(s.resource(id).expect("body")["sku"]["name"], "free");
-    assert!(
-        s.metric_minute(id, "SearchQueriesPerSecond", NOW - 600, &[])
-            .is_some()
-    );
+    assert!(s.metric_minute(id, "SearchQueriesPerSecond", NOW - 600, &[]).is_some());
 }
 
 #[test]
@@ -186,34 +177,22 @@ factor = 20
 "#,
     );
     let s = Scenario::load(&path, NOW).expect("loads");
-    assert_eq!(
-        s.resource_ids().len(),
-        Scenario::demo(NOW).resource_ids().len()
-    );
+    assert_eq!(s.resource_ids().len(), Scenario::demo(NOW).resource_ids().len());
     assert_eq!(s.spikes().len(), 3);
 }
 
 fn assert_line(err: &ScenarioError, path: &Path, line: usize, needle: &str) {
     let text = err.to_string();
     let prefix = format!("{}:{line}: ", path.display());
-    assert!(
-        text.starts_with(&prefix),
-        "expected `{prefix}…`, got `{text}`"
-    );
+    assert!(text.starts_with(&prefix), "expected `{prefix}…`, got `{text}`");
     assert!(text.contains(needle), "`{text}` should mention `{needle}`");
 }
 
 #[test]
 fn syntax_errors_point_at_the_line() {
     let (path, err) = load_err("toml", "name = \"x\"\n\n[[subscriptions]\nid = 1\n");
-    assert!(
-        matches!(err, ScenarioError::Syntax { line: 3, .. }),
-        "{err}"
-    );
-    assert!(
-        err.to_string()
-            .starts_with(&format!("{}:3: ", path.display()))
-    );
+    assert!(matches!(err, ScenarioError::Syntax { line: 3, .. }), "{err}");
+    assert!(err.to_string().starts_with(&format!("{}:3: ", path.display())));
 
     let (path, err) = load_err(
         "json",
@@ -246,22 +225,14 @@ fn semantic_errors_say_what_is_wrong_and_where() {
 
     let (path, err) = load_err(
         "toml",
-        &format!(
-            "{sub}\n[[spikes]]\nresource = \"ghost\"\nstart_minutes_ago = 5\nduration_minutes = 5\nfactor = 3\n"
-        ),
+        &format!("{sub}\n[[spikes]]\nresource = \"ghost\"\nstart_minutes_ago = 5\nduration_minutes = 5\nfactor = 3\n"),
     );
     assert_line(&err, &path, 6, "`ghost` is not declared");
 
-    let (path, err) = load_err(
-        "toml",
-        "[[faults]]\nroute = \"grahp\"\nkind = \"throttle\"\n",
-    );
+    let (path, err) = load_err("toml", "[[faults]]\nroute = \"grahp\"\nkind = \"throttle\"\n");
     assert_line(&err, &path, 2, "route `grahp` is unknown");
 
-    let (path, err) = load_err(
-        "toml",
-        "[[faults]]\nroute = \"graph\"\nkind = \"explode\"\n",
-    );
+    let (path, err) = load_err("toml", "[[faults]]\nroute = \"graph\"\nkind = \"explode\"\n");
     assert!(err.to_string().starts_with(&path.display().to_string()));
     assert!(err.to_string().contains("explode"), "{err}");
 

@@ -74,10 +74,7 @@ fn assert_shape(name: &str, actual: &Value) {
 async fn served_bodies_have_the_official_shapes() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let emu = emulator::start(Scenario::demo(NOW)).await.expect("start");
-    let c = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
+    let c = reqwest::Client::builder().no_proxy().build().expect("client");
     let get = |path: String| {
         let c = c.clone();
         let url = format!("{}{path}", emu.base_url);
@@ -91,13 +88,7 @@ async fn served_bodies_have_the_official_shapes() {
         let c = c.clone();
         let url = format!("{}{path}", emu.base_url);
         async move {
-            let r = c
-                .post(url)
-                .bearer_auth("t")
-                .json(&body)
-                .send()
-                .await
-                .expect("req");
+            let r = c.post(url).bearer_auth("t").json(&body).send().await.expect("req");
             assert_eq!(r.status().as_u16(), 200);
             r.json::<Value>().await.expect("json")
         }
@@ -160,17 +151,11 @@ async fn served_bodies_have_the_official_shapes() {
     );
     assert_shape(
         "GetDefenderForAISetting.2026-05-01.json",
-        &get(format!(
-            "{AOAI}/defenderForAISettings/Default?api-version=2025-12-01"
-        ))
-        .await,
+        &get(format!("{AOAI}/defenderForAISettings/Default?api-version=2025-12-01")).await,
     );
     assert_shape(
         "ListPrivateEndpointConnections.2026-09-01.json",
-        &get(format!(
-            "{DOCINT}/privateEndpointConnections?api-version=2025-12-01"
-        ))
-        .await,
+        &get(format!("{DOCINT}/privateEndpointConnections?api-version=2025-12-01")).await,
     );
     assert_shape(
         "ListRaiPolicies.2026-03-01.json",

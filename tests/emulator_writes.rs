@@ -29,10 +29,7 @@ impl T {
     async fn new() -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let emu = emulator::start(Scenario::demo(NOW)).await.expect("start");
-        let c = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("client");
+        let c = reqwest::Client::builder().no_proxy().build().expect("client");
         Self { emu, c }
     }
 
@@ -55,17 +52,11 @@ impl T {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let text = r.text().await.expect("text");
-        (
-            status,
-            headers,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-        )
+        (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
     async fn get(&self, path: &str, api: &str) -> (u16, Value) {
-        let (s, _, b) = self
-            .send(reqwest::Method::GET, &self.url(path, api), None)
-            .await;
+        let (s, _, b) = self.send(reqwest::Method::GET, &self.url(path, api), None).await;
         (s, b)
     }
 
@@ -111,10 +102,7 @@ async fn child_routes_serve_what_the_checks_read() {
         ["gpt-4o-prod", "text-embedding-3-large", "gpt-4o-mini-batch"]
     );
     let first = &deployments["value"][0];
-    assert_eq!(
-        first["type"],
-        "Microsoft.CognitiveServices/accounts/deployments"
-    );
+    assert_eq!(first["type"], "Microsoft.CognitiveServices/accounts/deployments");
     assert!(first["properties"]["model"]["name"].is_string());
     assert!(first["sku"]["capacity"].is_u64());
     // Deployment names agree with the metric dimension values.
@@ -135,14 +123,10 @@ async fn child_routes_serve_what_the_checks_read() {
     let mut expected = deployment_names.clone();
     expected.sort();
     assert_eq!(dims, expected);
-    let (status, one) = t
-        .get(&format!("{aoai}/deployments/gpt-4o-prod"), "2025-12-01")
-        .await;
+    let (status, one) = t.get(&format!("{aoai}/deployments/gpt-4o-prod"), "2025-12-01").await;
     assert_eq!(status, 200);
     assert_eq!(one["name"], "gpt-4o-prod");
-    let (status, _) = t
-        .get(&format!("{aoai}/deployments/nope"), "2025-12-01")
-        .await;
+    let (status, _) = t.get(&format!("{aoai}/deployments/nope"), "2025-12-01").await;
     assert_eq!(status, 404);
 
     let (status, policies) = t.get(&format!("{aoai}/raiPolicies"), "2025-12-01").await;
@@ -161,22 +145,12 @@ async fn child_routes_serve_what_the_checks_read() {
     );
 
     let (status, defender) = t
-        .get(
-            &format!("{aoai}/defenderForAISettings/Default"),
-            "2025-12-01",
-        )
+        .get(&format!("{aoai}/defenderForAISettings/Default"), "2025-12-01")
         .await;
     assert_eq!(status, 200);
     assert_eq!(defender["properties"]["state"], "Enabled");
-    let dev_aoai = id(
-        DEV,
-        "rg-ai-dev",
-        "Microsoft.CognitiveServices/accounts",
-        "aoai-dev-swc",
-    );
-    let (_, defender) = t
-        .get(&format!("{dev_aoai}/defenderForAISettings"), "2025-12-01")
-        .await;
+    let dev_aoai = id(DEV, "rg-ai-dev", "Microsoft.CognitiveServices/accounts", "aoai-dev-swc");
+    let (_, defender) = t.get(&format!("{dev_aoai}/defenderForAISettings"), "2025-12-01").await;
     assert_eq!(defender["value"][0]["properties"]["state"], "Disabled");
 
     let docint = id(
@@ -186,10 +160,7 @@ async fn child_routes_serve_what_the_checks_read() {
         "docint-prod-weu",
     );
     let (status, pecs) = t
-        .get(
-            &format!("{docint}/privateEndpointConnections"),
-            "2025-12-01",
-        )
+        .get(&format!("{docint}/privateEndpointConnections"), "2025-12-01")
         .await;
     assert_eq!(status, 200);
     let states: Vec<&str> = pecs["value"]
@@ -220,10 +191,7 @@ async fn child_routes_serve_what_the_checks_read() {
             .any(|r| r["properties"]["scope"] == format!("/subscriptions/{PROD}"))
     );
     for principal in ["User", "Group", "ServicePrincipal"] {
-        assert!(
-            list.iter()
-                .any(|r| r["properties"]["principalType"] == principal)
-        );
+        assert!(list.iter().any(|r| r["properties"]["principalType"] == principal));
     }
 
     let (status, pricing) = t
@@ -248,9 +216,7 @@ async fn child_routes_serve_what_the_checks_read() {
         "Microsoft.CognitiveServices/accounts",
         "ais-foundry-prod",
     );
-    let (status, net) = t
-        .get(&format!("{foundry}/managedNetworks/default"), "2025-12-01")
-        .await;
+    let (status, net) = t.get(&format!("{foundry}/managedNetworks/default"), "2025-12-01").await;
     assert_eq!(status, 200);
     assert_eq!(
         net["properties"]["managedNetwork"]["isolationMode"],
@@ -276,24 +242,15 @@ async fn cognitive_services_patch_is_a_long_running_operation() {
     let aoai = aoai();
     let patch = json!({"properties": {"publicNetworkAccess": "Disabled"}});
     let (status, headers, body) = t
-        .send(
-            reqwest::Method::PATCH,
-            &t.url(&aoai, "2025-12-01"),
-            Some(&patch),
-        )
+        .send(reqwest::Method::PATCH, &t.url(&aoai, "2025-12-01"), Some(&patch))
         .await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["properties"]["provisioningState"], "Accepted");
     assert_eq!(headers["retry-after"], "1");
     let location = headers["location"].to_str().expect("location").to_string();
-    let status_url = headers["azure-asyncoperation"]
-        .to_str()
-        .expect("async op")
-        .to_string();
+    let status_url = headers["azure-asyncoperation"].to_str().expect("async op").to_string();
     assert!(location.starts_with(&t.emu.base_url) && location.contains("/operationResults/"));
-    assert!(
-        status_url.contains("/operationStatuses/") && status_url.contains("api-version=2025-12-01")
-    );
+    assert!(status_url.contains("/operationStatuses/") && status_url.contains("api-version=2025-12-01"));
 
     // Not visible yet.
     let (_, before) = t.get(&aoai, "2025-12-01").await;
@@ -323,11 +280,7 @@ async fn cognitive_services_patch_is_a_long_running_operation() {
     // Location-only polling: 202 while running, then the final body.
     let patch = json!({"properties": {"disableLocalAuth": true, "networkAcls": {"defaultAction": "Deny", "ipRules": [], "virtualNetworkRules": []}}});
     let (status, headers, _) = t
-        .send(
-            reqwest::Method::PATCH,
-            &t.url(&aoai, "2025-12-01"),
-            Some(&patch),
-        )
+        .send(reqwest::Method::PATCH, &t.url(&aoai, "2025-12-01"), Some(&patch))
         .await;
     assert_eq!(status, 202);
     let location = headers["location"].to_str().expect("location").to_string();
@@ -368,11 +321,7 @@ async fn invalid_patches_are_refused_with_arm_errors() {
         json!([1, 2]),
     ] {
         let (status, _, body) = t
-            .send(
-                reqwest::Method::PATCH,
-                &t.url(&aoai, "2025-12-01"),
-                Some(&patch),
-            )
+            .send(reqwest::Method::PATCH, &t.url(&aoai, "2025-12-01"), Some(&patch))
             .await;
         assert_eq!(status, 400, "{patch}");
         assert!(body["error"]["code"].is_string() && body["error"]["message"].is_string());
@@ -454,29 +403,18 @@ async fn ml_and_search_updates_follow_their_own_rules() {
     );
     let bad = json!({"properties": {"disableLocalAuth": true}});
     let (status, _, body) = t
-        .send(
-            reqwest::Method::PATCH,
-            &t.url(&search, "2025-05-01"),
-            Some(&bad),
-        )
+        .send(reqwest::Method::PATCH, &t.url(&search, "2025-05-01"), Some(&bad))
         .await;
     assert_eq!(status, 400, "authOptions still set: {body}");
     let bad = json!({"properties": {"disableLocalAuth": true, "authOptions": {"apiKeyOnly": {}}}});
     let (status, _, _) = t
-        .send(
-            reqwest::Method::PATCH,
-            &t.url(&search, "2025-05-01"),
-            Some(&bad),
-        )
+        .send(reqwest::Method::PATCH, &t.url(&search, "2025-05-01"), Some(&bad))
         .await;
     assert_eq!(status, 400);
-    let good = json!({"properties": {"disableLocalAuth": true, "authOptions": null, "publicNetworkAccess": "Disabled"}});
+    let good =
+        json!({"properties": {"disableLocalAuth": true, "authOptions": null, "publicNetworkAccess": "Disabled"}});
     let (status, _, body) = t
-        .send(
-            reqwest::Method::PATCH,
-            &t.url(&search, "2025-05-01"),
-            Some(&good),
-        )
+        .send(reqwest::Method::PATCH, &t.url(&search, "2025-05-01"), Some(&good))
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["properties"]["provisioningState"], "provisioning");
@@ -495,28 +433,18 @@ async fn ml_and_search_updates_follow_their_own_rules() {
 #[tokio::test]
 async fn diagnostic_settings_put_is_synchronous() {
     let t = T::new().await;
-    let dev_aoai = id(
-        DEV,
-        "rg-ai-dev",
-        "Microsoft.CognitiveServices/accounts",
-        "aoai-dev-swc",
-    );
+    let dev_aoai = id(DEV, "rg-ai-dev", "Microsoft.CognitiveServices/accounts", "aoai-dev-swc");
     let workspace = format!(
         "/subscriptions/{PROD}/resourceGroups/rg-monitoring/providers/Microsoft.OperationalInsights/workspaces/log-aisec-prod"
     );
-    let path =
-        format!("{dev_aoai}/providers/Microsoft.Insights/diagnosticSettings/aisec-remediation");
+    let path = format!("{dev_aoai}/providers/Microsoft.Insights/diagnosticSettings/aisec-remediation");
     let body = json!({"properties": {
         "workspaceId": workspace,
         "logs": [{"categoryGroup": "allLogs", "enabled": true}],
         "metrics": [{"category": "AllMetrics", "enabled": true}]
     }});
     let (status, _, echoed) = t
-        .send(
-            reqwest::Method::PUT,
-            &t.url(&path, "2021-05-01-preview"),
-            Some(&body),
-        )
+        .send(reqwest::Method::PUT, &t.url(&path, "2021-05-01-preview"), Some(&body))
         .await;
     assert_eq!(status, 200);
     assert_eq!(echoed["name"], "aisec-remediation");
@@ -537,7 +465,8 @@ async fn diagnostic_settings_put_is_synchronous() {
         )
         .await;
     assert_eq!(status, 400);
-    let bad_category = json!({"properties": {"workspaceId": workspace, "logs": [{"category": "Nope", "enabled": true}]}});
+    let bad_category =
+        json!({"properties": {"workspaceId": workspace, "logs": [{"category": "Nope", "enabled": true}]}});
     let (status, _, _) = t
         .send(
             reqwest::Method::PUT,
@@ -547,11 +476,7 @@ async fn diagnostic_settings_put_is_synchronous() {
         .await;
     assert_eq!(status, 400);
     let (status, _, _) = t
-        .send(
-            reqwest::Method::DELETE,
-            &t.url(&path, "2021-05-01-preview"),
-            None,
-        )
+        .send(reqwest::Method::DELETE, &t.url(&path, "2021-05-01-preview"), None)
         .await;
     assert_eq!(status, 200);
     let (_, list) = t
@@ -600,11 +525,7 @@ async fn regenerate_key_rotates_one_key_deterministically() {
     assert_ne!(second["key2"], key2.as_str());
     for body in [json!({"keyName": "Key3"}), json!({}), json!({"keyName": 1})] {
         let (status, _, err) = t
-            .send(
-                reqwest::Method::POST,
-                &t.url(&url, "2025-12-01"),
-                Some(&body),
-            )
+            .send(reqwest::Method::POST, &t.url(&url, "2025-12-01"), Some(&body))
             .await;
         assert_eq!(status, 400);
         assert_eq!(err["error"]["code"], "InvalidKeyName");

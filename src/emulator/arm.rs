@@ -54,13 +54,7 @@ fn next_link(ctx: &Ctx, token: &str) -> String {
     format!("{}{}?{}", ctx.base, ctx.path(), query.finish())
 }
 
-fn paged(
-    shared: &Shared,
-    ctx: &Ctx,
-    kind: RouteKind,
-    items: Vec<Value>,
-    page_size: usize,
-) -> Reply {
+fn paged(shared: &Shared, ctx: &Ctx, kind: RouteKind, items: Vec<Value>, page_size: usize) -> Reply {
     let bound = bind_hash(&[&ctx.path().to_ascii_lowercase()]);
     let offset = match ctx.param("$skiptoken") {
         None => 0,
@@ -116,13 +110,7 @@ pub(crate) fn subscriptions(shared: &Shared, route: &Route, ctx: &Ctx) -> Reply 
         },
         _ => {
             let items = s.subscriptions.iter().map(body_of).collect();
-            paged(
-                shared,
-                ctx,
-                RouteKind::Subscriptions,
-                items,
-                s.limits.list_page_size,
-            )
+            paged(shared, ctx, RouteKind::Subscriptions, items, s.limits.list_page_size)
         }
     }
 }
@@ -179,13 +167,7 @@ pub(crate) fn list(shared: &Shared, ctx: &Ctx, sub: &str, rg: Option<&str>, arm_
             ),
         );
     };
-    paged(
-        shared,
-        ctx,
-        RouteKind::ArmList,
-        items,
-        s.limits.list_page_size,
-    )
+    paged(shared, ctx, RouteKind::ArmList, items, s.limits.list_page_size)
 }
 
 pub(crate) fn workspace_body(w: &super::scenario::WorkspaceDef) -> Value {

@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 
 use super::arm::{method_not_allowed, not_found_resource, subscription_not_found};
 use super::demo::{
-    ROLE_CONTRIBUTOR, ROLE_CS_USER, ROLE_OPENAI_USER, ROLE_OWNER, ROLE_READER,
-    ROLE_SEARCH_INDEX_READER,
+    ROLE_CONTRIBUTOR, ROLE_CS_USER, ROLE_OPENAI_USER, ROLE_OWNER, ROLE_READER, ROLE_SEARCH_INDEX_READER,
 };
 use super::scenario::{ResourceDef, RoleAssignmentDef, Scenario};
 use super::server::{Ctx, Reply, Shared};
@@ -39,11 +38,10 @@ fn child_not_found(kind: &str, name: &str) -> Reply {
 fn list_or_item(items: Vec<Value>, name: Option<&String>, kind: &str) -> Reply {
     match name {
         None => Reply::ok(&json!({ "value": items })),
-        Some(n) => match items.into_iter().find(|i| {
-            i["name"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(n))
-        }) {
+        Some(n) => match items
+            .into_iter()
+            .find(|i| i["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n)))
+        {
             Some(item) => Reply::ok(&item),
             None => child_not_found(kind, n),
         },
@@ -51,10 +49,7 @@ fn list_or_item(items: Vec<Value>, name: Option<&String>, kind: &str) -> Reply {
 }
 
 pub(crate) fn child(shared: &Shared, ctx: &Ctx, id: &str, child: &[String]) -> Reply {
-    let action = child
-        .first()
-        .map(|c| c.to_ascii_lowercase())
-        .unwrap_or_default();
+    let action = child.first().map(|c| c.to_ascii_lowercase()).unwrap_or_default();
     if ctx.method == Method::POST && child.len() == 1 {
         return match action.as_str() {
             "regeneratekey" => super::writes::regenerate_key(shared, ctx, id),
@@ -77,11 +72,7 @@ pub(crate) fn child(shared: &Shared, ctx: &Ctx, id: &str, child: &[String]) -> R
     match action.as_str() {
         "deployments" if cs => list_or_item(deployments(&s, r), name, "deployment"),
         "raipolicies" if cs => list_or_item(rai_policies(&s, r), name, "RAI policy"),
-        "defenderforaisettings" if cs => list_or_item(
-            vec![defender_setting(&s, r)],
-            name,
-            "Defender for AI setting",
-        ),
+        "defenderforaisettings" if cs => list_or_item(vec![defender_setting(&s, r)], name, "Defender for AI setting"),
         "privateendpointconnections" => {
             let items = r.body["properties"]["privateEndpointConnections"]
                 .as_array()
@@ -153,8 +144,11 @@ pub(crate) fn deployments(s: &Scenario, r: &ResourceDef) -> Vec<Value> {
         .map(|(i, d)| {
             let (format, publisher) = model_format(&d.model);
             let h = mix(hash_str(&r.id) ^ hash_str(&d.name));
-            let upgrade = ["OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"]
-                [(h % 3) as usize];
+            let upgrade = [
+                "OnceNewDefaultVersionAvailable",
+                "OnceCurrentVersionExpired",
+                "NoAutoUpgrade",
+            ][(h % 3) as usize];
             let capacity = 10 + (h >> 8) % 40 * 10;
             let mut props = json!({
                 "model": {"format": format, "name": d.model, "version": d.model_version, "publisher": publisher},
@@ -205,12 +199,12 @@ fn content_filters(strict: bool) -> Value {
             }));
         }
     }
-    filters.push(
-        json!({"name": "Jailbreak", "blocking": strict, "enabled": true, "source": "Prompt"}),
-    );
+    filters.push(json!({"name": "Jailbreak", "blocking": strict, "enabled": true, "source": "Prompt"}));
     filters.push(json!({"name": "Indirect Attack", "blocking": strict, "enabled": strict, "source": "Prompt"}));
-    filters.push(json!({"name": "Protected Material Text", "blocking": true, "enabled": strict, "source": "Completion"}));
-    filters.push(json!({"name": "Protected Material Code", "blocking": false, "enabled": strict, "source": "Completion"}));
+    filters
+        .push(json!({"name": "Protected Material Text", "blocking": true, "enabled": strict, "source": "Completion"}));
+    filters
+        .push(json!({"name": "Protected Material Code", "blocking": false, "enabled": strict, "source": "Completion"}));
     Value::Array(filters)
 }
 
@@ -370,11 +364,7 @@ pub(crate) fn role_assignments(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply
     }
     let s = shared.read();
     let segs: Vec<&str> = scope.trim_start_matches('/').split('/').collect();
-    if segs
-        .first()
-        .is_none_or(|f| !f.eq_ignore_ascii_case("subscriptions"))
-        || segs.len() < 2
-    {
+    if segs.first().is_none_or(|f| !f.eq_ignore_ascii_case("subscriptions")) || segs.len() < 2 {
         return Reply::arm_error(
             StatusCode::BAD_REQUEST,
             "InvalidScope",
@@ -386,11 +376,7 @@ pub(crate) fn role_assignments(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply
         return subscription_not_found(sub);
     };
     let sub_scope = format!("/subscriptions/{}", sub_def.subscription_id);
-    let filter = ctx
-        .param("$filter")
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let filter = ctx.param("$filter").unwrap_or("").trim().to_ascii_lowercase();
     let at_scope_only = filter.contains("atscope()");
     let principal_filter = filter
         .split("principalid eq '")
@@ -410,10 +396,7 @@ pub(crate) fn role_assignments(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply
             .role_assignments
             .clone()
             .unwrap_or_else(|| default_assignments(r));
-        items.extend(
-            own.iter()
-                .map(|a| assignment_body(&s, &r.id, &r.subscription_id, a)),
-        );
+        items.extend(own.iter().map(|a| assignment_body(&s, &r.id, &r.subscription_id, a)));
     } else if !at_scope_only {
         // Below-scope assignments of every resource appear when listing a subscription without atScope().
         for r in s
@@ -426,10 +409,7 @@ pub(crate) fn role_assignments(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply
                 .role_assignments
                 .clone()
                 .unwrap_or_else(|| default_assignments(r));
-            items.extend(
-                own.iter()
-                    .map(|a| assignment_body(&s, &r.id, &r.subscription_id, a)),
-            );
+            items.extend(own.iter().map(|a| assignment_body(&s, &r.id, &r.subscription_id, a)));
         }
     }
     if let Some(p) = principal_filter {
@@ -481,11 +461,10 @@ pub(crate) fn pricing(shared: &Shared, ctx: &Ctx, sub: &str, name: Option<&str>)
         .collect();
     match name {
         None => Reply::ok(&json!({ "value": items })),
-        Some(n) => match items.into_iter().find(|i| {
-            i["name"]
-                .as_str()
-                .is_some_and(|x| x.eq_ignore_ascii_case(n))
-        }) {
+        Some(n) => match items
+            .into_iter()
+            .find(|i| i["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n)))
+        {
             Some(item) => Reply::ok(&item),
             None => child_not_found("pricing", n),
         },

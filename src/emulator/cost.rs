@@ -351,16 +351,11 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
     let total = rows.len();
     let page: Vec<Value> = rows.into_iter().skip(offset).take(PAGE_ROWS).collect();
     let end = offset + page.len();
-    let looping = shared
-        .faults
-        .paging_loop(super::server::RouteKind::Cost, &ctx.path());
+    let looping = shared.faults.paging_loop(super::server::RouteKind::Cost, &ctx.path());
     let next = if end < total || looping {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         q.append_pair("api-version", ctx.api_version());
-        q.append_pair(
-            "$skiptoken",
-            &make_token(if looping { offset } else { end }, bound),
-        );
+        q.append_pair("$skiptoken", &make_token(if looping { offset } else { end }, bound));
         json!(format!("{}{}?{}", ctx.base, ctx.path(), q.finish()))
     } else {
         Value::Null

@@ -196,11 +196,7 @@ impl Builder {
         let id = resource_id(sub, rg, ML, name);
         let mut p = obj(props);
         // Storage and registry names allow neither dashes nor more than a few dozen characters.
-        let short: String = name
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(20)
-            .collect();
+        let short: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect();
         let vault: String = name.chars().take(20).collect();
         if kind != "Project" {
             p.entry("storageAccount").or_insert(json!(format!(

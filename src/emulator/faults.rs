@@ -120,10 +120,7 @@ fn route_matches(route: &str, kind: RouteKind) -> bool {
         "any" => true,
         "arm" => matches!(
             kind,
-            RouteKind::ArmGet
-                | RouteKind::ArmList
-                | RouteKind::ArmChild
-                | RouteKind::DiagnosticSettings
+            RouteKind::ArmGet | RouteKind::ArmList | RouteKind::ArmChild | RouteKind::DiagnosticSettings
         ),
         other => kind.name() == other,
     }
@@ -150,9 +147,7 @@ impl FaultRuntime {
             return false;
         }
         if let Some(text) = &spec.path_contains
-            && !path
-                .to_ascii_lowercase()
-                .contains(&text.to_ascii_lowercase())
+            && !path.to_ascii_lowercase().contains(&text.to_ascii_lowercase())
         {
             return false;
         }
@@ -317,9 +312,7 @@ pub(crate) async fn apply(shared: &Shared, fault: FaultSpec, kind: RouteKind, ct
         FaultKind::Truncated => {
             let mut reply = real_answer(shared, kind, ctx);
             let body = std::mem::replace(&mut reply.body, Body::empty());
-            let bytes = axum::body::to_bytes(body, usize::MAX)
-                .await
-                .unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
             let cut = (bytes.len() / 2).max(1).min(bytes.len());
             reply.body = Body::from(bytes.slice(..cut));
             reply.status = StatusCode::OK;
@@ -327,8 +320,7 @@ pub(crate) async fn apply(shared: &Shared, fault: FaultSpec, kind: RouteKind, ct
         }
         FaultKind::Malformed => Reply::raw_json(
             StatusCode::OK,
-            "{\"value\": [{\"id\": \"/subscriptions/\", \"name\": NaN, 'properties': {,}]"
-                .to_string(),
+            "{\"value\": [{\"id\": \"/subscriptions/\", \"name\": NaN, 'properties': {,}]".to_string(),
         ),
         FaultKind::Html => {
             let status = fault

@@ -10,8 +10,7 @@ use serde_json::{Value, json};
 use super::demo::{self, Builder, generate_logs};
 use super::faults::{FaultKind, FaultSpec, ROUTE_NAMES};
 use super::scenario::{
-    LogEntry, ResourceDef, RoleAssignmentDef, Scenario, ScenarioError, SubscriptionDef,
-    WorkspaceDef, normalize_id,
+    LogEntry, ResourceDef, RoleAssignmentDef, Scenario, ScenarioError, SubscriptionDef, WorkspaceDef, normalize_id,
 };
 use super::timeutil::{DAY, MINUTE, floor_to};
 use super::traffic::{Namespace, Spike, StatusShare, TrafficProfile, guid, hash_str};
@@ -175,17 +174,11 @@ const ROLES: [(&str, &str); 12] = [
     ),
     ("cognitive services contributor", demo::ROLE_CS_CONTRIBUTOR),
     ("cognitive services user", demo::ROLE_CS_USER),
-    (
-        "cognitive services openai contributor",
-        demo::ROLE_OPENAI_CONTRIBUTOR,
-    ),
+    ("cognitive services openai contributor", demo::ROLE_OPENAI_CONTRIBUTOR),
     ("cognitive services openai user", demo::ROLE_OPENAI_USER),
     ("search index data reader", demo::ROLE_SEARCH_INDEX_READER),
     ("search service contributor", demo::ROLE_SEARCH_CONTRIBUTOR),
-    (
-        "azureml data scientist",
-        "f6c7c914-8db3-469d-8ca1-694a8f32e121",
-    ),
+    ("azureml data scientist", "f6c7c914-8db3-469d-8ca1-694a8f32e121"),
 ];
 
 /// A semantic error, with text to look for in the file to find its line.
@@ -203,11 +196,7 @@ fn problem(message: impl Into<String>, anchor: impl Into<String>) -> Problem {
 
 fn line_of(text: &str, offset: usize) -> usize {
     let bytes = text.as_bytes();
-    bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    bytes[..offset.min(bytes.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 fn locate(text: &str, anchor: &str) -> Option<usize> {
@@ -224,10 +213,7 @@ pub(crate) fn load(path: &Path, now: i64) -> Result<Scenario, ScenarioError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let file: FileScenario = match extension.as_deref() {
         Some("toml") => toml::from_str(&text).map_err(|e| ScenarioError::Syntax {
             path: path.to_path_buf(),
@@ -245,19 +231,17 @@ pub(crate) fn load(path: &Path, now: i64) -> Result<Scenario, ScenarioError> {
             });
         }
     };
-    build(file, now).map_err(
-        |p| match p.anchor.as_deref().and_then(|a| locate(&text, a)) {
-            Some(line) => ScenarioError::Syntax {
-                path: path.to_path_buf(),
-                line,
-                message: p.message,
-            },
-            None => ScenarioError::Invalid {
-                path: path.to_path_buf(),
-                message: p.message,
-            },
+    build(file, now).map_err(|p| match p.anchor.as_deref().and_then(|a| locate(&text, a)) {
+        Some(line) => ScenarioError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message: p.message,
         },
-    )
+        None => ScenarioError::Invalid {
+            path: path.to_path_buf(),
+            message: p.message,
+        },
+    })
 }
 
 /// serde_json appends " at line L column C"; the line is reported separately.
@@ -297,10 +281,7 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
     }
     if let Some(tenant) = file.tenant_id {
         if !is_guid(&tenant) {
-            return Err(problem(
-                format!("tenant_id `{tenant}` is not a GUID"),
-                tenant,
-            ));
+            return Err(problem(format!("tenant_id `{tenant}` is not a GUID"), tenant));
         }
         s.tenant_id = tenant;
     }
@@ -308,28 +289,20 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
         let limits = &mut s.limits;
         limits.enforce_arm_reads = l.enforce_arm_reads.unwrap_or(limits.enforce_arm_reads);
         limits.arm_read_bucket = l.arm_read_bucket.unwrap_or(limits.arm_read_bucket);
-        limits.arm_read_refill_per_sec = l
-            .arm_read_refill_per_sec
-            .unwrap_or(limits.arm_read_refill_per_sec);
+        limits.arm_read_refill_per_sec = l.arm_read_refill_per_sec.unwrap_or(limits.arm_read_refill_per_sec);
         limits.enforce_graph_quota = l.enforce_graph_quota.unwrap_or(limits.enforce_graph_quota);
         limits.graph_quota = l.graph_quota.unwrap_or(limits.graph_quota);
         limits.list_page_size = l.list_page_size.unwrap_or(limits.list_page_size);
         limits.cs_patch_async = l.cs_patch_async.unwrap_or(limits.cs_patch_async);
         limits.lro_polls = l.lro_polls.unwrap_or(limits.lro_polls);
         if limits.list_page_size == 0 {
-            return Err(problem(
-                "limits.list_page_size must be at least 1",
-                "list_page_size",
-            ));
+            return Err(problem("limits.list_page_size must be at least 1", "list_page_size"));
         }
     }
 
     for sub in file.subscriptions {
         if !is_guid(&sub.id) {
-            return Err(problem(
-                format!("subscription id `{}` is not a GUID", sub.id),
-                sub.id,
-            ));
+            return Err(problem(format!("subscription id `{}` is not a GUID", sub.id), sub.id));
         }
         let def = SubscriptionDef {
             subscription_id: sub.id.clone(),
@@ -400,8 +373,7 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
                 c.resource,
             ));
         }
-        s.extra_costs
-            .push((id, floor_to(now, DAY) - c.days_ago * DAY, c.usd));
+        s.extra_costs.push((id, floor_to(now, DAY) - c.days_ago * DAY, c.usd));
     }
     for (i, f) in file.faults.iter().enumerate() {
         check_fault(i, f)?;
@@ -428,10 +400,7 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
                 )
             })?;
         if !row.minutes_ago.is_finite() || row.minutes_ago < 0.0 {
-            return Err(problem(
-                "log row: minutes_ago must be a number >= 0",
-                row.resource,
-            ));
+            return Err(problem("log row: minutes_ago must be a number >= 0", row.resource));
         }
         s.logs.push(LogEntry {
             time_ms: now.saturating_mul(1000) - (row.minutes_ago * 60_000.0) as i64,
@@ -478,10 +447,7 @@ fn resolve_resource(s: &Scenario, reference: &str) -> Result<String, Problem> {
         .collect();
     match matches.as_slice() {
         [one] => Ok(one.id.clone()),
-        [] => Err(problem(
-            format!("resource `{reference}` is not declared"),
-            reference,
-        )),
+        [] => Err(problem(format!("resource `{reference}` is not declared"), reference)),
         _ => Err(problem(
             format!("resource name `{reference}` is ambiguous; use the full ARM id"),
             reference,
@@ -517,9 +483,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
     };
     if s.subscription(sub).is_none() {
         return Err(problem(
-            format!(
-                "resource `{id}`: subscription `{sub}` is not declared under [[subscriptions]]"
-            ),
+            format!("resource `{id}`: subscription `{sub}` is not declared under [[subscriptions]]"),
             id.clone(),
         ));
     }
@@ -535,11 +499,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
         Some(Value::String(n)) => Some(n.clone()),
         Some(v) => v.get("name").and_then(Value::as_str).map(str::to_string),
     };
-    let tag_pairs: Vec<(&str, &str)> = fr
-        .tags
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let tag_pairs: Vec<(&str, &str)> = fr.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let kind = fr.kind.clone();
     let body = match namespace {
         Namespace::CognitiveServices => {
@@ -576,16 +536,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
                     id.clone(),
                 ));
             }
-            b.ml_workspace(
-                sub,
-                rg,
-                name,
-                kind,
-                &fr.location,
-                &tag_pairs,
-                props,
-                fr.identity,
-            )
+            b.ml_workspace(sub, rg, name, kind, &fr.location, &tag_pairs, props, fr.identity)
         }
         Namespace::Search => {
             let sku = sku.as_deref().unwrap_or("basic");
@@ -607,16 +558,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
                     id.clone(),
                 ));
             }
-            b.search_service(
-                sub,
-                rg,
-                name,
-                &fr.location,
-                sku,
-                &tag_pairs,
-                props,
-                fr.identity,
-            )
+            b.search_service(sub, rg, name, &fr.location, sku, &tag_pairs, props, fr.identity)
         }
     };
     let traffic = fr.traffic.unwrap_or_else(TrafficProfile::idle);
@@ -629,9 +571,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
     for share in &traffic.status_mix {
         if !(100..=599).contains(&share.status) || share.share < 0.0 {
             return Err(problem(
-                format!(
-                    "resource `{id}`: status_mix entries need a status 100..599 and a share >= 0"
-                ),
+                format!("resource `{id}`: status_mix entries need a status 100..599 and a share >= 0"),
                 id.clone(),
             ));
         }
@@ -644,10 +584,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
     r.children.deployments = fr.deployments;
     r.children.rai_policies = fr.rai_policies;
     if let Some(state) = fr.defender_state {
-        if !["Enabled", "Disabled"]
-            .iter()
-            .any(|x| x.eq_ignore_ascii_case(&state))
-        {
+        if !["Enabled", "Disabled"].iter().any(|x| x.eq_ignore_ascii_case(&state)) {
             return Err(problem(
                 format!("resource `{id}`: defender_state must be Enabled or Disabled"),
                 state,
@@ -658,14 +595,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
     if let Some(roles) = fr.role_assignments {
         let mut list = Vec::new();
         for role in roles {
-            if ![
-                "User",
-                "Group",
-                "ServicePrincipal",
-                "ForeignGroup",
-                "Device",
-            ]
-            .contains(&role.principal_type.as_str())
+            if !["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"].contains(&role.principal_type.as_str())
             {
                 return Err(problem(
                     format!(
@@ -678,10 +608,7 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
             let guid = if is_guid(&role.role) {
                 role.role.clone()
             } else {
-                match ROLES
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(role.role.trim()))
-                {
+                match ROLES.iter().find(|(n, _)| n.eq_ignore_ascii_case(role.role.trim())) {
                     Some((_, g)) => g.to_string(),
                     None => {
                         return Err(problem(
@@ -712,9 +639,21 @@ fn diagnostic(s: &Scenario, id: &str, d: FileDiagnostic) -> Result<Value, Proble
         Some(w) => Some(
             s.workspaces
                 .iter()
-                .find(|x| x.name.eq_ignore_ascii_case(w) || x.id.eq_ignore_ascii_case(w) || x.customer_id.eq_ignore_ascii_case(w))
+                .find(|x| {
+                    x.name.eq_ignore_ascii_case(w)
+                        || x.id.eq_ignore_ascii_case(w)
+                        || x.customer_id.eq_ignore_ascii_case(w)
+                })
                 .map(|x: &WorkspaceDef| x.id.clone())
-                .ok_or_else(|| problem(format!("resource `{id}`: diagnostic setting `{}` names unknown workspace `{w}`", d.name), w.clone()))?,
+                .ok_or_else(|| {
+                    problem(
+                        format!(
+                            "resource `{id}`: diagnostic setting `{}` names unknown workspace `{w}`",
+                            d.name
+                        ),
+                        w.clone(),
+                    )
+                })?,
         ),
     };
     if workspace_id.is_none() && d.storage_account_id.is_none() && d.event_hub_rule_id.is_none() {
@@ -739,9 +678,7 @@ fn diagnostic(s: &Scenario, id: &str, d: FileDiagnostic) -> Result<Value, Proble
             .map(|c| json!({"category": c, "enabled": enabled, "retentionPolicy": retention})),
     );
     if logs.is_empty() {
-        logs.push(
-            json!({"categoryGroup": "allLogs", "enabled": enabled, "retentionPolicy": retention}),
-        );
+        logs.push(json!({"categoryGroup": "allLogs", "enabled": enabled, "retentionPolicy": retention}));
     }
     Ok(json!({
         "name": d.name,
@@ -803,10 +740,7 @@ fn spike(s: &Scenario, sp: FileSpike, now: i64) -> Result<Spike, Problem> {
         };
         if !(100..=599).contains(&code) || !share.is_finite() || *share < 0.0 {
             return Err(problem(
-                format!(
-                    "spike on `{}`: status {code} needs a share >= 0",
-                    sp.resource
-                ),
+                format!("spike on `{}`: status {code} needs a share >= 0", sp.resource),
                 status.clone(),
             ));
         }
@@ -846,10 +780,7 @@ fn check_fault(i: usize, f: &FaultSpec) -> Result<(), Problem> {
         ));
     }
     if f.kind == FaultKind::ServerError && f.status.is_some_and(|s| !(500..=599).contains(&s)) {
-        return Err(problem(
-            format!("faults[{i}]: server_error status must be 5xx"),
-            anchor,
-        ));
+        return Err(problem(format!("faults[{i}]: server_error status must be 5xx"), anchor));
     }
     if f.kind == FaultKind::Html && f.status.is_some_and(|s| !(100..=599).contains(&s)) {
         return Err(problem(

@@ -203,19 +203,8 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx) -> Reply {
         }
     };
     // A broken service may hand back a continuation to the same page forever.
-    let looping = shared
-        .faults
-        .paging_loop(super::server::RouteKind::Graph, &ctx.path());
-    page_reply(
-        shared,
-        text,
-        &subs,
-        top,
-        offset,
-        bound,
-        table_format,
-        looping,
-    )
+    let looping = shared.faults.paging_loop(super::server::RouteKind::Graph, &ctx.path());
+    page_reply(shared, text, &subs, top, offset, bound, table_format, looping)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -33,12 +33,8 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, workspace: &str) -> Reply {
                 }
             };
             (
-                body.get("query")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                body.get("timespan")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
+                body.get("query").and_then(Value::as_str).map(str::to_string),
+                body.get("timespan").and_then(Value::as_str).map(str::to_string),
             )
         }
         Method::GET => (
@@ -90,11 +86,7 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, workspace: &str) -> Reply {
     };
     let customer = ws.customer_id.to_ascii_lowercase();
     let lower_query = query_text.to_ascii_lowercase();
-    let in_workspace: Vec<_> = s
-        .logs
-        .iter()
-        .filter(|row| row.workspace == customer)
-        .collect();
+    let in_workspace: Vec<_> = s.logs.iter().filter(|row| row.workspace == customer).collect();
     // Resource names the query mentions (Resource is upper-case in AzureDiagnostics; match any case).
     let mut named: Vec<&str> = in_workspace
         .iter()

@@ -233,10 +233,7 @@ impl Scenario {
     }
 
     /// Adds fault-plan entries (tried in order, after any the scenario already has).
-    pub fn with_faults(
-        mut self,
-        faults: impl IntoIterator<Item = super::faults::FaultSpec>,
-    ) -> Self {
+    pub fn with_faults(mut self, faults: impl IntoIterator<Item = super::faults::FaultSpec>) -> Self {
         self.faults.extend(faults);
         self
     }

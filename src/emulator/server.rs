@@ -238,9 +238,7 @@ impl Shared {
     /// The tenant's clock: the scenario's `now` advanced by the time the server has been running, so a live
     /// demo keeps producing fresh minutes while a fixed `now` stays reproducible.
     pub(crate) fn clock(&self, scenario: &Scenario) -> i64 {
-        scenario
-            .now
-            .saturating_add(self.started.elapsed().as_secs() as i64)
+        scenario.now.saturating_add(self.started.elapsed().as_secs() as i64)
     }
 
     pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Scenario> {

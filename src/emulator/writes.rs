@@ -49,10 +49,7 @@ fn one_of(props: &Value, key: &str, allowed: &[&str]) -> Result<(), Reply> {
         Some(Value::String(v)) if allowed.iter().any(|a| a.eq_ignore_ascii_case(v)) => Ok(()),
         Some(v) => Err(bad(
             "BadRequest",
-            &format!(
-                "Invalid value {v} for '{key}'. Allowed values: {}.",
-                allowed.join(", ")
-            ),
+            &format!("Invalid value {v} for '{key}'. Allowed values: {}.", allowed.join(", ")),
         )),
     }
 }
@@ -97,18 +94,11 @@ fn validate_cs(current: &Value, props: &Value, merged: &Value) -> Result<(), Rep
         }
     }
     if let Some(list) = props.get("allowedFqdnList")
-        && !list
-            .as_array()
-            .is_some_and(|l| l.iter().all(Value::is_string))
+        && !list.as_array().is_some_and(|l| l.iter().all(Value::is_string))
     {
-        return Err(bad(
-            "BadRequest",
-            "'allowedFqdnList' must be an array of host names.",
-        ));
+        return Err(bad("BadRequest", "'allowedFqdnList' must be an array of host names."));
     }
-    let old_sub = current["customSubDomainName"]
-        .as_str()
-        .filter(|s| !s.is_empty());
+    let old_sub = current["customSubDomainName"].as_str().filter(|s| !s.is_empty());
     if let (Some(old), Some(new)) = (old_sub, props.get("customSubDomainName"))
         && new.as_str() != Some(old)
     {
@@ -120,11 +110,7 @@ fn validate_cs(current: &Value, props: &Value, merged: &Value) -> Result<(), Rep
     let deny = merged["networkAcls"]["defaultAction"]
         .as_str()
         .is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
-    if deny
-        && merged["customSubDomainName"]
-            .as_str()
-            .is_none_or(str::is_empty)
-    {
+    if deny && merged["customSubDomainName"].as_str().is_none_or(str::is_empty) {
         return Err(bad(
             "BadRequest",
             "Network ACLs with defaultAction 'Deny' require a customSubDomainName on the account.",
@@ -145,22 +131,13 @@ fn validate_ml(props: &Value) -> Result<(), Reply> {
         one_of(
             net,
             "isolationMode",
-            &[
-                "Disabled",
-                "AllowInternetOutbound",
-                "AllowOnlyApprovedOutbound",
-            ],
+            &["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"],
         )?;
     }
     Ok(())
 }
 
-fn validate_search(
-    current_sku: Option<&str>,
-    patch: &Value,
-    props: &Value,
-    merged: &Value,
-) -> Result<(), Reply> {
+fn validate_search(current_sku: Option<&str>, patch: &Value, props: &Value, merged: &Value) -> Result<(), Reply> {
     one_of(
         props,
         "publicNetworkAccess",
@@ -231,20 +208,14 @@ pub(crate) fn patch(shared: &Shared, ctx: &Ctx, id: &str) -> Reply {
     let doc = match ctx.json_body() {
         Ok(v) if v.is_object() => v,
         Ok(_) => {
-            return bad(
-                "InvalidRequestContent",
-                "The PATCH body must be a JSON object.",
-            );
+            return bad("InvalidRequestContent", "The PATCH body must be a JSON object.");
         }
         Err(reply) => return reply,
     };
     if let Some(p) = doc.get("properties")
         && !p.is_object()
     {
-        return bad(
-            "InvalidRequestContent",
-            "'properties' must be a JSON object.",
-        );
+        return bad("InvalidRequestContent", "'properties' must be a JSON object.");
     }
     let empty = Value::Object(Map::new());
     let props = doc.get("properties").unwrap_or(&empty);
@@ -268,9 +239,7 @@ pub(crate) fn patch(shared: &Shared, ctx: &Ctx, id: &str) -> Reply {
     if let Err(reply) = checked {
         return reply;
     }
-    let tags_only = doc.get("properties").is_none()
-        && doc.get("identity").is_none()
-        && doc.get("sku").is_none();
+    let tags_only = doc.get("properties").is_none() && doc.get("identity").is_none() && doc.get("sku").is_none();
     match namespace {
         Namespace::Search => {
             apply(&mut r.body, &doc, namespace);
@@ -322,8 +291,7 @@ pub(crate) fn patch(shared: &Shared, ctx: &Ctx, id: &str) -> Reply {
             );
             shared.bump_version();
             let reply = match accepted {
-                Some(body) => Reply::json(StatusCode::ACCEPTED, &body)
-                    .header("azure-asyncoperation", status_url),
+                Some(body) => Reply::json(StatusCode::ACCEPTED, &body).header("azure-asyncoperation", status_url),
                 None => Reply::empty(StatusCode::ACCEPTED),
             };
             reply
@@ -366,9 +334,7 @@ pub(crate) fn settle_on_read(shared: &Shared, id: &str) {
     let overdue: Vec<String> = lock(&shared.ops)
         .iter()
         .filter(|(_, op)| {
-            op.end.is_none()
-                && normalize_id(&op.resource_id) == key
-                && now - op.start >= SELF_COMPLETE_SECS
+            op.end.is_none() && normalize_id(&op.resource_id) == key && now - op.start >= SELF_COMPLETE_SECS
         })
         .map(|(k, _)| k.clone())
         .collect();
@@ -425,10 +391,7 @@ pub(crate) fn poll(shared: &Shared, ctx: &Ctx, op_id: &str, results: bool) -> Re
             let mut q = url::form_urlencoded::Serializer::new(String::new());
             q.append_pair("api-version", ctx.api_version());
             Reply::empty(StatusCode::ACCEPTED)
-                .header(
-                    "location",
-                    format!("{}{}?{}", ctx.base, ctx.path(), q.finish()),
-                )
+                .header("location", format!("{}{}?{}", ctx.base, ctx.path(), q.finish()))
                 .header_str("retry-after", "1")
         } else {
             Reply::ok(&json!({"id": ctx.path(), "name": op_id, "status": "InProgress", "startTime": iso(start)}))
@@ -436,10 +399,7 @@ pub(crate) fn poll(shared: &Shared, ctx: &Ctx, op_id: &str, results: bool) -> Re
         };
     }
     let body = complete(shared, &key);
-    let end = lock(&shared.ops)
-        .get(&key)
-        .and_then(|o| o.end)
-        .unwrap_or(start);
+    let end = lock(&shared.ops).get(&key).and_then(|o| o.end).unwrap_or(start);
     if results {
         match body {
             Some(b) => Reply::ok(&b),
@@ -457,27 +417,14 @@ pub(crate) fn poll(shared: &Shared, ctx: &Ctx, op_id: &str, results: bool) -> Re
 }
 
 fn fake_key(seed: u64, id: &str, which: u64, generation: u32) -> String {
-    let a = hash4(
-        seed ^ 0x004B_4559,
-        hash_str(id),
-        which,
-        u64::from(generation),
-    );
-    let b = hash4(
-        seed ^ 0x004B_455A,
-        hash_str(id),
-        which,
-        u64::from(generation),
-    );
+    let a = hash4(seed ^ 0x004B_4559, hash_str(id), which, u64::from(generation));
+    let b = hash4(seed ^ 0x004B_455A, hash_str(id), which, u64::from(generation));
     format!("{a:016x}{b:016x}")
 }
 
 fn keys_body(shared: &Shared, id: &str) -> Value {
     let seed = shared.read().seed;
-    let (g1, g2) = lock(&shared.keys)
-        .get(&normalize_id(id))
-        .copied()
-        .unwrap_or((0, 0));
+    let (g1, g2) = lock(&shared.keys).get(&normalize_id(id)).copied().unwrap_or((0, 0));
     json!({"key1": fake_key(seed, id, 1, g1), "key2": fake_key(seed, id, 2, g2)})
 }
 
@@ -540,12 +487,7 @@ fn destination(props: &Value, key: &str) -> bool {
     props[key].as_str().is_some_and(|v| !v.trim().is_empty())
 }
 
-pub(crate) fn put_diagnostic_setting(
-    shared: &Shared,
-    ctx: &Ctx,
-    scope: &str,
-    name: Option<&str>,
-) -> Reply {
+pub(crate) fn put_diagnostic_setting(shared: &Shared, ctx: &Ctx, scope: &str, name: Option<&str>) -> Reply {
     let Some(name) = name else {
         return method_not_allowed(ctx);
     };
@@ -598,16 +540,12 @@ pub(crate) fn put_diagnostic_setting(
     for log in props["logs"].as_array().into_iter().flatten() {
         match (log["category"].as_str(), log["categoryGroup"].as_str()) {
             (Some(c), None) if categories.iter().any(|k| k.eq_ignore_ascii_case(c)) => {}
-            (None, Some(g))
-                if g.eq_ignore_ascii_case("allLogs") || g.eq_ignore_ascii_case("audit") => {}
+            (None, Some(g)) if g.eq_ignore_ascii_case("allLogs") || g.eq_ignore_ascii_case("audit") => {}
             (Some(c), None) => {
                 return bad("BadRequest", &format!("Category '{c}' is not supported."));
             }
             (None, Some(g)) => {
-                return bad(
-                    "BadRequest",
-                    &format!("Category group '{g}' is not supported."),
-                );
+                return bad("BadRequest", &format!("Category group '{g}' is not supported."));
             }
             _ => {
                 return bad(
@@ -617,11 +555,10 @@ pub(crate) fn put_diagnostic_setting(
             }
         }
     }
-    let existing = r.diagnostic_settings.iter().position(|d| {
-        d["name"]
-            .as_str()
-            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-    });
+    let existing = r
+        .diagnostic_settings
+        .iter()
+        .position(|d| d["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)));
     let setting = json!({"name": name, "properties": props});
     match existing {
         Some(i) => r.diagnostic_settings[i] = setting.clone(),
@@ -646,12 +583,7 @@ pub(crate) fn put_diagnostic_setting(
     Reply::ok(&body)
 }
 
-pub(crate) fn delete_diagnostic_setting(
-    shared: &Shared,
-    ctx: &Ctx,
-    scope: &str,
-    name: Option<&str>,
-) -> Reply {
+pub(crate) fn delete_diagnostic_setting(shared: &Shared, ctx: &Ctx, scope: &str, name: Option<&str>) -> Reply {
     let Some(name) = name else {
         return method_not_allowed(ctx);
     };
@@ -661,11 +593,8 @@ pub(crate) fn delete_diagnostic_setting(
         return not_found_resource(&shared.read(), scope);
     };
     let before = r.diagnostic_settings.len();
-    r.diagnostic_settings.retain(|d| {
-        !d["name"]
-            .as_str()
-            .is_some_and(|n| n.eq_ignore_ascii_case(name))
-    });
+    r.diagnostic_settings
+        .retain(|d| !d["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)));
     let removed = r.diagnostic_settings.len() != before;
     drop(s);
     if removed {

@@ -11,9 +11,7 @@ use super::network::hardened_computes;
 use super::operations::{SUB, budget, token_alert};
 use super::support::*;
 use super::threat_keyvault::{pricing, vault};
-use crate::checks::{
-    Applies, control, controls, evaluate, evaluate_all, is_attestation, omitted_controls,
-};
+use crate::checks::{Applies, control, controls, evaluate, evaluate_all, is_attestation, omitted_controls};
 use crate::model::{Fetched, Resource, ResourceDetails, Status, Subscription};
 
 fn lock_on_group(resource: &Resource) -> serde_json::Value {
@@ -25,17 +23,14 @@ fn lock_on_group(resource: &Resource) -> serde_json::Value {
     })
 }
 
-const OPENAI_USER: &str = "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
+const OPENAI_USER: &str =
+    "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
 
 /// The synthetic hardened account with every piece of child data a hardened account would show.
 pub fn full_cs() -> Resource {
     let mut r = cs_hardened();
     r = with(r, "properties.storedCompletionsDisabled", json!(true));
-    r = with(
-        r,
-        "properties.capabilities",
-        json!([{"name": "VirtualNetworks"}]),
-    );
+    r = with(r, "properties.capabilities", json!([{"name": "VirtualNetworks"}]));
     r = with(
         r,
         "properties.networkInjections",
@@ -55,9 +50,7 @@ pub fn full_cs() -> Resource {
             json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
         )),
         computes: Fetched::Missing,
-        connections: Fetched::Value(vec![
-            json!({"name": "search", "properties": {"authType": "AAD"}}),
-        ]),
+        connections: Fetched::Value(vec![json!({"name": "search", "properties": {"authType": "AAD"}})]),
         online_endpoints: Fetched::Missing,
         serverless_endpoints: Fetched::Missing,
         key_vaults: Fetched::Value(vec![vault("kv-ai")]),
@@ -113,16 +106,8 @@ pub fn full_search() -> Resource {
     r.id = r.id.replace("/subscriptions/subid/", &format!("{SUB}/"));
     r.subscription_id = SUB.trim_start_matches("/subscriptions/").to_string();
     r = with(r, "properties.publicNetworkAccess", json!("disabled"));
-    r = with(
-        r,
-        "properties.encryptionWithCmk.enforcement",
-        json!("Enabled"),
-    );
-    r = with(
-        r,
-        "properties.dataExfiltrationProtections",
-        json!(["BlockAll"]),
-    );
+    r = with(r, "properties.encryptionWithCmk.enforcement", json!("Enabled"));
+    r = with(r, "properties.dataExfiltrationProtections", json!(["BlockAll"]));
     r = with(r, "identity.type", json!("SystemAssigned"));
     r = with(r, "tags.environment", json!("prod"));
     r = with(r, "tags.owner", json!("search-team"));
@@ -143,9 +128,7 @@ pub fn full_subscription() -> Subscription {
     let mcsb = edited(
         guardrail_assignment(),
         "properties.policyDefinitionId",
-        json!(
-            "/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"
-        ),
+        json!("/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"),
     );
     sub.policy_assignments = Fetched::Value(vec![mcsb]);
     sub.budgets = Fetched::Value(vec![budget()]);
@@ -205,29 +188,16 @@ fn evaluate_returns_one_finding_per_applicable_control_and_none_for_the_others()
         let findings = evaluate(&resource, Some(&sub));
         let got: Vec<&str> = findings.iter().map(|f| f.control_id).collect();
         let unique: BTreeSet<&str> = got.iter().copied().collect();
-        assert_eq!(
-            got.len(),
-            unique.len(),
-            "duplicate findings for {}",
-            resource.name
-        );
+        assert_eq!(got.len(), unique.len(), "duplicate findings for {}", resource.name);
         let expected: BTreeSet<&str> = controls()
             .iter()
             .filter(|c| c.applicability.check(&resource) != Applies::No)
             .map(|c| c.id)
             .collect();
-        assert_eq!(
-            unique, expected,
-            "{} (kind {:?})",
-            resource.name, resource.kind
-        );
+        assert_eq!(unique, expected, "{} (kind {:?})", resource.name, resource.kind);
         for finding in &findings {
             assert_eq!(finding.resource_id, resource.id);
-            assert!(
-                !finding.evidence.is_empty(),
-                "{} has no evidence",
-                finding.control_id
-            );
+            assert!(!finding.evidence.is_empty(), "{} has no evidence", finding.control_id);
             let control = control(finding.control_id).expect("known control");
             assert_eq!(finding.severity, control.severity);
         }
@@ -237,34 +207,18 @@ fn evaluate_returns_one_finding_per_applicable_control_and_none_for_the_others()
 #[test]
 fn applicability_follows_the_catalog() {
     let ids = |r: &Resource| -> BTreeSet<&'static str> {
-        controls()
-            .iter()
-            .filter(|c| c.applies_to(r))
-            .map(|c| c.id)
-            .collect()
+        controls().iter().filter(|c| c.applies_to(r)).map(|c| c.id).collect()
     };
     let search = ids(&search_service());
     assert!(search.iter().all(|id| !id.starts_with("AI-THR")));
     assert!(search.contains("AI-NET-06"));
     assert!(!ids(&with(search_service(), "sku", json!("free"))).contains("AI-NET-06"));
     let project = ids(&with(ml_workspace(), "kind", json!("Project")));
-    assert!(
-        !project.contains("AI-DATA-02")
-            && !project.contains("AI-NET-08")
-            && project.contains("AI-IAM-07")
-    );
+    assert!(!project.contains("AI-DATA-02") && !project.contains("AI-NET-08") && project.contains("AI-IAM-07"));
     let openai = ids(&with(cs_hardened(), "kind", json!("OpenAI")));
-    assert!(
-        openai.contains("AI-DATA-07")
-            && openai.contains("AI-SAFE-01")
-            && !openai.contains("AI-NET-11")
-    );
+    assert!(openai.contains("AI-DATA-07") && openai.contains("AI-SAFE-01") && !openai.contains("AI-NET-11"));
     let speech = ids(&with(cs_hardened(), "kind", json!("SpeechServices")));
-    assert!(
-        !speech.contains("AI-DATA-07")
-            && speech.contains("AI-DATA-01")
-            && speech.contains("AI-DATA-04")
-    );
+    assert!(!speech.contains("AI-DATA-07") && speech.contains("AI-DATA-01") && speech.contains("AI-DATA-04"));
     let safety = ids(&with(cs_hardened(), "kind", json!("ContentSafety")));
     assert!(safety.contains("AI-DATA-01") && !safety.contains("AI-DATA-04"));
 }
@@ -344,8 +298,7 @@ fn deny_everything(resource: &mut Resource) {
 #[test]
 fn nothing_passes_on_bare_bodies_without_child_data() {
     let bare = |family: &str, kind: Option<&str>| {
-        let mut row =
-            json!({"id": format!("{SUB}/resourceGroups/rg/providers/{family}/x"), "type": family});
+        let mut row = json!({"id": format!("{SUB}/resourceGroups/rg/providers/{family}/x"), "type": family});
         if let Some(kind) = kind {
             row["kind"] = json!(kind);
         }
@@ -422,10 +375,7 @@ fn nothing_passes_on_bare_bodies_without_child_data() {
             );
             if finding.status == Status::Unknown {
                 assert!(
-                    finding
-                        .evidence
-                        .iter()
-                        .any(|e| e.observed.contains("denied")),
+                    finding.evidence.iter().any(|e| e.observed.contains("denied")),
                     "{}: {:#?}",
                     finding.control_id,
                     finding.evidence
@@ -444,17 +394,10 @@ fn control_metadata_is_complete() {
         assert!(!control.applicability.describe().is_empty());
         assert!(control.why.len() > 40, "{}: why too short", control.id);
     }
-    let one_way: Vec<&str> = controls()
-        .iter()
-        .filter(|c| c.fix.one_way)
-        .map(|c| c.id)
-        .collect();
+    let one_way: Vec<&str> = controls().iter().filter(|c| c.fix.one_way).map(|c| c.id).collect();
     for id in ["AI-NET-09", "AI-IAM-02", "AI-KV-01", "AI-DATA-02"] {
         assert!(one_way.contains(&id), "{id} should be one-way");
     }
     assert!(!control("AI-NET-01").expect("implemented").fix.one_way);
-    assert_eq!(
-        control("AI-LOG-01").expect("implemented").mcsb,
-        vec!["LT-3", "LT-4"]
-    );
+    assert_eq!(control("AI-LOG-01").expect("implemented").mcsb, vec!["LT-3", "LT-4"]);
 }

@@ -6,17 +6,9 @@ use crate::model::Status::*;
 #[test]
 fn data_01_account_customer_key() {
     let f = expect("AI-DATA-01", &cs_hardened(), None, Pass);
-    expect_evidence(
-        &f,
-        "properties.encryption.keyVaultProperties.keyName",
-        "cmk",
-    );
+    expect_evidence(&f, "properties.encryption.keyVaultProperties.keyName", "cmk");
     let f = expect("AI-DATA-01", &cs_insecure(), None, Fail);
-    expect_evidence(
-        &f,
-        "properties.encryption.keySource",
-        "Microsoft.CognitiveServices",
-    );
+    expect_evidence(&f, "properties.encryption.keySource", "Microsoft.CognitiveServices");
     // Official create example (kind Emotion is not CMK-capable → use Face, same body).
     let example = with(cs_create_example(), "kind", json!("Face"));
     expect("AI-DATA-01", &example, None, Pass);
@@ -97,11 +89,7 @@ fn data_02_workspace_customer_key() {
     expect("AI-DATA-02", &ml_workspace_updated(), None, Fail);
     expect(
         "AI-DATA-02",
-        &with(
-            ml_workspace(),
-            "properties.encryption.status",
-            json!("Disabled"),
-        ),
+        &with(ml_workspace(), "properties.encryption.status", json!("Disabled")),
         None,
         Fail,
     );
@@ -117,11 +105,7 @@ fn data_02_workspace_customer_key() {
     );
     expect(
         "AI-DATA-02",
-        &with(
-            ml_workspace(),
-            "properties.encryption.status",
-            json!("enabled"),
-        ),
+        &with(ml_workspace(), "properties.encryption.status", json!("enabled")),
         None,
         Pass,
     );
@@ -131,27 +115,15 @@ fn data_02_workspace_customer_key() {
         None,
         Unknown,
     );
-    not_applicable_to(
-        "AI-DATA-02",
-        &with(ml_workspace(), "kind", json!("Project")),
-    );
-    expect(
-        "AI-DATA-02",
-        &with(ml_workspace(), "kind", json!("Hub")),
-        None,
-        Pass,
-    );
+    not_applicable_to("AI-DATA-02", &with(ml_workspace(), "kind", json!("Project")));
+    expect("AI-DATA-02", &with(ml_workspace(), "kind", json!("Hub")), None, Pass);
 }
 
 #[test]
 fn data_03_search_cmk_enforcement() {
     // Official example: enforcement Unspecified.
     let f = expect("AI-DATA-03", &search_local_auth_disabled(), None, Fail);
-    expect_evidence(
-        &f,
-        "properties.encryptionWithCmk.enforcement",
-        "Unspecified",
-    );
+    expect_evidence(&f, "properties.encryptionWithCmk.enforcement", "Unspecified");
     expect("AI-DATA-03", &search_service(), None, Fail);
     let enforced = with(
         search_local_auth_disabled(),
@@ -181,11 +153,7 @@ fn data_03_search_cmk_enforcement() {
     );
     expect(
         "AI-DATA-03",
-        &with(
-            enforced,
-            "properties.encryptionWithCmk.enforcement",
-            json!(1),
-        ),
+        &with(enforced, "properties.encryptionWithCmk.enforcement", json!(1)),
         None,
         Unknown,
     );
@@ -239,18 +207,11 @@ fn data_04_outbound_restriction() {
     );
     expect(
         "AI-DATA-04",
-        &with(
-            cs_hardened(),
-            "properties.restrictOutboundNetworkAccess",
-            json!("on"),
-        ),
+        &with(cs_hardened(), "properties.restrictOutboundNetworkAccess", json!("on")),
         None,
         Unknown,
     );
-    not_applicable_to(
-        "AI-DATA-04",
-        &with(cs_hardened(), "kind", json!("ContentSafety")),
-    );
+    not_applicable_to("AI-DATA-04", &with(cs_hardened(), "kind", json!("ContentSafety")));
 }
 
 #[test]
@@ -314,11 +275,7 @@ fn data_06_customer_owned_storage() {
         json!([{"name": "VirtualNetworks"}, {"name": "CustomerManagedStorage"}]),
     );
     let f = expect("AI-DATA-06", &capable, None, Fail);
-    expect_evidence(
-        &f,
-        "properties.capabilities[name=CustomerManagedStorage]",
-        "present",
-    );
+    expect_evidence(&f, "properties.capabilities[name=CustomerManagedStorage]", "present");
     let not_capable = with(
         cs_hardened(),
         "properties.capabilities",
@@ -359,11 +316,7 @@ fn data_06_customer_owned_storage() {
 fn data_07_stored_completions() {
     expect(
         "AI-DATA-07",
-        &with(
-            cs_hardened(),
-            "properties.storedCompletionsDisabled",
-            json!(true),
-        ),
+        &with(cs_hardened(), "properties.storedCompletionsDisabled", json!(true)),
         None,
         Pass,
     );
@@ -372,32 +325,16 @@ fn data_07_stored_completions() {
     expect_evidence(&f, "properties.storedCompletionsDisabled", "<absent>");
     expect(
         "AI-DATA-07",
-        &with(
-            cs_insecure(),
-            "properties.storedCompletionsDisabled",
-            json!(false),
-        ),
+        &with(cs_insecure(), "properties.storedCompletionsDisabled", json!(false)),
         None,
         Fail,
     );
     expect(
         "AI-DATA-07",
-        &with(
-            cs_insecure(),
-            "properties.storedCompletionsDisabled",
-            json!(0),
-        ),
+        &with(cs_insecure(), "properties.storedCompletionsDisabled", json!(0)),
         None,
         Unknown,
     );
-    expect(
-        "AI-DATA-07",
-        &with(cs_hardened(), "kind", json!("openai")),
-        None,
-        Fail,
-    );
-    not_applicable_to(
-        "AI-DATA-07",
-        &with(cs_hardened(), "kind", json!("SpeechServices")),
-    );
+    expect("AI-DATA-07", &with(cs_hardened(), "kind", json!("openai")), None, Fail);
+    not_applicable_to("AI-DATA-07", &with(cs_hardened(), "kind", json!("SpeechServices")));
 }

@@ -27,16 +27,10 @@ fn gov_01_guardrail_assignments() {
     expect("AI-GOV-01", &account, Some(&sub), Unknown);
     sub.policy_assignments = Fetched::Value(vec![guardrail_assignment()]);
     let f = expect("AI-GOV-01", &account, Some(&sub), Pass);
-    expect_evidence(
-        &f,
-        "policyAssignments[name=ai-local-auth]",
-        "enforced, effect Deny",
-    );
+    expect_evidence(&f, "policyAssignments[name=ai-local-auth]", "enforced, effect Deny");
     // The same definition covers Search; ML needs its own.
     let mut search = search_service();
-    search.id = search
-        .id
-        .replace("/subscriptions/subid/", &format!("{SUB}/"));
+    search.id = search.id.replace("/subscriptions/subid/", &format!("{SUB}/"));
     expect("AI-GOV-01", &search, Some(&sub), Pass);
     // The official search service lives in another subscription: not covered.
     expect("AI-GOV-01", &search_service(), Some(&sub), Fail);
@@ -46,9 +40,7 @@ fn gov_01_guardrail_assignments() {
         edited(
             guardrail_assignment(),
             "properties.policyDefinitionId",
-            json!(
-                "/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"
-            ),
+            json!("/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"),
         ),
         "properties.scope",
         json!("/providers/Microsoft.Management/managementGroups/contoso"),
@@ -59,14 +51,8 @@ fn gov_01_guardrail_assignments() {
     for (path, value) in [
         ("properties.enforcementMode", json!("DoNotEnforce")),
         ("properties.parameters.effect.value", json!("Disabled")),
-        (
-            "properties.notScopes",
-            json!([format!("{SUB}/resourceGroups/rg-ai")]),
-        ),
-        (
-            "properties.scope",
-            json!(format!("{SUB}/resourceGroups/rg-other")),
-        ),
+        ("properties.notScopes", json!([format!("{SUB}/resourceGroups/rg-ai")])),
+        ("properties.scope", json!(format!("{SUB}/resourceGroups/rg-other"))),
         (
             "properties.policyDefinitionId",
             json!(format!(
@@ -74,16 +60,11 @@ fn gov_01_guardrail_assignments() {
             )),
         ),
     ] {
-        sub.policy_assignments =
-            Fetched::Value(vec![edited(guardrail_assignment(), path, value.clone())]);
+        sub.policy_assignments = Fetched::Value(vec![edited(guardrail_assignment(), path, value.clone())]);
         expect("AI-GOV-01", &account, Some(&sub), Fail);
     }
     // Scope absent: taken from the id. Unreadable pieces: unknown.
-    sub.policy_assignments = Fetched::Value(vec![edited(
-        guardrail_assignment(),
-        "properties.scope",
-        json!(null),
-    )]);
+    sub.policy_assignments = Fetched::Value(vec![edited(guardrail_assignment(), "properties.scope", json!(null))]);
     expect("AI-GOV-01", &account, Some(&sub), Pass);
     sub.policy_assignments = Fetched::Value(vec![edited(
         guardrail_assignment(),
@@ -110,28 +91,18 @@ fn gov_02_delete_locks() {
     // Hardened fixture is tagged prod.
     let mut account = cs_hardened();
     expect("AI-GOV-02", &account, None, Unknown);
-    account.details.locks = Fetched::Value(vec![lock(
-        &format!("{SUB}/resourceGroups/rg-ai"),
-        "CanNotDelete",
-    )]);
+    account.details.locks = Fetched::Value(vec![lock(&format!("{SUB}/resourceGroups/rg-ai"), "CanNotDelete")]);
     let f = expect("AI-GOV-02", &account, None, Pass);
     expect_evidence(&f, "locks[name=keep].properties.level", "CanNotDelete");
     account.details.locks = Fetched::Value(vec![lock(&account.id.clone(), "ReadOnly")]);
     expect("AI-GOV-02", &account, None, Pass);
-    account.details.locks = Fetched::Value(vec![lock(
-        &format!("{}/deployments/gpt", account.id),
-        "CanNotDelete",
-    )]);
+    account.details.locks = Fetched::Value(vec![lock(&format!("{}/deployments/gpt", account.id), "CanNotDelete")]);
     expect("AI-GOV-02", &account, None, Fail);
-    account.details.locks = Fetched::Value(vec![lock(
-        &format!("{SUB}/resourceGroups/rg-other"),
-        "CanNotDelete",
-    )]);
+    account.details.locks = Fetched::Value(vec![lock(&format!("{SUB}/resourceGroups/rg-other"), "CanNotDelete")]);
     expect("AI-GOV-02", &account, None, Fail);
     account.details.locks = Fetched::Value(vec![]);
     expect("AI-GOV-02", &account, None, Fail);
-    account.details.locks =
-        Fetched::Value(vec![json!({"name": "odd", "properties": {"level": 1}})]);
+    account.details.locks = Fetched::Value(vec![json!({"name": "odd", "properties": {"level": 1}})]);
     expect("AI-GOV-02", &account, None, Unknown);
     // dev/test are not applicable; untagged is treated as production.
     expect("AI-GOV-02", &cs_insecure(), None, NotApplicable);
@@ -165,12 +136,7 @@ fn gov_03_tags_and_separation() {
         None,
         Fail,
     );
-    expect(
-        "AI-GOV-03",
-        &with(owned.clone(), "tags.owner", json!(" ")),
-        None,
-        Fail,
-    );
+    expect("AI-GOV-03", &with(owned.clone(), "tags.owner", json!(" ")), None, Fail);
     // Official example has neither tag (it has "Owner" but no environment).
     expect("AI-GOV-03", &cs_bare_example(), None, Fail);
     // Across the inventory: prod next to dev in one subscription fails; the dev one itself passes.

@@ -46,11 +46,7 @@ fn iam_02_custom_subdomain() {
     );
     expect(
         "AI-IAM-02",
-        &with(
-            cs_hardened(),
-            "properties.customSubDomainName",
-            json!({"name": "x"}),
-        ),
+        &with(cs_hardened(), "properties.customSubDomainName", json!({"name": "x"})),
         None,
         Unknown,
     );
@@ -107,11 +103,7 @@ fn iam_04_search_local_auth() {
     expect("AI-IAM-04", &search_service(), None, Fail);
     // Transitional mode still accepts keys.
     let transitional = with(
-        with(
-            search_service(),
-            "properties.disableLocalAuth",
-            json!(false),
-        ),
+        with(search_service(), "properties.disableLocalAuth", json!(false)),
         "properties.authOptions",
         json!({"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}),
     );
@@ -135,11 +127,7 @@ fn iam_05_search_identity() {
     );
     expect(
         "AI-IAM-05",
-        &with(
-            search_service(),
-            "identity.type",
-            json!("SystemAssigned, UserAssigned"),
-        ),
+        &with(search_service(), "identity.type", json!("SystemAssigned, UserAssigned")),
         None,
         Pass,
     );
@@ -170,19 +158,11 @@ fn iam_06_workspace_user_assigned_identity() {
     expect_evidence(&f, "identity.type", "SystemAssigned,UserAssigned");
     expect_evidence(&f, "properties.primaryUserAssignedIdentity", "<absent>");
     let uai = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/testuai";
-    let primary = with(
-        ml_workspace(),
-        "properties.primaryUserAssignedIdentity",
-        json!(uai),
-    );
+    let primary = with(ml_workspace(), "properties.primaryUserAssignedIdentity", json!(uai));
     expect("AI-IAM-06", &primary, None, Pass);
     expect(
         "AI-IAM-06",
-        &with(
-            primary.clone(),
-            "identity.type",
-            json!("SystemAssigned, UserAssigned"),
-        ),
+        &with(primary.clone(), "identity.type", json!("SystemAssigned, UserAssigned")),
         None,
         Pass,
     );
@@ -195,11 +175,7 @@ fn iam_06_workspace_user_assigned_identity() {
     expect("AI-IAM-06", &ml_workspace_updated(), None, Fail);
     expect(
         "AI-IAM-06",
-        &with(
-            primary.clone(),
-            "properties.primaryUserAssignedIdentity",
-            json!(12),
-        ),
+        &with(primary.clone(), "properties.primaryUserAssignedIdentity", json!(12)),
         None,
         Unknown,
     );
@@ -217,21 +193,13 @@ fn iam_07_default_storage_auth() {
     expect("AI-IAM-07", &ml_workspace(), None, Fail);
     expect(
         "AI-IAM-07",
-        &with(
-            ml_workspace(),
-            "properties.systemDatastoresAuthMode",
-            json!("Identity"),
-        ),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!("Identity")),
         None,
         Pass,
     );
     expect(
         "AI-IAM-07",
-        &with(
-            ml_workspace(),
-            "properties.systemDatastoresAuthMode",
-            json!("identity"),
-        ),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!("identity")),
         None,
         Pass,
     );
@@ -257,28 +225,17 @@ fn iam_07_default_storage_auth() {
     );
     expect(
         "AI-IAM-07",
-        &with(
-            ml_workspace(),
-            "properties.systemDatastoresAuthMode",
-            json!("Other"),
-        ),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!("Other")),
         None,
         Unknown,
     );
     expect(
         "AI-IAM-07",
-        &with(
-            ml_workspace(),
-            "properties.systemDatastoresAuthMode",
-            json!(true),
-        ),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!(true)),
         None,
         Unknown,
     );
-    not_applicable_to(
-        "AI-IAM-07",
-        &with(ml_workspace(), "kind", json!("FeatureStore")),
-    );
+    not_applicable_to("AI-IAM-07", &with(ml_workspace(), "kind", json!("FeatureStore")));
     expect(
         "AI-IAM-07",
         &with(
@@ -301,29 +258,18 @@ fn iam_08_connections() {
     expect("AI-IAM-08", &ws, None, Unknown);
     ws.details.connections = Fetched::Value(vec![]);
     expect("AI-IAM-08", &ws, None, NotApplicable);
-    ws.details.connections = Fetched::Value(vec![
-        connection("aoai", "AAD"),
-        connection("blob", "ManagedIdentity"),
-    ]);
+    ws.details.connections = Fetched::Value(vec![connection("aoai", "AAD"), connection("blob", "ManagedIdentity")]);
     expect("AI-IAM-08", &ws, None, Pass);
-    ws.details.connections = Fetched::Value(vec![
-        connection("aoai", "AAD"),
-        connection("search", "ApiKey"),
-    ]);
+    ws.details.connections = Fetched::Value(vec![connection("aoai", "AAD"), connection("search", "ApiKey")]);
     let f = expect("AI-IAM-08", &ws, None, Fail);
     expect_evidence(&f, "connections[name=search].properties.authType", "ApiKey");
-    expect_evidence(
-        &f,
-        "connections[name=search].properties.isSharedToAll",
-        "true",
-    );
+    expect_evidence(&f, "connections[name=search].properties.isSharedToAll", "true");
     // Workspace identity on a blob connection counts as Entra.
     ws.details.connections = Fetched::Value(vec![
         json!({"name": "blob", "properties": {"authType": "AccountKey", "useWorkspaceManagedIdentity": true}}),
     ]);
     expect("AI-IAM-08", &ws, None, Pass);
-    ws.details.connections =
-        Fetched::Value(vec![connection("x", "aad"), connection("y", "Mystery")]);
+    ws.details.connections = Fetched::Value(vec![connection("x", "aad"), connection("y", "Mystery")]);
     expect("AI-IAM-08", &ws, None, Unknown);
     ws.details.connections = Fetched::Value(vec![json!(null)]);
     expect("AI-IAM-08", &ws, None, Unknown);
@@ -342,31 +288,15 @@ fn iam_09_compute_local_auth() {
     expect("AI-IAM-09", &ws, None, Unknown);
     ws.details.computes = Fetched::Value(hardened_computes());
     let f = expect("AI-IAM-09", &ws, None, Pass);
-    expect_evidence(
-        &f,
-        "computes[name=ci-1].properties.disableLocalAuth",
-        "true",
-    );
+    expect_evidence(&f, "computes[name=ci-1].properties.disableLocalAuth", "true");
     let mut computes = hardened_computes();
-    computes[1] = edited(
-        computes[1].clone(),
-        "properties.disableLocalAuth",
-        json!(false),
-    );
+    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", json!(false));
     ws.details.computes = Fetched::Value(computes.clone());
     expect("AI-IAM-09", &ws, None, Fail);
-    computes[1] = edited(
-        computes[1].clone(),
-        "properties.disableLocalAuth",
-        json!(null),
-    );
+    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", json!(null));
     ws.details.computes = Fetched::Value(computes.clone());
     expect("AI-IAM-09", &ws, None, Fail);
-    computes[1] = edited(
-        computes[1].clone(),
-        "properties.disableLocalAuth",
-        json!({}),
-    );
+    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", json!({}));
     ws.details.computes = Fetched::Value(computes);
     expect("AI-IAM-09", &ws, None, Unknown);
     ws.details.computes = Fetched::Value(vec![]);
@@ -377,7 +307,8 @@ fn iam_09_compute_local_auth() {
 
 #[test]
 fn iam_10_endpoints() {
-    let online = |auth: &str, pna: Value| json!({"name": "ep", "properties": {"authMode": auth, "publicNetworkAccess": pna}});
+    let online =
+        |auth: &str, pna: Value| json!({"name": "ep", "properties": {"authMode": auth, "publicNetworkAccess": pna}});
     let mut ws = ml_workspace();
     expect("AI-IAM-10", &ws, None, Unknown);
     ws.details.online_endpoints = Fetched::Value(vec![]);
@@ -386,11 +317,7 @@ fn iam_10_endpoints() {
     expect("AI-IAM-10", &ws, None, NotApplicable);
     ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", json!("Disabled"))]);
     let f = expect("AI-IAM-10", &ws, None, Pass);
-    expect_evidence(
-        &f,
-        "onlineEndpoints[name=ep].properties.authMode",
-        "AADToken",
-    );
+    expect_evidence(&f, "onlineEndpoints[name=ep].properties.authMode", "AADToken");
     ws.details.online_endpoints = Fetched::Value(vec![online("AMLToken", json!("disabled"))]);
     expect("AI-IAM-10", &ws, None, Pass);
     ws.details.online_endpoints = Fetched::Value(vec![online("Key", json!("Disabled"))]);
@@ -400,19 +327,20 @@ fn iam_10_endpoints() {
     ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", json!(0))]);
     expect("AI-IAM-10", &ws, None, Unknown);
     ws.details.online_endpoints = Fetched::Value(vec![]);
-    ws.details.serverless_endpoints = Fetched::Value(vec![
-        json!({"name": "llama", "properties": {"authMode": "Key"}}),
-    ]);
+    ws.details.serverless_endpoints = Fetched::Value(vec![json!({"name": "llama", "properties": {"authMode": "Key"}})]);
     expect("AI-IAM-10", &ws, None, Fail);
-    ws.details.serverless_endpoints =
-        Fetched::Value(vec![json!({"name": "llama", "properties": {}})]);
+    ws.details.serverless_endpoints = Fetched::Value(vec![json!({"name": "llama", "properties": {}})]);
     expect("AI-IAM-10", &ws, None, Unknown);
 }
 
-const OWNER: &str = "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
-const CS_USER: &str = "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/a97b65f3-24c7-4388-baec-2e87135dc908";
-const OPENAI_USER: &str = "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
-const SEARCH_CONTRIBUTOR: &str = "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0";
+const OWNER: &str =
+    "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+const CS_USER: &str =
+    "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/a97b65f3-24c7-4388-baec-2e87135dc908";
+const OPENAI_USER: &str =
+    "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
+const SEARCH_CONTRIBUTOR: &str =
+    "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0";
 
 pub fn assignment(name: &str, role: &str, principal_type: &str) -> Value {
     json!({
@@ -437,33 +365,27 @@ fn iam_11_role_assignments() {
         assignment("reader", CS_USER, "User"),
     ]);
     expect("AI-IAM-11", &account, None, Pass);
-    account.details.role_assignments =
-        Fetched::Value(vec![assignment("alice-owner", OWNER, "User")]);
+    account.details.role_assignments = Fetched::Value(vec![assignment("alice-owner", OWNER, "User")]);
     let f = expect("AI-IAM-11", &account, None, Fail);
     expect_evidence(&f, "roleAssignments[name=alice-owner]", "Owner");
     // Role ids compare without case.
-    account.details.role_assignments =
-        Fetched::Value(vec![assignment("g", &OWNER.to_uppercase(), "Group")]);
+    account.details.role_assignments = Fetched::Value(vec![assignment("g", &OWNER.to_uppercase(), "Group")]);
     expect("AI-IAM-11", &account, None, Fail);
     // Key-listing role while keys are on.
     let mut insecure = cs_insecure();
-    insecure.details.role_assignments =
-        Fetched::Value(vec![assignment("app", CS_USER, "ServicePrincipal")]);
+    insecure.details.role_assignments = Fetched::Value(vec![assignment("app", CS_USER, "ServicePrincipal")]);
     let f = expect("AI-IAM-11", &insecure, None, Fail);
     expect_evidence(&f, "roleAssignments[name=app]", "can list keys");
     let mut search = search_service();
-    search.details.role_assignments =
-        Fetched::Value(vec![assignment("ops", SEARCH_CONTRIBUTOR, "Group")]);
+    search.details.role_assignments = Fetched::Value(vec![assignment("ops", SEARCH_CONTRIBUTOR, "Group")]);
     expect("AI-IAM-11", &search, None, Fail);
     search = with(search, "properties.disableLocalAuth", json!(true));
     expect("AI-IAM-11", &search, None, Pass);
     // Unreadable pieces.
-    account.details.role_assignments = Fetched::Value(vec![
-        json!({"name": "x", "properties": {"roleDefinitionId": 5}}),
-    ]);
-    expect("AI-IAM-11", &account, None, Unknown);
     account.details.role_assignments =
-        Fetched::Value(vec![json!({"properties": {"roleDefinitionId": OWNER}})]);
+        Fetched::Value(vec![json!({"name": "x", "properties": {"roleDefinitionId": 5}})]);
+    expect("AI-IAM-11", &account, None, Unknown);
+    account.details.role_assignments = Fetched::Value(vec![json!({"properties": {"roleDefinitionId": OWNER}})]);
     expect("AI-IAM-11", &account, None, Unknown);
     let mut bad_keys = with(cs_insecure(), "properties.disableLocalAuth", json!([]));
     bad_keys.details.role_assignments = Fetched::Value(vec![assignment("app", CS_USER, "User")]);

@@ -11,11 +11,7 @@ fn log_01_account_diagnostics() {
     // Official list example: allLogs enabled but only to storage and event hub (workspaceId "").
     account.details.diagnostic_settings = Fetched::Value(diagnostic_settings_example());
     let f = expect("AI-LOG-01", &account, None, Fail);
-    expect_evidence(
-        &f,
-        "diagnosticSettings[name=mysetting].properties.workspaceId",
-        "",
-    );
+    expect_evidence(&f, "diagnosticSettings[name=mysetting].properties.workspaceId", "");
     expect_evidence(
         &f,
         "diagnosticSettings[name=mysetting].properties.logs[enabled]",
@@ -139,11 +135,8 @@ fn log_03_search_diagnostics() {
     expect("AI-LOG-03", &search, None, Pass);
     search.details.diagnostic_settings = Fetched::Value(diagnostic_settings_example());
     expect("AI-LOG-03", &search, None, Fail);
-    search.details.diagnostic_settings = Fetched::Value(vec![edited(
-        diagnostic_setting_to_law(),
-        "properties",
-        json!([]),
-    )]);
+    search.details.diagnostic_settings =
+        Fetched::Value(vec![edited(diagnostic_setting_to_law(), "properties", json!([]))]);
     expect("AI-LOG-03", &search, None, Unknown);
 }
 
@@ -157,20 +150,12 @@ fn log_04_application_insights() {
     ws.details.application_insights = Fetched::Value(None);
     let f = expect("AI-LOG-04", &ws, None, Fail);
     expect_evidence(&f, "applicationInsights (component)", "<not found>");
-    let mut none = with(
-        ml_workspace(),
-        "properties.applicationInsights",
-        json!(null),
-    );
+    let mut none = with(ml_workspace(), "properties.applicationInsights", json!(null));
     none.details.application_insights = Fetched::Value(Some(json!({})));
     expect("AI-LOG-04", &none, None, Fail);
     expect(
         "AI-LOG-04",
-        &with(
-            ml_workspace(),
-            "properties.applicationInsights",
-            json!(["x"]),
-        ),
+        &with(ml_workspace(), "properties.applicationInsights", json!(["x"])),
         None,
         Unknown,
     );

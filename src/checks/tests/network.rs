@@ -17,43 +17,27 @@ fn net_01_public_access_of_accounts() {
     // Case variants.
     expect(
         "AI-NET-01",
-        &with(
-            cs_insecure(),
-            "properties.publicNetworkAccess",
-            json!("disabled"),
-        ),
+        &with(cs_insecure(), "properties.publicNetworkAccess", json!("disabled")),
         None,
         Pass,
     );
     expect(
         "AI-NET-01",
-        &with(
-            cs_hardened(),
-            "properties.publicNetworkAccess",
-            json!("ENABLED"),
-        ),
+        &with(cs_hardened(), "properties.publicNetworkAccess", json!("ENABLED")),
         None,
         Fail,
     );
     // Wrong type or unknown value: unknown, with the value shown.
     let f = expect(
         "AI-NET-01",
-        &with(
-            cs_hardened(),
-            "properties.publicNetworkAccess",
-            json!(false),
-        ),
+        &with(cs_hardened(), "properties.publicNetworkAccess", json!(false)),
         None,
         Unknown,
     );
     expect_evidence(&f, "properties.publicNetworkAccess", "unexpected type");
     expect(
         "AI-NET-01",
-        &with(
-            cs_hardened(),
-            "properties.publicNetworkAccess",
-            json!("Sometimes"),
-        ),
+        &with(cs_hardened(), "properties.publicNetworkAccess", json!("Sometimes")),
         None,
         Unknown,
     );
@@ -82,11 +66,7 @@ fn net_02_firewall_when_public() {
     expect("AI-NET-02", &scoped, None, Pass);
     expect(
         "AI-NET-02",
-        &with(
-            scoped.clone(),
-            "properties.networkAcls.defaultAction",
-            json!("deny"),
-        ),
+        &with(scoped.clone(), "properties.networkAcls.defaultAction", json!("deny")),
         None,
         Pass,
     );
@@ -130,21 +110,13 @@ fn net_02_firewall_when_public() {
     );
     expect(
         "AI-NET-02",
-        &with(
-            scoped.clone(),
-            "properties.networkAcls.ipRules",
-            json!([{"value": 7}]),
-        ),
+        &with(scoped.clone(), "properties.networkAcls.ipRules", json!([{"value": 7}])),
         None,
         Unknown,
     );
     expect(
         "AI-NET-02",
-        &with(
-            scoped.clone(),
-            "properties.networkAcls.bypass",
-            json!("Everything"),
-        ),
+        &with(scoped.clone(), "properties.networkAcls.bypass", json!("Everything")),
         None,
         Unknown,
     );
@@ -222,11 +194,7 @@ fn net_03_private_endpoints_of_accounts() {
     // Malformed entries.
     expect(
         "AI-NET-03",
-        &with(
-            cs_hardened(),
-            "properties.privateEndpointConnections",
-            json!({}),
-        ),
+        &with(cs_hardened(), "properties.privateEndpointConnections", json!({})),
         None,
         Unknown,
     );
@@ -249,11 +217,7 @@ fn net_04_search_public_access() {
     expect_evidence(&f, "properties.publicNetworkAccess", "disabled");
     expect(
         "AI-NET-04",
-        &with(
-            search_service(),
-            "properties.publicNetworkAccess",
-            json!("Disabled"),
-        ),
+        &with(search_service(), "properties.publicNetworkAccess", json!("Disabled")),
         None,
         Pass,
     );
@@ -269,21 +233,13 @@ fn net_04_search_public_access() {
     );
     expect(
         "AI-NET-04",
-        &with(
-            search_service(),
-            "properties.publicNetworkAccess",
-            json!(null),
-        ),
+        &with(search_service(), "properties.publicNetworkAccess", json!(null)),
         None,
         Fail,
     );
     expect(
         "AI-NET-04",
-        &with(
-            search_service(),
-            "properties.publicNetworkAccess",
-            json!(["disabled"]),
-        ),
+        &with(search_service(), "properties.publicNetworkAccess", json!(["disabled"])),
         None,
         Unknown,
     );
@@ -306,21 +262,13 @@ fn net_05_search_ip_firewall() {
     expect("AI-NET-05", &scoped, None, Pass);
     expect(
         "AI-NET-05",
-        &with(
-            scoped.clone(),
-            "properties.networkRuleSet.bypass",
-            json!("None"),
-        ),
+        &with(scoped.clone(), "properties.networkRuleSet.bypass", json!("None")),
         None,
         Pass,
     );
     expect(
         "AI-NET-05",
-        &with(
-            scoped.clone(),
-            "properties.networkRuleSet.bypass",
-            json!(null),
-        ),
+        &with(scoped.clone(), "properties.networkRuleSet.bypass", json!(null)),
         None,
         Pass,
     );
@@ -342,21 +290,13 @@ fn net_05_search_ip_firewall() {
     );
     expect(
         "AI-NET-05",
-        &with(
-            scoped.clone(),
-            "properties.networkRuleSet.ipRules",
-            json!(42),
-        ),
+        &with(scoped.clone(), "properties.networkRuleSet.ipRules", json!(42)),
         None,
         Unknown,
     );
     expect(
         "AI-NET-05",
-        &with(
-            scoped.clone(),
-            "properties.networkRuleSet.bypass",
-            json!(true),
-        ),
+        &with(scoped.clone(), "properties.networkRuleSet.bypass", json!(true)),
         None,
         Unknown,
     );
@@ -391,11 +331,7 @@ fn net_06_search_private_endpoint() {
     expect("AI-NET-06", &listed, None, Fail);
     expect(
         "AI-NET-06",
-        &with(
-            search_service(),
-            "properties.privateEndpointConnections",
-            json!(null),
-        ),
+        &with(search_service(), "properties.privateEndpointConnections", json!(null)),
         None,
         Unknown,
     );
@@ -412,12 +348,7 @@ fn net_06_search_private_endpoint() {
     // Free tier cannot have a private endpoint: excluded; a missing SKU is included.
     not_applicable_to("AI-NET-06", &with(search_service(), "sku", json!("free")));
     not_applicable_to("AI-NET-06", &with(search_service(), "sku", json!("Free")));
-    expect(
-        "AI-NET-06",
-        &with(search_service(), "sku", json!(null)),
-        None,
-        Fail,
-    );
+    expect("AI-NET-06", &with(search_service(), "sku", json!(null)), None, Fail);
 }
 
 // ------------------------------------------------------------------ AI-NET-07
@@ -428,21 +359,13 @@ fn net_07_workspace_public_access() {
     expect_evidence(&f, "properties.allowPublicAccessWhenBehindVnet", "false");
     expect(
         "AI-NET-07",
-        &with(
-            ml_workspace(),
-            "properties.publicNetworkAccess",
-            json!("Enabled"),
-        ),
+        &with(ml_workspace(), "properties.publicNetworkAccess", json!("Enabled")),
         None,
         Fail,
     );
     expect(
         "AI-NET-07",
-        &with(
-            ml_workspace(),
-            "properties.publicNetworkAccess",
-            json!(null),
-        ),
+        &with(ml_workspace(), "properties.publicNetworkAccess", json!(null)),
         None,
         Fail,
     );
@@ -468,11 +391,7 @@ fn net_07_workspace_public_access() {
     );
     expect(
         "AI-NET-07",
-        &with(
-            ml_workspace(),
-            "properties.publicNetworkAccess",
-            json!("disabled"),
-        ),
+        &with(ml_workspace(), "properties.publicNetworkAccess", json!("disabled")),
         None,
         Pass,
     );
@@ -493,12 +412,7 @@ fn net_07_workspace_public_access() {
         Unknown,
     );
     // Applies to every workspace kind, projects included.
-    expect(
-        "AI-NET-07",
-        &with(ml_workspace(), "kind", json!("Project")),
-        None,
-        Pass,
-    );
+    expect("AI-NET-07", &with(ml_workspace(), "kind", json!("Project")), None, Pass);
     expect("AI-NET-07", &ml_workspace_updated(), None, Pass);
 }
 
@@ -508,19 +422,10 @@ fn net_07_workspace_public_access() {
 fn net_08_workspace_private_endpoint() {
     // The official workspace has no kind → Default.
     expect("AI-NET-08", &ml_workspace(), None, Pass);
+    expect("AI-NET-08", &with(ml_workspace(), "kind", json!("hub")), None, Pass);
     expect(
         "AI-NET-08",
-        &with(ml_workspace(), "kind", json!("hub")),
-        None,
-        Pass,
-    );
-    expect(
-        "AI-NET-08",
-        &with(
-            ml_workspace(),
-            "properties.privateEndpointConnections",
-            json!([]),
-        ),
+        &with(ml_workspace(), "properties.privateEndpointConnections", json!([])),
         None,
         Fail,
     );
@@ -530,10 +435,7 @@ fn net_08_workspace_private_endpoint() {
     listed.details.private_endpoint_connections = Fetched::Value(vec![]);
     expect("AI-NET-08", &listed, None, Fail);
     not_applicable_to("AI-NET-08", &with(ml_workspace(), "kind", json!("Project")));
-    not_applicable_to(
-        "AI-NET-08",
-        &with(ml_workspace(), "kind", json!("FeatureStore")),
-    );
+    not_applicable_to("AI-NET-08", &with(ml_workspace(), "kind", json!("FeatureStore")));
 }
 
 // ------------------------------------------------------------------ AI-NET-09
@@ -579,11 +481,7 @@ fn net_09_managed_network() {
     );
     expect(
         "AI-NET-09",
-        &with(
-            ml_workspace(),
-            "properties.managedNetwork.status",
-            json!(null),
-        ),
+        &with(ml_workspace(), "properties.managedNetwork.status", json!(null)),
         None,
         Unknown,
     );
@@ -712,11 +610,7 @@ fn net_10_compute_placement() {
     expect("AI-NET-10", &unmanaged, None, Fail);
     ws2.details.computes = Fetched::Value(vec![no_subnet]);
     expect("AI-NET-10", &ws2, None, Pass);
-    ws2.details.computes = Fetched::Value(vec![edited(
-        cluster("c"),
-        "properties.properties.subnet",
-        json!(null),
-    )]);
+    ws2.details.computes = Fetched::Value(vec![edited(cluster("c"), "properties.properties.subnet", json!(null))]);
     expect("AI-NET-10", &ws2, None, Fail);
     // Other compute types are not judged; unreadable computes are unknown.
     ws2.details.computes = Fetched::Value(vec![

@@ -42,11 +42,7 @@ fn ops_02_budget_and_token_alert() {
     sub.budgets = Fetched::Value(vec![budget()]);
     account.details.metric_alerts = Fetched::Value(vec![token_alert(&account.id.clone())]);
     let f = expect("AI-OPS-02", &account, Some(&sub), Pass);
-    expect_evidence(
-        &f,
-        "budgets[name=monthly].properties.notifications.actual80",
-        "enabled",
-    );
+    expect_evidence(&f, "budgets[name=monthly].properties.notifications.actual80", "enabled");
     expect_evidence(&f, "metricAlerts[name=tokens]", "ProcessedPromptTokens");
     // Without subscription data the budget part is unknown.
     expect("AI-OPS-02", &account, None, Unknown);
@@ -88,11 +84,7 @@ fn ops_02_budget_and_token_alert() {
         json!([]),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Fail);
-    sub.budgets = Fetched::Value(vec![edited(
-        budget(),
-        "properties.notifications",
-        json!("yes"),
-    )]);
+    sub.budgets = Fetched::Value(vec![edited(budget(), "properties.notifications", json!("yes"))]);
     expect("AI-OPS-02", &account, Some(&sub), Unknown);
     sub.budgets = Fetched::Value(vec![json!({"name": "no-id"})]);
     expect("AI-OPS-02", &account, Some(&sub), Unknown);

@@ -190,8 +190,7 @@ fn leaf() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         prop::sample::select(STRINGS).prop_map(|s| json!(s)),
         ".{0,24}".prop_map(Value::String),
     ]
@@ -319,21 +318,18 @@ fn arb_resource() -> impl Strategy<Value = Resource> {
 }
 
 fn arb_subscription() -> impl Strategy<Value = Option<Subscription>> {
-    prop::option::of((arb_fetched(arb_json()), arb_list(), arb_list()).prop_map(
-        |(pricing, assignments, budgets)| Subscription {
+    prop::option::of(
+        (arb_fetched(arb_json()), arb_list(), arb_list()).prop_map(|(pricing, assignments, budgets)| Subscription {
             id: "00000000-1111-2222-3333-444444444444".into(),
             display_name: "s".into(),
             defender_ai_pricing: pricing,
             policy_assignments: assignments,
             budgets,
-        },
-    ))
+        }),
+    )
 }
 
-fn check_contract(
-    resource: &Resource,
-    subscription: Option<&Subscription>,
-) -> Result<(), TestCaseError> {
+fn check_contract(resource: &Resource, subscription: Option<&Subscription>) -> Result<(), TestCaseError> {
     let findings = evaluate(resource, subscription);
     let got: Vec<&str> = findings.iter().map(|f| f.control_id).collect();
     let unique: BTreeSet<&str> = got.iter().copied().collect();
@@ -345,18 +341,10 @@ fn check_contract(
         .collect();
     prop_assert_eq!(unique, expected);
     for finding in &findings {
-        prop_assert!(
-            !finding.evidence.is_empty(),
-            "{} without evidence",
-            finding.control_id
-        );
+        prop_assert!(!finding.evidence.is_empty(), "{} without evidence", finding.control_id);
         for evidence in &finding.evidence {
             prop_assert!(!evidence.path.is_empty());
-            prop_assert!(
-                evidence.observed.chars().count() < 700,
-                "{}",
-                evidence.observed
-            );
+            prop_assert!(evidence.observed.chars().count() < 700, "{}", evidence.observed);
         }
     }
     let subs: Vec<Subscription> = subscription.cloned().into_iter().collect();

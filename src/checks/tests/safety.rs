@@ -80,11 +80,7 @@ fn safe_01_content_filters() {
     );
     account.details.rai_policies = Fetched::Value(vec![weak]);
     expect("AI-SAFE-01", &account, None, Fail);
-    let no_mode = edited(
-        rai_policy_strict("strict-blocking"),
-        "properties.mode",
-        json!(null),
-    );
+    let no_mode = edited(rai_policy_strict("strict-blocking"), "properties.mode", json!(null));
     account.details.rai_policies = Fetched::Value(vec![no_mode]);
     expect("AI-SAFE-01", &account, None, Pass);
     // Filter names with other spellings ("Self-harm").
@@ -104,11 +100,7 @@ fn safe_01_content_filters() {
     )]);
     expect("AI-SAFE-01", &account, None, Unknown);
     account.details.rai_policies = Fetched::Value(vec![rai_policy_strict("strict-blocking")]);
-    account.details.deployments =
-        Fetched::Value(vec![edited(prod, "properties.raiPolicyName", json!(["x"]))]);
+    account.details.deployments = Fetched::Value(vec![edited(prod, "properties.raiPolicyName", json!(["x"]))]);
     expect("AI-SAFE-01", &account, None, Unknown);
-    not_applicable_to(
-        "AI-SAFE-01",
-        &with(cs_hardened(), "kind", json!("FormRecognizer")),
-    );
+    not_applicable_to("AI-SAFE-01", &with(cs_hardened(), "kind", json!("FormRecognizer")));
 }

@@ -8,11 +8,7 @@ use crate::model::{Fetched, Finding, Resource, Status, Subscription};
 
 macro_rules! fixture {
     ($name:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/checks/",
-            $name
-        ))
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/checks/", $name))
     };
 }
 
@@ -76,9 +72,7 @@ pub fn search_service() -> Resource {
 
 /// Official `Services_Update` with `disableLocalAuth: true`, `authOptions: null`.
 pub fn search_local_auth_disabled() -> Resource {
-    resource(body_of(fixture!(
-        "SearchUpdateServiceDisableLocalAuth.2025-05-01.json"
-    )))
+    resource(body_of(fixture!("SearchUpdateServiceDisableLocalAuth.2025-05-01.json")))
 }
 
 /// Official `Services_Update` with `disabledDataExfiltrationOptions: ["All"]`.
@@ -90,9 +84,7 @@ pub fn search_exfiltration_blocked() -> Resource {
 
 /// Official `Services_Update` response with `"publicNetworkAccess": "disabled"` (lower case), sku basic.
 pub fn search_private() -> Resource {
-    resource(body_of(fixture!(
-        "search_update_public_network_disabled.json"
-    )))
+    resource(body_of(fixture!("search_update_public_network_disabled.json")))
 }
 
 // ------------------------------------------------------------------ child data from fixtures
@@ -102,9 +94,7 @@ pub fn cs_private_endpoints() -> Vec<Value> {
 }
 
 pub fn search_private_endpoints() -> Vec<Value> {
-    list_of(fixture!(
-        "ListPrivateEndpointConnectionsByService.2025-05-01.json"
-    ))
+    list_of(fixture!("ListPrivateEndpointConnectionsByService.2025-05-01.json"))
 }
 
 pub fn defender_setting() -> Value {
@@ -136,9 +126,7 @@ pub fn diagnostic_settings_example() -> Vec<Value> {
 }
 
 pub fn diagnostic_setting_created() -> Value {
-    body_of(fixture!(
-        "createOrUpdateDiagnosticSetting.2021-05-01-preview.json"
-    ))
+    body_of(fixture!("createOrUpdateDiagnosticSetting.2021-05-01-preview.json"))
 }
 
 /// A strict content-filter policy derived from the official example: blocking mode, every harm filter on,
@@ -217,9 +205,7 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) {
             }
             return;
         }
-        current = map
-            .entry((*segment).to_string())
-            .or_insert_with(|| json!({}));
+        current = map.entry((*segment).to_string()).or_insert_with(|| json!({}));
     }
 }
 
@@ -253,12 +239,7 @@ pub fn run(id: &str, resource: &Resource, subscription: Option<&Subscription>) -
 
 /// Asserts the status and that there is evidence, printing the evidence when the status differs.
 #[track_caller]
-pub fn expect(
-    id: &str,
-    resource: &Resource,
-    subscription: Option<&Subscription>,
-    status: Status,
-) -> Finding {
+pub fn expect(id: &str, resource: &Resource, subscription: Option<&Subscription>, status: Status) -> Finding {
     let finding = run(id, resource, subscription);
     assert_eq!(
         finding.status, status,

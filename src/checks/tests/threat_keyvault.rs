@@ -47,22 +47,12 @@ fn thr_02_account_defender_setting() {
     expect("AI-THR-02", &account, None, Unknown);
     account.details.defender_for_ai = Fetched::Value(defender_setting());
     let f = expect("AI-THR-02", &account, None, Pass);
-    expect_evidence(
-        &f,
-        "defenderForAISettings/Default.properties.state",
-        "Enabled",
-    );
-    account.details.defender_for_ai = Fetched::Value(edited(
-        defender_setting(),
-        "properties.state",
-        json!("Disabled"),
-    ));
+    expect_evidence(&f, "defenderForAISettings/Default.properties.state", "Enabled");
+    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", json!("Disabled")));
     expect("AI-THR-02", &account, None, Fail);
-    account.details.defender_for_ai =
-        Fetched::Value(edited(defender_setting(), "properties.state", json!(null)));
+    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", json!(null)));
     expect("AI-THR-02", &account, None, Unknown);
-    account.details.defender_for_ai =
-        Fetched::Value(edited(defender_setting(), "properties.state", json!(1)));
+    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", json!(1)));
     expect("AI-THR-02", &account, None, Unknown);
 }
 
@@ -90,11 +80,7 @@ fn kv_01_recoverable_vaults() {
     expect("AI-KV-01", &account, None, Unknown);
     account.details.key_vaults = Fetched::Value(vec![vault("kv-ai")]);
     let f = expect("AI-KV-01", &account, None, Pass);
-    expect_evidence(
-        &f,
-        "keyVaults[name=kv-ai].properties.enablePurgeProtection",
-        "true",
-    );
+    expect_evidence(&f, "keyVaults[name=kv-ai].properties.enablePurgeProtection", "true");
     account.details.key_vaults = Fetched::Value(vec![edited(
         vault("kv-ai"),
         "properties.enablePurgeProtection",
@@ -164,11 +150,7 @@ fn kv_02_hardened_vaults_never_pass_without_attestation() {
     )]);
     expect("AI-KV-02", &ws, None, Fail);
     // Public with a deny firewall is acceptable network-wise; public with allow is not.
-    let public = edited(
-        vault("testkv"),
-        "properties.publicNetworkAccess",
-        json!("Enabled"),
-    );
+    let public = edited(vault("testkv"), "properties.publicNetworkAccess", json!("Enabled"));
     ws.details.key_vaults = Fetched::Value(vec![public.clone()]);
     expect("AI-KV-02", &ws, None, Unknown);
     ws.details.key_vaults = Fetched::Value(vec![edited(
@@ -182,8 +164,7 @@ fn kv_02_hardened_vaults_never_pass_without_attestation() {
         "keyVaults[name=testkv].properties.networkAcls.defaultAction",
         "Allow",
     );
-    ws.details.key_vaults =
-        Fetched::Value(vec![edited(vault("testkv"), "properties", json!(null))]);
+    ws.details.key_vaults = Fetched::Value(vec![edited(vault("testkv"), "properties", json!(null))]);
     expect("AI-KV-02", &ws, None, Fail);
     expect("AI-KV-02", &search_service(), None, NotApplicable);
     let control = crate::checks::control("AI-KV-02").expect("implemented");
