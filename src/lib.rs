@@ -6,6 +6,7 @@
 
 pub mod anomaly;
 pub mod app;
+pub mod attestation;
 pub mod azure;
 pub mod checks;
 pub mod cli;
@@ -17,5 +18,6 @@ pub mod incident;
 pub mod model;
 pub mod remediation;
 pub mod sanitize;
+pub mod store;
 pub mod tui;
 pub mod ui;

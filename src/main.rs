@@ -9,6 +9,7 @@ use aisec::cli::{Cli, Command, Target, validate_endpoint};
 use aisec::collector::{self, CollectorConfig, Schedule, unix_now};
 use aisec::config::{Config, Paths};
 use aisec::emulator::{self, EmulatorHandle, Scenario};
+use aisec::store::Store;
 use clap::Parser;
 
 /// Exit codes: 0 success, 1 findings at or above the failure threshold (scan), 2 usage or runtime error.
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Ok(guard) => guard,
         Err(error) => return fail(&error),
     };
+    let paths_for_run = paths.clone();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -37,8 +39,9 @@ fn main() -> ExitCode {
         Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
     };
     let result = runtime.block_on(async move {
+        let paths = paths_for_run;
         match cli.command.unwrap_or(Command::Tui) {
-            Command::Tui => run_tui(&cli.target, &config).await,
+            Command::Tui => run_tui(&cli.target, &config, &paths).await,
             Command::Doctor => run_doctor(&cli.target).await,
             Command::Emulator { port, scenario } => run_emulator(port, &scenario).await,
         }
@@ -169,7 +172,7 @@ fn schedule(config: &Config) -> Schedule {
     schedule
 }
 
-async fn run_tui(target: &Target, config: &Config) -> Result<ExitCode, String> {
+async fn run_tui(target: &Target, config: &Config, paths: &Paths) -> Result<ExitCode, String> {
     let connection = connect(target).await?;
     let client =
         AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
@@ -181,15 +184,25 @@ async fn run_tui(target: &Target, config: &Config) -> Result<ExitCode, String> {
         },
     );
     let mut state = State::new(Keymap::new(&config.keys), connection.arm_base, unix_now());
+    state.validity_days = config.attestations.validity_days;
+    // Without the database the cockpit still runs; the status line says attestations are not saved.
+    let database = paths.data_dir.join("aisec.db");
+    let store = match Store::open(&database) {
+        Ok(store) => Some(store),
+        Err(error) => {
+            tracing::warn!(%error, "local database unavailable");
+            state.status_line = Some(format!("{error}: attestations and review marks will not be saved"));
+            None
+        }
+    };
+    let wiring = app::run::Wiring {
+        snapshots: collector.snapshots.clone(),
+        commands: collector.commands.clone(),
+        store,
+    };
     let result = {
         let mut guard = aisec::tui::TerminalGuard::enter().map_err(|e| format!("cannot open the terminal: {e}"))?;
-        app::run::run(
-            &mut guard.terminal,
-            &mut state,
-            collector.snapshots.clone(),
-            collector.commands.clone(),
-        )
-        .await
+        app::run::run(&mut guard.terminal, &mut state, wiring).await
     };
     collector.shutdown().await;
     if let Some(emulator) = connection.emulator {

@@ -19,7 +19,7 @@ fn ch(c: char) -> Event {
 fn state() -> State {
     let mut state = State::new(Keymap::default(), "https://management.azure.com", common::NOW);
     update(&mut state, Event::Snapshot(Arc::new(common::sample_snapshot())));
-    update(&mut state, Event::Layout([10, 10, 10, 10, 10]));
+    update(&mut state, Event::Layout([10; 6]));
     state
 }
 
@@ -197,4 +197,148 @@ fn refresh_is_an_effect_and_the_screen_stays_read_only() {
     let mut s = state();
     assert_eq!(update(&mut s, ch('r')), vec![Effect::Refresh]);
     assert!(s.read_only);
+}
+
+fn select_checklist_key(s: &mut State, key: &str) {
+    update(s, ch('g'));
+    let row = s.checklist.iter().position(|r| r.key() == key).unwrap();
+    let position = s.pane(Pane::Checklist).visible.iter().position(|v| *v == row).unwrap();
+    for _ in 0..position {
+        update(s, ch('j'));
+    }
+    assert_eq!(s.checklist[s.pane(Pane::Checklist).selected_row().unwrap()].key(), key);
+}
+
+#[test]
+fn enter_on_a_control_drills_into_its_findings_and_esc_comes_back() {
+    let mut s = state();
+    select_checklist_key(&mut s, "AI-NET-01");
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.focus, Pane::Findings);
+    assert_eq!(s.drill, Some("AI-NET-01"));
+    let statuses: Vec<_> = s
+        .drill_findings
+        .iter()
+        .map(|i| s.snapshot.findings[*i].status)
+        .collect();
+    assert_eq!(statuses.len(), 2, "one finding per Cognitive Services account");
+    assert!(statuses.windows(2).all(|w| w[0] <= w[1]), "failing first: {statuses:?}");
+    assert!(
+        s.drill_findings
+            .iter()
+            .all(|i| s.snapshot.findings[*i].control_id == "AI-NET-01")
+    );
+    // Enter on a finding shows its evidence; Esc closes it, a second Esc returns to the checklist.
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.overlay, Overlay::Details { scroll: 0 });
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(s.focus, Pane::Findings);
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.focus, Pane::Checklist);
+}
+
+#[test]
+fn walkthrough_goes_through_failing_controls_by_severity_and_marks_reviews() {
+    let mut s = state();
+    update(&mut s, ch('w'));
+    let Overlay::Walkthrough { index, .. } = s.overlay else {
+        panic!("walkthrough did not open: {:?}", s.overlay)
+    };
+    assert_eq!(index, 0);
+    let severities: Vec<_> = s
+        .walkthrough
+        .iter()
+        .map(|id| aisec::checks::control(id).unwrap().severity)
+        .collect();
+    assert!(!severities.is_empty());
+    assert!(
+        severities.windows(2).all(|w| w[0] <= w[1]),
+        "high first: {severities:?}"
+    );
+    for id in &s.walkthrough {
+        assert!(
+            s.snapshot
+                .findings
+                .iter()
+                .any(|f| f.control_id == *id && f.status == aisec::model::Status::Fail)
+        );
+    }
+    update(&mut s, ch('n'));
+    assert!(matches!(s.overlay, Overlay::Walkthrough { index: 1, .. }));
+    update(&mut s, ch('b'));
+    assert!(matches!(s.overlay, Overlay::Walkthrough { index: 0, .. }));
+    let first = s.walkthrough[0].to_string();
+    assert_eq!(update(&mut s, ch('m')), vec![Effect::MarkReviewed(first.clone())]);
+    assert!(s.reviewed.contains(&first));
+    assert!(
+        matches!(s.overlay, Overlay::Walkthrough { index: 1, .. }),
+        "marking moves on"
+    );
+    update(&mut s, ch('s'));
+    assert!(matches!(s.overlay, Overlay::Walkthrough { index: 2, .. }) || s.walkthrough.len() <= 2);
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.overlay, Overlay::None);
+    // Reopening starts at the first control not reviewed yet.
+    update(&mut s, ch('w'));
+    assert!(matches!(s.overlay, Overlay::Walkthrough { index: 1, .. }));
+}
+
+#[test]
+fn attestation_form_validates_saves_and_cancels() {
+    let mut s = state();
+    select_checklist_key(&mut s, "ATT-IR-PLAN");
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.form.is_some(), "Enter on an attestation opens the form");
+    // Saving with no name is refused with a message naming the field; nothing is emitted.
+    let save = Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(update(&mut s, save.clone()).is_empty());
+    assert!(s.form.as_ref().unwrap().error.as_deref().unwrap().starts_with("name"));
+    for c in "Ana Ruiz".chars() {
+        update(&mut s, ch(c));
+    }
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(
+        s.form.as_ref().unwrap().name.lines().len(),
+        1,
+        "Enter does not add a line to the name"
+    );
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    for c in "Runbook v3 in the wiki".chars() {
+        update(&mut s, ch(c));
+    }
+    update(&mut s, key(KeyCode::Enter));
+    for c in "reviewed with on-call".chars() {
+        update(&mut s, ch(c));
+    }
+    // `q` is text inside the form, not quit.
+    update(&mut s, ch('q'));
+    assert!(!s.should_quit);
+    let effects = update(&mut s, save);
+    assert!(s.form.is_none());
+    let [Effect::SaveAttestation(saved)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(saved.item_id, "ATT-IR-PLAN");
+    assert_eq!(saved.attested_by, "Ana Ruiz");
+    assert_eq!(saved.note, "Runbook v3 in the wiki\nreviewed with on-callq");
+    assert_eq!(saved.attested_on, aisec::attestation::today(common::NOW));
+
+    // The stored result comes back and the row shows it.
+    update(&mut s, Event::Attestations(vec![saved.clone()]));
+    assert!(s.checklist.iter().any(|r| matches!(
+        r,
+        aisec::app::view::ChecklistRow::Attestation {
+            item: "ATT-IR-PLAN",
+            standing: aisec::attestation::Standing::Valid { age_days: 0 },
+            ..
+        }
+    )));
+
+    // Esc cancels without an effect.
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.form.is_some());
+    assert!(update(&mut s, key(KeyCode::Esc)).is_empty());
+    assert!(s.form.is_none());
 }

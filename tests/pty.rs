@@ -151,11 +151,12 @@ fn a_panic_still_restores_the_terminal() {
 fn nothing_is_redrawn_while_idle() {
     let mut session = start("idle", &[]);
     session.wait_for_output(b"cost");
-    // Let the first refresh of every source land, then watch a quiet period.
+    // Let the first refresh of every source land (a second and a half without output), then watch a quiet
+    // period: the next scheduled refresh is a minute away, so nothing may be drawn in it.
     let settled = |session: &Session| {
         let mut last = session.output.lock().unwrap().len();
         for _ in 0..40 {
-            std::thread::sleep(Duration::from_millis(250));
+            std::thread::sleep(Duration::from_millis(1500));
             let now = session.output.lock().unwrap().len();
             if now == last {
                 return now;

@@ -129,3 +129,22 @@ fn rows_built_per_frame_never_exceed_the_viewport() {
         "the last row is on screen after G"
     );
 }
+
+#[test]
+fn walkthrough_findings_and_attestation_form() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "w");
+    let (terminal, _) = render(&mut state, 120, 40);
+    insta::assert_snapshot!("walkthrough_120x40", terminal.backend());
+
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "jj\n");
+    let (terminal, report) = render(&mut state, 160, 48);
+    insta::assert_snapshot!("findings_160x48", terminal.backend());
+    assert!(report.rows_built <= report.heights.iter().sum::<usize>());
+
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "G\nAna\tx");
+    let (terminal, _) = render(&mut state, 100, 30);
+    insta::assert_snapshot!("attestation_form_100x30", terminal.backend());
+}

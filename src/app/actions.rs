@@ -25,6 +25,13 @@ pub enum Action {
     Help,
     Refresh,
     Pause,
+    Walkthrough,
+    Next,
+    Previous,
+    Skip,
+    MarkReviewed,
+    NextField,
+    Save,
 }
 
 /// Where a binding is active. `Global` bindings work in every context that does not capture text.
@@ -33,6 +40,10 @@ pub enum Context {
     Global,
     List,
     Overlay,
+    /// The guided walkthrough of failing controls.
+    Walkthrough,
+    /// A form that captures text (the attestation form): only its own keys, everything else is typed.
+    Form,
 }
 
 impl Context {
@@ -41,6 +52,8 @@ impl Context {
             Context::Global => "global",
             Context::List => "lists",
             Context::Overlay => "help & details",
+            Context::Walkthrough => "walkthrough",
+            Context::Form => "attestation form",
         }
     }
 }
@@ -190,9 +203,17 @@ pub const REGISTRY: &[ActionSpec] = &[
     spec(
         Action::Details,
         "details",
-        "Details / evidence of the selection",
+        "Details; on a control: its resources; on an attestation: attest",
         Context::List,
         &["enter"],
+        true,
+    ),
+    spec(
+        Action::Walkthrough,
+        "walkthrough",
+        "Guided walkthrough of the failing controls",
+        Context::List,
+        &["w"],
         true,
     ),
     spec(
@@ -219,6 +240,79 @@ pub const REGISTRY: &[ActionSpec] = &[
         &["k", "up"],
         false,
     ),
+    spec(
+        Action::Next,
+        "walk_next",
+        "Next failing control",
+        Context::Walkthrough,
+        &["n", "l", "right"],
+        false,
+    ),
+    spec(
+        Action::Previous,
+        "walk_previous",
+        "Previous failing control",
+        Context::Walkthrough,
+        &["b", "h", "left"],
+        false,
+    ),
+    spec(
+        Action::Skip,
+        "walk_skip",
+        "Skip this control for now",
+        Context::Walkthrough,
+        &["s"],
+        false,
+    ),
+    spec(
+        Action::MarkReviewed,
+        "walk_reviewed",
+        "Mark reviewed and go on",
+        Context::Walkthrough,
+        &["m"],
+        false,
+    ),
+    spec(
+        Action::MoveDown,
+        "walk_scroll_down",
+        "Scroll down",
+        Context::Walkthrough,
+        &["j", "down"],
+        false,
+    ),
+    spec(
+        Action::MoveUp,
+        "walk_scroll_up",
+        "Scroll up",
+        Context::Walkthrough,
+        &["k", "up"],
+        false,
+    ),
+    spec(
+        Action::Back,
+        "walk_close",
+        "Close the walkthrough",
+        Context::Walkthrough,
+        &["esc"],
+        false,
+    ),
+    spec(
+        Action::NextField,
+        "form_next_field",
+        "Next field (name, date, note)",
+        Context::Form,
+        &["tab"],
+        false,
+    ),
+    spec(
+        Action::Save,
+        "form_save",
+        "Save the attestation",
+        Context::Form,
+        &["ctrl-s"],
+        false,
+    ),
+    spec(Action::Back, "form_cancel", "Cancel", Context::Form, &["esc"], false),
 ];
 
 const fn spec(

@@ -8,5 +8,5 @@ mod state;
 mod update;
 pub mod view;
 
-pub use state::{Overlay, Pane, PaneState, State};
+pub use state::{AttestForm, FormField, Overlay, Pane, PaneState, State};
 pub use update::{Effect, Event, apply, update};

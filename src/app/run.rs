@@ -13,17 +13,30 @@ use tokio::time::Instant;
 use super::{Effect, Event, State, update};
 use crate::collector::{Command, unix_now};
 use crate::model::Snapshot;
+use crate::store::Store;
 use crate::tui::Tui;
 
 /// At most ~60 frames per second, even when snapshots and keys arrive faster.
 const MIN_FRAME_GAP: Duration = Duration::from_millis(16);
 
-pub async fn run(
-    terminal: &mut Tui,
-    state: &mut State,
-    mut snapshots: watch::Receiver<Arc<Snapshot>>,
-    commands: mpsc::Sender<Command>,
-) -> std::io::Result<()> {
+/// What the loop needs besides the terminal and the state: the collector's channels and the local store
+/// (`None` when it could not be opened: the cockpit still runs, attestations are not saved).
+pub struct Wiring {
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub commands: mpsc::Sender<Command>,
+    pub store: Option<Store>,
+}
+
+pub async fn run(terminal: &mut Tui, state: &mut State, wiring: Wiring) -> std::io::Result<()> {
+    let Wiring {
+        mut snapshots,
+        commands,
+        store,
+    } = wiring;
+    if let Some(store) = &store {
+        load_stored(state, store);
+    }
+    let effects = Effects { commands, store };
     let mut events = EventStream::new();
     let mut collector_alive = true;
     state.set_snapshot(snapshots.borrow_and_update().clone());
@@ -32,7 +45,7 @@ pub async fn run(
         let mut dirty = false;
         tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => dirty |= handle_terminal_event(state, event, &commands),
+                Some(Ok(event)) => dirty |= handle_terminal_event(state, event, &effects),
                 Some(Err(error)) => return Err(error),
                 None => return Ok(()),
             },
@@ -49,7 +62,7 @@ pub async fn run(
         // waker: crossterm keeps the waker of a pending poll, and a no-op one (`now_or_never`) would leave the
         // loop deaf to every later key.
         while let Some(Some(event)) = futures::future::poll_immediate(events.next()).await {
-            dirty |= handle_terminal_event(state, event?, &commands);
+            dirty |= handle_terminal_event(state, event?, &effects);
         }
         if state.should_quit {
             return Ok(());
@@ -61,23 +74,89 @@ pub async fn run(
     }
 }
 
-fn handle_terminal_event(state: &mut State, event: TermEvent, commands: &mpsc::Sender<Command>) -> bool {
+fn handle_terminal_event(state: &mut State, event: TermEvent, effects: &Effects) -> bool {
     match event {
         TermEvent::Key(key) => {
             for effect in update(state, Event::Key(key)) {
-                match effect {
-                    Effect::Quit => {}
-                    Effect::Refresh => {
-                        if commands.try_send(Command::RefreshAll).is_err() {
-                            state.status_line = Some("the collector is busy; refresh not queued".into());
-                        }
-                    }
-                }
+                effects.carry_out(state, effect);
             }
             true
         }
         TermEvent::Resize(_, _) => true,
         _ => false,
+    }
+}
+
+struct Effects {
+    commands: mpsc::Sender<Command>,
+    store: Option<Store>,
+}
+
+impl Effects {
+    /// Performs one effect; the outcome comes back into the state through `update`.
+    fn carry_out(&self, state: &mut State, effect: Effect) {
+        match effect {
+            Effect::Quit => {}
+            Effect::Refresh => {
+                if self.commands.try_send(Command::RefreshAll).is_err() {
+                    update(state, Event::Failed("the collector is busy; refresh not queued".into()));
+                }
+            }
+            Effect::SaveAttestation(attestation) => {
+                let Some(store) = &self.store else {
+                    update(
+                        state,
+                        Event::Failed("attestation not saved: the local database could not be opened".into()),
+                    );
+                    return;
+                };
+                match store
+                    .save_attestation(&attestation)
+                    .and_then(|()| store.latest_attestations())
+                {
+                    Ok(latest) => {
+                        update(state, Event::Attestations(latest));
+                    }
+                    Err(error) => {
+                        update(state, Event::Failed(format!("attestation not saved: {error}")));
+                    }
+                }
+            }
+            Effect::MarkReviewed(control) => {
+                let result = match &self.store {
+                    Some(store) => store.mark_reviewed(&control, unix_now()).map_err(|e| e.to_string()),
+                    None => Err("the local database could not be opened".to_string()),
+                };
+                if let Err(error) = result {
+                    update(
+                        state,
+                        Event::Failed(format!("review of {control} kept for this session only: {error}")),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn load_stored(state: &mut State, store: &Store) {
+    match store.latest_attestations() {
+        Ok(latest) => {
+            update(state, Event::Attestations(latest));
+        }
+        Err(error) => {
+            update(state, Event::Failed(format!("cannot read attestations: {error}")));
+        }
+    }
+    match store.reviewed() {
+        Ok(reviewed) => {
+            update(
+                state,
+                Event::Reviewed(reviewed.into_iter().map(|(control, _)| control).collect()),
+            );
+        }
+        Err(error) => {
+            update(state, Event::Failed(format!("cannot read review marks: {error}")));
+        }
     }
 }
 

@@ -1,9 +1,11 @@
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use ratatui_textarea::TextArea;
 
 use super::keymap::Keymap;
 use super::view::{self, ChecklistRow};
+use crate::attestation::{self, Attestation};
 use crate::incident::{self, Step};
 use crate::model::{Finding, Snapshot};
 
@@ -14,13 +16,32 @@ pub enum Pane {
     Incident,
     Actions,
     Logs,
+    /// Every finding of one control: the checklist's drill-down (shown in the Checklist tab).
+    Findings,
 }
 
 impl Pane {
+    /// The tabs, in order; `Findings` lives inside the Checklist tab.
     pub const ALL: [Pane; 5] = [Pane::Checklist, Pane::Alerts, Pane::Incident, Pane::Actions, Pane::Logs];
+    const EVERY: [Pane; 6] = [
+        Pane::Checklist,
+        Pane::Alerts,
+        Pane::Incident,
+        Pane::Actions,
+        Pane::Logs,
+        Pane::Findings,
+    ];
 
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// The tab that shows this pane.
+    pub fn tab(self) -> Pane {
+        match self {
+            Pane::Findings => Pane::Checklist,
+            other => other,
+        }
     }
 
     pub fn title(self) -> &'static str {
@@ -30,6 +51,7 @@ impl Pane {
             Pane::Incident => "Incident",
             Pane::Actions => "Actions",
             Pane::Logs => "Logs & cost",
+            Pane::Findings => "Findings",
         }
     }
 }
@@ -37,8 +59,17 @@ impl Pane {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: u16 },
-    Details { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Details {
+        scroll: u16,
+    },
+    /// Position in `State::walkthrough`.
+    Walkthrough {
+        index: usize,
+        scroll: u16,
+    },
 }
 
 /// Selection, scroll position and filter of one pane. `visible` holds indices of the rows that pass the
@@ -72,6 +103,49 @@ impl PaneState {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Name,
+    Date,
+    Note,
+}
+
+/// The attestation form: who, when, and a multi-line note on what was checked.
+pub struct AttestForm {
+    pub item: &'static str,
+    pub field: FormField,
+    pub name: TextArea<'static>,
+    pub date: TextArea<'static>,
+    pub note: TextArea<'static>,
+    pub error: Option<String>,
+}
+
+impl AttestForm {
+    pub fn new(item: &'static str, previous: Option<&Attestation>, today: time::Date) -> Self {
+        let date = format!("{:04}-{:02}-{:02}", today.year(), u8::from(today.month()), today.day());
+        let mut name = TextArea::new(vec![previous.map(|a| a.attested_by.clone()).unwrap_or_default()]);
+        name.move_cursor(ratatui_textarea::CursorMove::End);
+        let mut date = TextArea::new(vec![date]);
+        date.move_cursor(ratatui_textarea::CursorMove::End);
+        Self {
+            item,
+            field: FormField::Name,
+            name,
+            date,
+            note: TextArea::default(),
+            error: None,
+        }
+    }
+
+    pub fn focused(&mut self) -> &mut TextArea<'static> {
+        match self.field {
+            FormField::Name => &mut self.name,
+            FormField::Date => &mut self.date,
+            FormField::Note => &mut self.note,
+        }
+    }
+}
+
 pub struct State {
     pub snapshot: Arc<Snapshot>,
     pub checklist: Vec<ChecklistRow>,
@@ -79,7 +153,16 @@ pub struct State {
     pub playbook: Vec<Step>,
     /// Indices into `snapshot.findings`: the open findings of the selected control (Actions pane rows).
     pub action_findings: Vec<usize>,
-    pub panes: [PaneState; 5],
+    /// The control the Findings view lists, and its findings (indices into `snapshot.findings`).
+    pub drill: Option<&'static str>,
+    pub drill_findings: Vec<usize>,
+    /// Failing controls in walkthrough order, fixed when the walkthrough opens.
+    pub walkthrough: Vec<&'static str>,
+    pub reviewed: HashSet<String>,
+    pub attestations: Vec<Attestation>,
+    pub validity_days: u32,
+    pub form: Option<AttestForm>,
+    pub panes: [PaneState; 6],
     pub focus: Pane,
     pub overlay: Overlay,
     /// Some while the user types a filter for the focused pane.
@@ -108,6 +191,13 @@ impl State {
             score: None,
             playbook: Vec::new(),
             action_findings: Vec::new(),
+            drill: None,
+            drill_findings: Vec::new(),
+            walkthrough: Vec::new(),
+            reviewed: HashSet::new(),
+            attestations: Vec::new(),
+            validity_days: attestation::DEFAULT_VALIDITY_DAYS,
+            form: None,
             panes: Default::default(),
             focus: Pane::Checklist,
             overlay: Overlay::None,
@@ -125,6 +215,10 @@ impl State {
         state
     }
 
+    pub fn today(&self) -> time::Date {
+        attestation::today(self.now)
+    }
+
     pub fn pane(&self, pane: Pane) -> &PaneState {
         &self.panes[pane.index()]
     }
@@ -133,13 +227,15 @@ impl State {
         &mut self.panes[pane.index()]
     }
 
+    pub fn selected_checklist_row(&self) -> Option<&ChecklistRow> {
+        self.pane(Pane::Checklist)
+            .selected_row()
+            .and_then(|i| self.checklist.get(i))
+    }
+
     /// The control selected in the checklist, or the first control with failing findings.
     pub fn selected_control(&self) -> Option<&'static str> {
-        let selected = self
-            .pane(Pane::Checklist)
-            .selected_row()
-            .and_then(|i| self.checklist.get(i));
-        match selected {
+        match self.selected_checklist_row() {
             Some(ChecklistRow::Control { control, .. }) => Some(control),
             _ => self.checklist.iter().find_map(|row| match row {
                 ChecklistRow::Control { control, counts, .. } if counts.fail > 0 => Some(*control),
@@ -161,12 +257,19 @@ impl State {
             .and_then(|i| self.snapshot.findings.get(*i))
     }
 
+    pub fn selected_drill_finding(&self) -> Option<&Finding> {
+        let row = self.pane(Pane::Findings).selected_row()?;
+        self.drill_findings
+            .get(row)
+            .and_then(|i| self.snapshot.findings.get(*i))
+    }
+
     /// Replaces the snapshot, keeping each pane's selection on the same item when it still exists.
     pub fn set_snapshot(&mut self, snapshot: Arc<Snapshot>) {
-        let keys: Vec<Option<String>> = Pane::ALL.iter().map(|p| self.selected_key(*p)).collect();
+        let keys: Vec<Option<String>> = Pane::EVERY.iter().map(|p| self.selected_key(*p)).collect();
         self.snapshot = snapshot;
         self.rebuild();
-        for (pane, key) in Pane::ALL.into_iter().zip(keys) {
+        for (pane, key) in Pane::EVERY.into_iter().zip(keys) {
             if let Some(key) = key {
                 self.select_key(pane, &key);
             }
@@ -175,21 +278,32 @@ impl State {
         self.rebuild_dependents();
     }
 
+    pub fn set_attestations(&mut self, attestations: Vec<Attestation>) {
+        let key = self.selected_key(Pane::Checklist);
+        self.attestations = attestations;
+        self.rebuild_checklist();
+        if let Some(key) = key {
+            self.select_key(Pane::Checklist, &key);
+        }
+    }
+
     fn selected_key(&self, pane: Pane) -> Option<String> {
         let row = self.pane(pane).selected_row()?;
         self.row_key(pane, row)
     }
 
     fn row_key(&self, pane: Pane, row: usize) -> Option<String> {
+        let finding_key = |rows: &[usize]| {
+            rows.get(row)
+                .and_then(|i| self.snapshot.findings.get(*i))
+                .map(|f| f.resource_id.clone())
+        };
         match pane {
             Pane::Checklist => self.checklist.get(row).map(ChecklistRow::key),
             Pane::Alerts => self.snapshot.alerts.get(row).map(|a| a.key.clone()),
             Pane::Incident => self.playbook.get(row).map(|s| s.text.clone()),
-            Pane::Actions => self
-                .action_findings
-                .get(row)
-                .and_then(|i| self.snapshot.findings.get(*i))
-                .map(|f| f.resource_id.clone()),
+            Pane::Actions => finding_key(&self.action_findings),
+            Pane::Findings => finding_key(&self.drill_findings),
             Pane::Logs => self
                 .snapshot
                 .logs
@@ -211,14 +325,28 @@ impl State {
         }
     }
 
-    /// Recomputes every derived list from the snapshot and the filters.
-    pub fn rebuild(&mut self) {
-        let (rows, score) = view::checklist_rows(&self.snapshot.findings);
+    fn rebuild_checklist(&mut self) {
+        let (mut rows, score) = view::checklist_rows(&self.snapshot.findings);
+        rows.extend(view::attestation_rows(
+            &self.attestations,
+            self.today(),
+            self.validity_days,
+        ));
         self.checklist = rows;
         self.score = score;
         self.refilter(Pane::Checklist);
+    }
+
+    /// Recomputes every derived list from the snapshot and the filters.
+    pub fn rebuild(&mut self) {
+        self.rebuild_checklist();
         self.refilter(Pane::Alerts);
         self.refilter(Pane::Logs);
+        self.drill_findings = self
+            .drill
+            .map(|c| view::control_findings(&self.snapshot.findings, c))
+            .unwrap_or_default();
+        self.refilter(Pane::Findings);
         self.rebuild_dependents();
     }
 
@@ -238,8 +366,32 @@ impl State {
         self.refilter(Pane::Actions);
     }
 
+    /// Opens the Findings view of a control.
+    pub fn drill_into(&mut self, control: &'static str) {
+        self.drill = Some(control);
+        self.drill_findings = view::control_findings(&self.snapshot.findings, control);
+        let pane = self.pane_mut(Pane::Findings);
+        pane.filter.clear();
+        pane.selected = 0;
+        pane.offset = 0;
+        self.refilter(Pane::Findings);
+        self.focus = Pane::Findings;
+    }
+
     pub fn refilter(&mut self, pane: Pane) {
         let needle = self.pane(pane).filter.to_lowercase();
+        let findings = &self.snapshot.findings;
+        let finding_rows = |rows: &[usize]| -> Vec<usize> {
+            (0..rows.len())
+                .filter(|i| {
+                    let finding = &findings[rows[*i]];
+                    view::matches(
+                        &view::finding_text(finding, self.snapshot.resource(&finding.resource_id)),
+                        &needle,
+                    )
+                })
+                .collect()
+        };
         let visible: Vec<usize> = match pane {
             Pane::Checklist => self
                 .checklist
@@ -257,15 +409,8 @@ impl State {
                     view::matches(&format!("{} {}", step.phase.label(), step.text), &needle)
                 })
                 .collect(),
-            Pane::Actions => (0..self.action_findings.len())
-                .filter(|i| {
-                    let finding = &self.snapshot.findings[self.action_findings[*i]];
-                    view::matches(
-                        &view::finding_text(finding, self.snapshot.resource(&finding.resource_id)),
-                        &needle,
-                    )
-                })
-                .collect(),
+            Pane::Actions => finding_rows(&self.action_findings),
+            Pane::Findings => finding_rows(&self.drill_findings),
             Pane::Logs => (0..self.snapshot.logs.len())
                 .filter(|i| view::matches(&view::log_text(&self.snapshot.logs[*i]), &needle))
                 .collect(),

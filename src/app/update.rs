@@ -6,7 +6,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use super::actions::{Action, Context};
-use super::state::{Overlay, Pane, State};
+use super::state::{AttestForm, FormField, Overlay, Pane, State};
+use super::view::{self, ChecklistRow};
+use crate::attestation::{self, Attestation};
 use crate::model::Snapshot;
 
 #[derive(Debug, Clone)]
@@ -14,13 +16,21 @@ pub enum Event {
     Key(KeyEvent),
     Snapshot(Arc<Snapshot>),
     /// Rows each pane showed at the last frame, reported by the UI after drawing.
-    Layout([usize; 5]),
+    Layout([usize; 6]),
+    /// The latest attestation per item, as stored.
+    Attestations(Vec<Attestation>),
+    /// Controls marked reviewed in the walkthrough, as stored.
+    Reviewed(Vec<String>),
+    /// A side effect failed (the store could not be written, …): shown, nothing else changes.
+    Failed(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Quit,
     Refresh,
+    SaveAttestation(Attestation),
+    MarkReviewed(String),
 }
 
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
@@ -40,6 +50,18 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Event::Attestations(attestations) => {
+            state.set_attestations(attestations);
+            Vec::new()
+        }
+        Event::Reviewed(controls) => {
+            state.reviewed = controls.into_iter().collect();
+            Vec::new()
+        }
+        Event::Failed(message) => {
+            state.status_line = Some(message);
+            Vec::new()
+        }
         Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Event::Key(key) => on_key(state, key),
     }
@@ -51,14 +73,17 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.should_quit = true;
         return vec![Effect::Quit];
     }
+    if state.form.is_some() {
+        return edit_form(state, key);
+    }
     if state.filter_editor.is_some() {
         edit_filter(state, key);
         return Vec::new();
     }
-    let context = if state.overlay == Overlay::None {
-        Context::List
-    } else {
-        Context::Overlay
+    let context = match state.overlay {
+        Overlay::None => Context::List,
+        Overlay::Walkthrough { .. } => Context::Walkthrough,
+        Overlay::Help { .. } | Overlay::Details { .. } => Context::Overlay,
     };
     match state.keymap.resolve(context, &key) {
         Some(action) => apply(state, action),
@@ -67,29 +92,35 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
-    if let Overlay::Help { scroll } | Overlay::Details { scroll } = &mut state.overlay {
-        match action {
-            Action::MoveDown => *scroll = scroll.saturating_add(1),
-            Action::MoveUp => *scroll = scroll.saturating_sub(1),
-            Action::Back | Action::Details => state.overlay = Overlay::None,
-            Action::Help => state.overlay = Overlay::None,
-            Action::Quit => return quit(state),
-            _ => {}
+    match state.overlay {
+        Overlay::Walkthrough { index, scroll } => return walkthrough(state, action, index, scroll),
+        Overlay::Help { scroll } | Overlay::Details { scroll } => {
+            let scroll = match action {
+                Action::MoveDown => scroll.saturating_add(1),
+                Action::MoveUp => scroll.saturating_sub(1),
+                Action::Back | Action::Details | Action::Help => {
+                    state.overlay = Overlay::None;
+                    return Vec::new();
+                }
+                Action::Quit => return quit(state),
+                _ => return Vec::new(),
+            };
+            state.overlay = match state.overlay {
+                Overlay::Help { .. } => Overlay::Help { scroll },
+                _ => Overlay::Details { scroll },
+            };
+            return Vec::new();
         }
-        return Vec::new();
+        Overlay::None => {}
     }
     match action {
         Action::Quit => return quit(state),
         Action::Help => state.overlay = Overlay::Help { scroll: 0 },
-        Action::Details => {
-            if state.pane(state.focus).selected_row().is_some() {
-                state.overlay = Overlay::Details { scroll: 0 };
-            }
-        }
-        Action::NextPane => focus(state, Pane::ALL[(state.focus.index() + 1) % Pane::ALL.len()]),
+        Action::Details => return details(state),
+        Action::NextPane => focus(state, Pane::ALL[(state.focus.tab().index() + 1) % Pane::ALL.len()]),
         Action::PrevPane => focus(
             state,
-            Pane::ALL[(state.focus.index() + Pane::ALL.len() - 1) % Pane::ALL.len()],
+            Pane::ALL[(state.focus.tab().index() + Pane::ALL.len() - 1) % Pane::ALL.len()],
         ),
         Action::FocusChecklist => focus(state, Pane::Checklist),
         Action::FocusAlerts => focus(state, Pane::Alerts),
@@ -118,6 +149,8 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             if !state.pane(pane).filter.is_empty() {
                 state.pane_mut(pane).filter.clear();
                 refilter(state, pane);
+            } else if pane == Pane::Findings {
+                state.focus = Pane::Checklist;
             } else if state.status_line.is_some() {
                 state.status_line = None;
             }
@@ -142,8 +175,91 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                 .into(),
             );
         }
+        Action::Walkthrough => {
+            state.walkthrough = view::walkthrough_order(&state.snapshot.findings);
+            if state.walkthrough.is_empty() {
+                state.status_line = Some("no failing control: nothing to walk through".into());
+            } else {
+                // Start at the first control not yet reviewed.
+                let index = state
+                    .walkthrough
+                    .iter()
+                    .position(|c| !state.reviewed.contains(*c))
+                    .unwrap_or(0);
+                state.overlay = Overlay::Walkthrough { index, scroll: 0 };
+            }
+        }
+        Action::Next | Action::Previous | Action::Skip | Action::MarkReviewed | Action::NextField | Action::Save => {}
     }
     Vec::new()
+}
+
+/// Enter: on a control, its findings; on an attestation item, the form; elsewhere, the details overlay.
+fn details(state: &mut State) -> Vec<Effect> {
+    if state.pane(state.focus).selected_row().is_none() {
+        return Vec::new();
+    }
+    if state.focus == Pane::Checklist {
+        match state.selected_checklist_row().cloned() {
+            Some(ChecklistRow::Control { control, .. }) => {
+                state.drill_into(control);
+                return Vec::new();
+            }
+            Some(ChecklistRow::Attestation { item, .. }) => {
+                let previous = state.attestations.iter().find(|a| a.item_id == item);
+                state.form = Some(AttestForm::new(item, previous, state.today()));
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
+    state.overlay = Overlay::Details { scroll: 0 };
+    Vec::new()
+}
+
+fn walkthrough(state: &mut State, action: Action, index: usize, scroll: u16) -> Vec<Effect> {
+    let last = state.walkthrough.len().saturating_sub(1);
+    let mut effects = Vec::new();
+    let next = match action {
+        Action::Next | Action::Skip => Some((index + 1).min(last)),
+        Action::Previous => Some(index.saturating_sub(1)),
+        Action::MarkReviewed => {
+            if let Some(control) = state.walkthrough.get(index) {
+                state.reviewed.insert(control.to_string());
+                effects.push(Effect::MarkReviewed(control.to_string()));
+            }
+            // The next control still to review, after this one; stay when none is left.
+            let after = (index + 1..state.walkthrough.len()).find(|i| !state.reviewed.contains(state.walkthrough[*i]));
+            if after.is_none() {
+                state.status_line = Some("every failing control has been reviewed".into());
+            }
+            Some(after.unwrap_or(index))
+        }
+        Action::MoveDown => {
+            state.overlay = Overlay::Walkthrough {
+                index,
+                scroll: scroll.saturating_add(1),
+            };
+            None
+        }
+        Action::MoveUp => {
+            state.overlay = Overlay::Walkthrough {
+                index,
+                scroll: scroll.saturating_sub(1),
+            };
+            None
+        }
+        Action::Back | Action::Walkthrough => {
+            state.overlay = Overlay::None;
+            None
+        }
+        Action::Quit => return quit(state),
+        _ => None,
+    };
+    if let Some(next) = next {
+        state.overlay = Overlay::Walkthrough { index: next, scroll: 0 };
+    }
+    effects
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
@@ -152,7 +268,16 @@ fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 fn focus(state: &mut State, pane: Pane) {
-    state.focus = pane;
+    // Going to the Checklist tab from elsewhere returns to the drill-down if it was open.
+    if pane == Pane::Checklist
+        && state.focus != Pane::Checklist
+        && state.focus.tab() != Pane::Checklist
+        && state.drill.is_some()
+    {
+        state.focus = Pane::Findings;
+    } else {
+        state.focus = pane;
+    }
 }
 
 fn move_by(state: &mut State, delta: isize) {
@@ -198,4 +323,56 @@ fn edit_filter(state: &mut State, key: KeyEvent) {
             refilter(state, pane);
         }
     }
+}
+
+/// The attestation form: Tab moves between fields, Ctrl-S validates and saves, Esc cancels; everything else
+/// is typed into the focused field (Enter makes a new line only in the note).
+fn edit_form(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let today = state.today();
+    let now = state.now;
+    let Some(form) = state.form.as_mut() else {
+        return Vec::new();
+    };
+    match state.keymap.resolve(Context::Form, &key) {
+        Some(Action::Back) => {
+            state.form = None;
+            state.status_line = Some("attestation cancelled: nothing saved".into());
+        }
+        Some(Action::NextField) => {
+            form.field = match form.field {
+                FormField::Name => FormField::Date,
+                FormField::Date => FormField::Note,
+                FormField::Note => FormField::Name,
+            };
+        }
+        Some(Action::Save) => {
+            let name = form.name.lines().join(" ");
+            let date = form.date.lines().join("");
+            let note = form.note.lines().join("\n");
+            match attestation::validate(&name, &date, &note, today) {
+                Ok((attested_by, attested_on, note)) => {
+                    let saved = Attestation {
+                        item_id: form.item.to_string(),
+                        note,
+                        attested_by,
+                        attested_on,
+                        recorded_at: now,
+                    };
+                    state.form = None;
+                    state.status_line = Some(format!("attestation of {} saved", saved.item_id));
+                    return vec![Effect::SaveAttestation(saved)];
+                }
+                Err(problem) => form.error = Some(problem),
+            }
+        }
+        _ => {
+            // Single-line fields ignore Enter rather than growing a second line.
+            if key.code == KeyCode::Enter && form.field != FormField::Note {
+                return Vec::new();
+            }
+            form.error = None;
+            form.focused().input(key);
+        }
+    }
+    Vec::new()
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::attestation::{self, Attestation, Standing};
 use crate::checks::{self, Control};
 use crate::model::{Alert, Area, Finding, LogRow, Resource, Severity, Snapshot, Status};
 
@@ -39,6 +40,18 @@ pub enum ChecklistRow {
         severity: Severity,
         counts: Counts,
     },
+    /// Heading of the controls a person confirms: how many stand, how many expired.
+    AttestationHeader {
+        valid: usize,
+        expired: usize,
+        missing: usize,
+    },
+    Attestation {
+        item: &'static str,
+        title: &'static str,
+        standing: Standing,
+        by: Option<String>,
+    },
 }
 
 impl ChecklistRow {
@@ -46,8 +59,66 @@ impl ChecklistRow {
         match self {
             ChecklistRow::Area { area, .. } => format!("area:{}", area.label()),
             ChecklistRow::Control { control, .. } => control.to_string(),
+            ChecklistRow::AttestationHeader { .. } => "attestations".to_string(),
+            ChecklistRow::Attestation { item, .. } => item.to_string(),
         }
     }
+}
+
+/// One row per attestation item, after a heading.
+pub fn attestation_rows(attestations: &[Attestation], today: time::Date, validity_days: u32) -> Vec<ChecklistRow> {
+    let mut rows = Vec::new();
+    let (mut valid, mut expired, mut missing) = (0, 0, 0);
+    for item in attestation::ITEMS.iter() {
+        let latest = attestations.iter().find(|a| a.item_id == item.id);
+        let standing = attestation::standing(latest, today, validity_days);
+        match standing {
+            Standing::Valid { .. } => valid += 1,
+            Standing::Expired { .. } => expired += 1,
+            Standing::NotAttested => missing += 1,
+        }
+        rows.push(ChecklistRow::Attestation {
+            item: item.id,
+            title: item.title,
+            standing,
+            by: latest.map(|a| a.attested_by.clone()),
+        });
+    }
+    rows.insert(
+        0,
+        ChecklistRow::AttestationHeader {
+            valid,
+            expired,
+            missing,
+        },
+    );
+    rows
+}
+
+/// Failing controls in the order a reviewer should walk them: severity first, then the catalog order.
+pub fn walkthrough_order(findings: &[Finding]) -> Vec<&'static str> {
+    let mut failing: Vec<&'static Control> = checks::controls()
+        .iter()
+        .filter(|control| {
+            findings
+                .iter()
+                .any(|f| f.control_id == control.id && f.status == Status::Fail)
+        })
+        .collect();
+    failing.sort_by_key(|control| control.severity);
+    failing.into_iter().map(|control| control.id).collect()
+}
+
+/// Every finding of one control, failing first, then unknown, pass, not applicable.
+pub fn control_findings(findings: &[Finding], control: &str) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..findings.len())
+        .filter(|i| findings[*i].control_id == control)
+        .collect();
+    rows.sort_by(|a, b| {
+        let (a, b) = (&findings[*a], &findings[*b]);
+        a.status.cmp(&b.status).then(a.resource_id.cmp(&b.resource_id))
+    });
+    rows
 }
 
 /// Score: severity-weighted share of passing findings among those that could be decided or not. Unknown
@@ -126,6 +197,8 @@ pub fn matches(haystack: &str, needle_lower: &str) -> bool {
 pub fn checklist_text(row: &ChecklistRow) -> String {
     match row {
         ChecklistRow::Area { area, .. } => area.label().to_string(),
+        ChecklistRow::AttestationHeader { .. } => "attestations".to_string(),
+        ChecklistRow::Attestation { item, title, .. } => format!("{item} {title} attestation"),
         ChecklistRow::Control {
             control,
             title,

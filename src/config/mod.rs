@@ -45,6 +45,28 @@ pub struct Config {
     pub keys: HashMap<String, Vec<String>>,
     #[serde(default)]
     pub refresh: Refresh,
+    #[serde(default)]
+    pub attestations: Attestations,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestations {
+    /// Days an attestation counts before it must be renewed.
+    #[serde(default = "default_validity_days")]
+    pub validity_days: u32,
+}
+
+impl Default for Attestations {
+    fn default() -> Self {
+        Self {
+            validity_days: default_validity_days(),
+        }
+    }
+}
+
+fn default_validity_days() -> u32 {
+    crate::attestation::DEFAULT_VALIDITY_DAYS
 }
 
 /// Refresh intervals in seconds; absent values keep the defaults.
@@ -68,6 +90,12 @@ impl Config {
             Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
         };
         let config: Config = toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?;
+        if config.attestations.validity_days == 0 || config.attestations.validity_days > 3650 {
+            return Err(format!(
+                "{}: [attestations] validity_days must be between 1 and 3650",
+                path.display()
+            ));
+        }
         for (name, value) in [
             ("inventory_secs", config.refresh.inventory_secs),
             ("metrics_secs", config.refresh.metrics_secs),

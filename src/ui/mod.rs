@@ -19,7 +19,7 @@ use crate::sanitize::for_terminal;
 /// What a frame showed: visible rows per pane (0 when not drawn) and how many table rows were built.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FrameReport {
-    pub heights: [usize; 5],
+    pub heights: [usize; 6],
     pub rows_built: usize,
 }
 
@@ -44,7 +44,12 @@ pub fn draw(frame: &mut Frame, state: &State) -> FrameReport {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
             panes::draw(frame, left, state, state.focus, true, &mut report);
-            panes::draw(frame, right, state, other, false, &mut report);
+            if state.focus == Pane::Findings {
+                // Beside a control's findings: the selected one's evidence and fix.
+                panes::finding_detail(frame, right, state);
+            } else {
+                panes::draw(frame, right, state, other, false, &mut report);
+            }
         }
         _ => panes::draw(frame, body, state, state.focus, true, &mut report),
     }
@@ -52,14 +57,18 @@ pub fn draw(frame: &mut Frame, state: &State) -> FrameReport {
     match state.overlay {
         Overlay::Help { scroll } => overlay::help(frame, area, state, scroll),
         Overlay::Details { scroll } => overlay::details(frame, area, state, scroll),
+        Overlay::Walkthrough { index, scroll } => overlay::walkthrough(frame, area, state, index, scroll),
         Overlay::None => {}
+    }
+    if let Some(form) = &state.form {
+        overlay::attest_form(frame, area, state, form);
     }
     report
 }
 
 fn companion(pane: Pane) -> Option<Pane> {
     match pane {
-        Pane::Checklist => Some(Pane::Actions),
+        Pane::Checklist | Pane::Findings => Some(Pane::Actions),
         Pane::Alerts => Some(Pane::Incident),
         Pane::Incident => Some(Pane::Alerts),
         Pane::Actions => Some(Pane::Checklist),
@@ -171,7 +180,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &State) {
         })
         .collect();
     let tabs = Tabs::new(titles)
-        .select(state.focus.index())
+        .select(state.focus.tab().index())
         .highlight_style(
             style::focused_border().add_modifier(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::REVERSED),
         )

@@ -47,7 +47,13 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, 
 
 pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
     let mut lines = Vec::new();
-    for context in [Context::Global, Context::List, Context::Overlay] {
+    for context in [
+        Context::Global,
+        Context::List,
+        Context::Overlay,
+        Context::Walkthrough,
+        Context::Form,
+    ] {
         lines.push(Line::from(Span::styled(
             format!("{} keys", context.label()),
             style::title(),
@@ -81,7 +87,8 @@ pub fn details(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
                 vec![Line::from(for_terminal(&step.text).into_owned())],
             )
         }
-        (Pane::Actions, Some(_)) => finding_details(state),
+        (Pane::Actions, Some(_)) => finding_details(state, state.selected_action_finding()),
+        (Pane::Findings, Some(_)) => finding_details(state, state.selected_drill_finding()),
         (Pane::Logs, Some(i)) => {
             let row = &state.snapshot.logs[i];
             let fields = [
@@ -113,6 +120,42 @@ fn field(name: &str, value: &str) -> Line<'static> {
 
 fn checklist_details(state: &State, row: &ChecklistRow) -> (String, Vec<Line<'static>>) {
     match row {
+        ChecklistRow::AttestationHeader {
+            valid,
+            expired,
+            missing,
+        } => (
+            "Attestations".into(),
+            vec![
+                Line::from("Controls no API can check: a person confirms them, with a note, a name and a date."),
+                Line::from(format!("An attestation counts for {} days.", state.validity_days)),
+                Line::from(""),
+                field("valid", &valid.to_string()),
+                field("expired", &expired.to_string()),
+                field("missing", &missing.to_string()),
+            ],
+        ),
+        ChecklistRow::Attestation { item, .. } => {
+            let Some(definition) = crate::attestation::item(item) else {
+                return ("Attestation".into(), vec![Line::from("unknown item")]);
+            };
+            let mut lines = vec![
+                Line::from(Span::styled(definition.title, style::title())),
+                Line::from(""),
+                field("why", definition.why),
+            ];
+            if let Some(latest) = state.attestations.iter().find(|a| a.item_id == *item) {
+                lines.push(field("by", &for_terminal(&latest.attested_by)));
+                lines.push(field("on", &latest.attested_on.to_string()));
+                lines.extend(
+                    latest
+                        .note
+                        .lines()
+                        .map(|l| Line::from(format!("  {}", for_terminal(l)))),
+                );
+            }
+            (format!("Attestation · {item}"), lines)
+        }
         ChecklistRow::Area { area, counts, score } => (
             format!("Area · {}", area.label()),
             vec![
@@ -195,8 +238,8 @@ fn alert_details(state: &State, index: usize) -> (String, Vec<Line<'static>>) {
     ("Alert".into(), lines)
 }
 
-fn finding_details(state: &State) -> (String, Vec<Line<'static>>) {
-    let Some(finding) = state.selected_action_finding() else {
+fn finding_details(state: &State, finding: Option<&crate::model::Finding>) -> (String, Vec<Line<'static>>) {
+    let Some(finding) = finding else {
         return ("Finding".into(), vec![Line::from("nothing selected")]);
     };
     let resource = state.snapshot.resource(&finding.resource_id);
@@ -228,4 +271,180 @@ fn finding_details(state: &State) -> (String, Vec<Line<'static>>) {
         lines.extend(preview.body.lines().map(|l| Line::from(for_terminal(l).into_owned())));
     }
     (format!("Finding · {}", finding.control_id), lines)
+}
+
+/// One screen per failing control, in severity order: what is checked, the evidence, why, the fix and what
+/// it can break, and where the reviewer is.
+pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, scroll: u16) {
+    let Some(control) = state.walkthrough.get(index).and_then(|id| checks::control(id)) else {
+        return;
+    };
+    let reviewed = state
+        .walkthrough
+        .iter()
+        .filter(|c| state.reviewed.contains(**c))
+        .count();
+    let (severity, severity_style) = style::severity(control.severity);
+    let mark = if state.reviewed.contains(control.id) {
+        Span::styled("  ✓ reviewed", style::good())
+    } else {
+        Span::styled("  not reviewed yet", style::dim())
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} of {}", index + 1, state.walkthrough.len()), style::title()),
+            Span::styled(format!("   ({reviewed} reviewed)"), style::dim()),
+            mark,
+        ]),
+        Line::from(vec![
+            Span::styled(severity, severity_style),
+            Span::raw(format!("  {}  {}", control.id, control.title)),
+        ]),
+        Line::from(""),
+        field("checks", control.check_summary),
+        field("why", control.why),
+        Line::from(""),
+        Line::from(Span::styled("Failing resources and what was observed", style::title())),
+    ];
+    let open = crate::app::view::open_findings(&state.snapshot.findings, control.id);
+    for index in open.iter().take(30) {
+        let finding = &state.snapshot.findings[*index];
+        if finding.status != crate::model::Status::Fail {
+            continue;
+        }
+        let name = state
+            .snapshot
+            .resource(&finding.resource_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let evidence: Vec<String> = finding
+            .evidence
+            .iter()
+            .map(|e| format!("{} = {}", e.path, e.observed))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  ✗ {:<28} ", for_terminal(&name)), style::bad()),
+            Span::styled(for_terminal(&evidence.join("; ")).into_owned(), style::dim()),
+        ]));
+    }
+    if open.len() > 30 {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "  … and {} more (Enter on the control in the checklist)",
+                open.len() - 30
+            ),
+            style::dim(),
+        )));
+    }
+    let one_way = if control.fix.one_way {
+        Span::styled(
+            "ONE-WAY: cannot be undone",
+            style::bad().add_modifier(ratatui::style::Modifier::BOLD),
+        )
+    } else {
+        Span::styled("reversible", style::good())
+    };
+    lines.extend([
+        Line::from(""),
+        Line::from(Span::styled("The fix", style::title())),
+        field("changes", control.fix.changes),
+        field("request", &first_request(state, control, &open)),
+        Line::from(vec![
+            Span::styled(format!("{:<12} ", "undo"), style::title()),
+            one_way,
+            Span::raw(format!("  {}", control.fix.reversible)),
+        ]),
+        field("can break", &control.fix.breaks),
+    ]);
+    let area = centered(area, 90, 90);
+    frame.render_widget(Clear, area);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(style::focused_border())
+        .title(Span::styled(" Walkthrough of the failing controls ", style::title()))
+        .title_bottom(Span::styled(
+            " n next · b back · s skip · m mark reviewed · j/k scroll · Esc close ",
+            style::dim(),
+        ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+/// The attestation form: name and date on one line each, a multi-line note below.
+pub fn attest_form(frame: &mut Frame, area: Rect, state: &State, form: &crate::app::AttestForm) {
+    use crate::app::FormField;
+    let area = centered(area, 80, 70);
+    frame.render_widget(Clear, area);
+    let title = crate::attestation::item(form.item)
+        .map(|i| i.title)
+        .unwrap_or(form.item);
+    let outer = Block::new()
+        .borders(Borders::ALL)
+        .border_style(style::focused_border())
+        .title(Span::styled(format!(" Attest · {title} "), style::title()))
+        .title_bottom(Span::styled(
+            " Tab next field · Ctrl-S save · Esc cancel ",
+            style::dim(),
+        ));
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [name_area, date_area, note_area, error_area] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let field_block = |label: &str, field: FormField| {
+        let border = if form.field == field {
+            style::focused_border()
+        } else {
+            style::dim()
+        };
+        Block::new()
+            .borders(Borders::ALL)
+            .border_style(border)
+            .title(Span::styled(format!(" {label} "), style::title()))
+    };
+    let mut draw = |area: Rect, text: &ratatui_textarea::TextArea<'static>, label: &str, field: FormField| {
+        let mut text = text.clone();
+        text.set_block(field_block(label, field));
+        text.set_cursor_line_style(ratatui::style::Style::new());
+        if form.field != field {
+            text.set_cursor_style(ratatui::style::Style::new());
+        }
+        frame.render_widget(&text, area);
+    };
+    draw(name_area, &form.name, "attested by", FormField::Name);
+    draw(date_area, &form.date, "date (YYYY-MM-DD)", FormField::Date);
+    draw(
+        note_area,
+        &form.note,
+        "note: what was checked, where the evidence is",
+        FormField::Note,
+    );
+    let message = match &form.error {
+        Some(error) => Span::styled(format!(" {}", for_terminal(error)), style::bad()),
+        None => Span::styled(format!(" counts for {} days", state.validity_days), style::dim()),
+    };
+    frame.render_widget(Paragraph::new(Line::from(message)), error_area);
+}
+
+/// The fix request for the first failing resource (the template when none is loaded).
+fn first_request(state: &State, control: &checks::Control, open: &[usize]) -> String {
+    let resource = open
+        .iter()
+        .find_map(|i| state.snapshot.resource(&state.snapshot.findings[*i].resource_id));
+    match resource {
+        Some(resource) => {
+            let preview = crate::remediation::preview(control, resource, &state.arm_base);
+            for_terminal(&format!("{} {}  (for {})", preview.method, preview.url, resource.name)).into_owned()
+        }
+        None => format!("{} {}", control.fix.method, control.fix.url_template),
+    }
 }

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, W
 use super::{FrameReport, format, style};
 use crate::app::view::{self, ChecklistRow};
 use crate::app::{Pane, PaneState, State};
+use crate::attestation::Standing;
 use crate::checks;
 use crate::sanitize::for_terminal;
 
@@ -19,6 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, pane: Pane, focused: b
         Pane::Incident => incident(frame, area, state, focused, report),
         Pane::Actions => actions(frame, area, state, focused, report),
         Pane::Logs => logs(frame, area, state, focused, report),
+        Pane::Findings => findings(frame, area, state, focused, report),
     }
 }
 
@@ -154,6 +156,48 @@ fn checklist(frame: &mut Frame, area: Rect, state: &State, focused: bool, report
             Cell::from(counts.unknown.to_string()),
         ])
         .style(style::title()),
+        ChecklistRow::AttestationHeader {
+            valid,
+            expired,
+            missing,
+        } => Row::new(vec![
+            Cell::from("▸"),
+            Cell::from(format!("{valid}/{}", valid + expired + missing)),
+            Cell::from(""),
+            Cell::from("ATTESTATIONS (confirmed by a person; Enter to attest)"),
+            Cell::from(valid.to_string()),
+            Cell::from(expired.to_string()),
+            Cell::from(missing.to_string()),
+        ])
+        .style(style::title()),
+        ChecklistRow::Attestation {
+            item,
+            title,
+            standing,
+            by,
+        } => {
+            let (glyph, glyph_style, text) = match standing {
+                Standing::Valid { age_days } => (
+                    "✓",
+                    style::good(),
+                    format!(
+                        "{title} — {} {age_days}d ago",
+                        by.as_deref().map(|b| format!("by {b},")).unwrap_or_default()
+                    ),
+                ),
+                Standing::Expired { age_days } => ("⌛", style::warn(), format!("{title} — expired ({age_days}d old)")),
+                Standing::NotAttested => ("?", style::warn(), format!("{title} — not attested")),
+            };
+            Row::new(vec![
+                Cell::from(Span::styled(glyph, glyph_style)),
+                Cell::from(item.trim_start_matches("ATT-").to_string()),
+                Cell::from(Span::styled("attest", style::dim())),
+                Cell::from(for_terminal(&text).into_owned()),
+                Cell::from(""),
+                Cell::from(""),
+                Cell::from(""),
+            ])
+        }
         ChecklistRow::Control {
             control,
             title,
@@ -332,6 +376,94 @@ fn actions(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: 
         ))],
     };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), preview_area);
+}
+
+/// Every finding of the control being drilled into, failing first.
+fn findings(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
+    let control = state.drill.and_then(checks::control);
+    let title = match control {
+        Some(control) => format!(
+            "{} {} · {} resources · Esc back",
+            control.id,
+            control.title,
+            state.drill_findings.len()
+        ),
+        None => "Findings".to_string(),
+    };
+    let header = Row::new(["status", "resource", "subscription", "evidence"]);
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Fill(2),
+        Constraint::Length(16),
+        Constraint::Fill(3),
+    ];
+    let spec = TableSpec {
+        block: block(title, state, Pane::Findings, focused),
+        header,
+        widths: &widths,
+        pane: Pane::Findings,
+        focused,
+    };
+    windowed_table(frame, area, spec, state, report, |i| {
+        finding_row(state, state.drill_findings[i])
+    });
+}
+
+fn finding_row(state: &State, index: usize) -> Row<'static> {
+    let finding = &state.snapshot.findings[index];
+    let resource = state.snapshot.resource(&finding.resource_id);
+    let (status, status_style) = style::status(finding.status);
+    let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
+    let subscription = resource
+        .and_then(|r| {
+            state
+                .snapshot
+                .subscriptions
+                .iter()
+                .find(|s| s.id.eq_ignore_ascii_case(&r.subscription_id))
+        })
+        .map(|s| s.display_name.as_str())
+        .unwrap_or("");
+    let evidence = finding
+        .evidence
+        .first()
+        .map(|e| format!("{} = {}", e.path, e.observed))
+        .unwrap_or_default();
+    Row::new(vec![
+        Cell::from(Span::styled(status, status_style)),
+        Cell::from(for_terminal(name).into_owned()),
+        Cell::from(for_terminal(subscription).into_owned()),
+        Cell::from(for_terminal(&evidence).into_owned()),
+    ])
+}
+
+/// Evidence and fix of the finding selected in the Findings view (the wide layout's right side).
+pub fn finding_detail(frame: &mut Frame, area: Rect, state: &State) {
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(style::dim())
+        .title(Span::styled(" Evidence & fix ", style::title()));
+    let lines = match state.selected_drill_finding() {
+        Some(finding) => {
+            let mut lines: Vec<Line> = finding
+                .evidence
+                .iter()
+                .map(|e| Line::from(format!("{} = {}", for_terminal(&e.path), for_terminal(&e.observed))))
+                .collect();
+            let control = checks::control(finding.control_id);
+            if let (Some(control), Some(resource)) = (control, state.snapshot.resource(&finding.resource_id)) {
+                lines.push(Line::from(""));
+                lines.extend(preview_lines(&crate::remediation::preview(
+                    control,
+                    resource,
+                    &state.arm_base,
+                )));
+            }
+            lines
+        }
+        None => vec![Line::from(Span::styled("no finding selected", style::dim()))],
+    };
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
 fn preview_lines(preview: &crate::remediation::RequestPreview) -> Vec<Line<'static>> {
