@@ -172,3 +172,28 @@ fn nothing_is_redrawn_while_idle() {
     session.writer.write_all(b"q").unwrap();
     assert_eq!(session.wait_exit(), 0);
 }
+
+#[test]
+fn an_attestation_typed_in_the_cockpit_is_stored() {
+    let mut session = start("attest", &[]);
+    session.wait_for_output(b"score");
+    // The last checklist row is an attestation item: open its form, fill it in, save, quit.
+    session.writer.write_all(b"G").unwrap();
+    session.wait_for_output(b"PROMPT-INJ");
+    session.writer.write_all(b"\r").unwrap();
+    session.wait_for_output(b"attested by");
+    session
+        .writer
+        .write_all(b"Ana Ruiz\t\tRed-team prompts run on 2026-11-20")
+        .unwrap();
+    session.writer.write_all(b"\x13").unwrap(); // Ctrl-S
+    session.wait_for_output(b"saved");
+    session.writer.write_all(b"q").unwrap();
+    assert_eq!(session.wait_exit(), 0);
+    let store = aisec::store::Store::open(&session._home.join("aisec.db")).unwrap();
+    let stored = store.latest_attestations().unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].item_id, "ATT-PROMPT-INJECTION");
+    assert_eq!(stored[0].attested_by, "Ana Ruiz");
+    assert_eq!(stored[0].note, "Red-team prompts run on 2026-11-20");
+}
