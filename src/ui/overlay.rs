@@ -29,13 +29,23 @@ fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16) {
-    let area = centered(area, 84, 84);
+    popup_sized(
+        frame,
+        centered(area, 84, 84),
+        title,
+        lines,
+        scroll,
+        " j/k scroll · Esc close ",
+    );
+}
+
+fn popup_sized(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, hint: &str) {
     frame.render_widget(Clear, area);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(style::focused_border())
         .title(Span::styled(format!(" {title} "), style::title()))
-        .title_bottom(Span::styled(" j/k scroll · Esc close ", style::dim()));
+        .title_bottom(Span::styled(hint.to_string(), style::dim()));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -356,22 +366,14 @@ pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, s
         ]),
         field("can break", &control.fix.breaks),
     ]);
-    let area = centered(area, 90, 90);
-    frame.render_widget(Clear, area);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(style::focused_border())
-        .title(Span::styled(" Walkthrough of the failing controls ", style::title()))
-        .title_bottom(Span::styled(
-            " n next · b back · s skip · m mark reviewed · j/k scroll · Esc close ",
-            style::dim(),
-        ));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
+    let hint = " n next · b back · s skip · m mark reviewed · j/k scroll · Esc close ";
+    popup_sized(
+        frame,
+        centered(area, 90, 90),
+        "Walkthrough of the failing controls",
+        lines,
+        scroll,
+        hint,
     );
 }
 

@@ -330,31 +330,7 @@ fn actions(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: 
         focused,
     };
     windowed_table(frame, list_with_border, spec, state, report, |i| {
-        let finding = &state.snapshot.findings[state.action_findings[i]];
-        let resource = state.snapshot.resource(&finding.resource_id);
-        let (status, status_style) = style::status(finding.status);
-        let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
-        let subscription = resource
-            .and_then(|r| {
-                state
-                    .snapshot
-                    .subscriptions
-                    .iter()
-                    .find(|s| s.id.eq_ignore_ascii_case(&r.subscription_id))
-            })
-            .map(|s| s.display_name.as_str())
-            .unwrap_or("");
-        let evidence = finding
-            .evidence
-            .first()
-            .map(|e| format!("{} = {}", e.path, e.observed))
-            .unwrap_or_default();
-        Row::new(vec![
-            Cell::from(Span::styled(status, status_style)),
-            Cell::from(for_terminal(name).into_owned()),
-            Cell::from(for_terminal(subscription).into_owned()),
-            Cell::from(for_terminal(&evidence).into_owned()),
-        ])
+        finding_row(state, state.action_findings[i])
     });
     let preview_area = Rect {
         y: preview_area.y + 1,
