@@ -39,7 +39,7 @@ mod safety;
 mod shared;
 mod threat;
 
-pub(super) use governance::apply_colocation;
+pub(super) use governance::Colocation;
 
 use ResourceFamily::{CognitiveServices, MachineLearning, Search};
 

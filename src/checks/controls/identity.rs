@@ -120,10 +120,7 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let Some(connections) = check.fetched("connections", &resource.details.connections) else {
         return check.done();
     };
-    check.note(
-        "connections",
-        format!("{} connection(s)", connections.len()),
-    );
+    check.note_if_empty("connections", connections.len());
     if connections.is_empty() {
         return check.not_applicable();
     }
@@ -134,10 +131,7 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             "properties.useWorkspaceManagedIdentity",
         ));
         if workspace_identity == Typed::Ok(true) {
-            check.note(
-                format!("{label}.properties.useWorkspaceManagedIdentity"),
-                "true",
-            );
+            check.item_note(&label, "properties.useWorkspaceManagedIdentity=true");
             check.pass();
             continue;
         }
@@ -146,9 +140,9 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             Typed::Ok(auth) if is_one_of(auth, SECRET_AUTH_TYPES) => {
                 let shared = value::boolean(value::walk(connection, "properties.isSharedToAll"));
                 if shared == Typed::Ok(true) {
-                    check.note(
-                        format!("{label}.properties.isSharedToAll"),
-                        "true (the secret is usable by every project of the hub)",
+                    check.item_note(
+                        &label,
+                        "properties.isSharedToAll=true (the secret is usable by every project of the hub)",
                     );
                 }
                 check.fail();
@@ -195,7 +189,7 @@ pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     );
     let count = online.map_or(0, Vec::len) + serverless.map_or(0, Vec::len);
     if let Some(online) = online {
-        check.note("onlineEndpoints", format!("{} endpoint(s)", online.len()));
+        check.note_if_empty("onlineEndpoints", online.len());
         for (index, endpoint) in online.iter().enumerate() {
             let label = item_label("onlineEndpoints", index, endpoint);
             match check.item_text(endpoint, &label, "properties.authMode") {
@@ -212,10 +206,7 @@ pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         }
     }
     if let Some(serverless) = serverless {
-        check.note(
-            "serverlessEndpoints",
-            format!("{} endpoint(s)", serverless.len()),
-        );
+        check.note_if_empty("serverlessEndpoints", serverless.len());
         for (index, endpoint) in serverless.iter().enumerate() {
             let label = item_label("serverlessEndpoints", index, endpoint);
             match check.item_text(endpoint, &label, "properties.authMode") {
@@ -307,11 +298,12 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     );
     check.pass();
     for (index, assignment) in assignments.iter().enumerate() {
-        let label = item_label("roleAssignments", index, assignment);
+        // Labels are built only for the assignments that end up in the evidence.
+        let label = || item_label("roleAssignments", index, assignment);
         let role = value::text(value::walk(assignment, "properties.roleDefinitionId"));
         let Typed::Ok(role_id) = role else {
             check.note(
-                format!("{label}.properties.roleDefinitionId"),
+                format!("{}.properties.roleDefinitionId", label()),
                 format!(
                     "{} (unreadable assignment)",
                     value::observed_got(
@@ -327,33 +319,37 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         let guid = value::last_segment(role_id);
         if let Some(name) = role_name(BROAD_ROLES, guid) {
             let principal = value::text(value::walk(assignment, "properties.principalType"));
-            let describe = assignment_text(assignment, name);
             match principal {
                 Typed::Ok(kind) if is_one_of(kind, &["User", "Group", "ForeignGroup"]) => {
-                    check.note(label, format!("{describe} (broad role held by a {kind})"));
+                    check.note(
+                        label(),
+                        assignment_text(assignment, name, "broad role held by a user or group"),
+                    );
                     check.fail();
                 }
                 Typed::Ok(_) => {}
                 Typed::Absent | Typed::Bad => {
-                    check.note(label, format!("{describe} (principal type unreadable)"));
+                    check.note(
+                        label(),
+                        assignment_text(assignment, name, "principal type unreadable"),
+                    );
                     check.unknown();
                 }
             }
         } else if let Some(name) = role_name(key_roles, guid) {
-            let describe = assignment_text(assignment, name);
             match keys_enabled {
                 Typed::Ok(true) => {
                     check.note(
-                        label,
-                        format!("{describe} (can list keys, and keys are enabled)"),
+                        label(),
+                        assignment_text(assignment, name, "can list keys, and keys are enabled"),
                     );
                     check.fail();
                 }
                 Typed::Ok(false) => {}
                 Typed::Absent | Typed::Bad => {
                     check.note(
-                        label,
-                        format!("{describe} (can list keys; key state unreadable)"),
+                        label(),
+                        assignment_text(assignment, name, "can list keys; key state unreadable"),
                     );
                     check.unknown();
                 }
@@ -363,15 +359,14 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
-fn assignment_text(assignment: &Value, role: &str) -> String {
+fn assignment_text(assignment: &Value, role: &str, why: &str) -> String {
     let field = |path: &str| {
-        value::observed(match value::walk(assignment, path) {
-            value::Got::Found(v) => Some(v),
-            _ => None,
-        })
+        value::text(value::walk(assignment, path))
+            .ok()
+            .unwrap_or(value::ABSENT)
     };
     format!(
-        "{role} → {} {} at {}",
+        "{role} → {:.40} {:.80} at {:.160} ({why})",
         field("properties.principalType"),
         field("properties.principalId"),
         field("properties.scope"),

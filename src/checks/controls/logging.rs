@@ -63,10 +63,7 @@ fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
     else {
         return check.done();
     };
-    check.note(
-        "diagnosticSettings",
-        format!("{} setting(s)", settings.len()),
-    );
+    check.note_if_empty("diagnosticSettings", settings.len());
     let mut statuses = Vec::with_capacity(settings.len());
     for (index, setting) in settings.iter().enumerate() {
         let label = item_label("diagnosticSettings", index, setting);
@@ -150,9 +147,9 @@ fn describe_enabled(groups: &[&str], categories: &[&str]) -> String {
 }
 
 fn is_workspace_id(id: &str) -> bool {
-    let lower = id.trim().to_ascii_lowercase();
-    lower.starts_with("/subscriptions/")
-        && lower.contains("/providers/microsoft.operationalinsights/workspaces/")
+    let id = id.trim();
+    value::starts_with_ci(id, "/subscriptions/")
+        && value::contains_ci(id, "/providers/microsoft.operationalinsights/workspaces/")
 }
 
 /// AI-LOG-04. A 404 on the component means it no longer exists.

@@ -56,14 +56,16 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
     const LIST: &str = "privateEndpointConnections";
     let items: &[Value] = match &resource.details.private_endpoint_connections {
         Fetched::Value(items) => {
-            check.note(
-                format!("{LIST} (listed)"),
-                format!("{} connection(s)", items.len()),
-            );
+            check.note_if_empty(LIST, items.len());
             items
         }
-        not_listed => match check.list(resource, "properties.privateEndpointConnections") {
+        // The connections are described one by one below, so the array itself is not rendered.
+        not_listed => match value::array(value::resource_get(
+            resource,
+            "properties.privateEndpointConnections",
+        )) {
             Typed::Ok(items) => {
+                check.note_if_empty("properties.privateEndpointConnections", items.len());
                 if let Fetched::Denied(reason) = not_listed {
                     check.note(
                         format!("{LIST} (listed)"),
@@ -75,7 +77,15 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
                 }
                 items
             }
-            Typed::Absent | Typed::Bad => {
+            other => {
+                check.note(
+                    "properties.privateEndpointConnections",
+                    value::observed_got(
+                        value::resource_get(resource, "properties.privateEndpointConnections"),
+                        other == Typed::Absent,
+                        "an array",
+                    ),
+                );
                 check.unknown();
                 if !matches!(not_listed, Fetched::Value(_)) {
                     check.fetched(&format!("{LIST} (listed)"), not_listed);
@@ -111,9 +121,9 @@ pub fn tag<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The environment a resource declares through its `environment` tag, normalised to lower case.
-pub fn environment(resource: &Resource) -> Option<String> {
-    tag(resource, "environment").map(|v| v.trim().to_ascii_lowercase())
+/// The environment a resource declares through its `environment` tag (compare without case).
+pub fn environment(resource: &Resource) -> Option<&str> {
+    tag(resource, "environment").map(str::trim)
 }
 
 /// ML workspace managed network isolation mode (`properties.managedNetwork.isolationMode`), recorded.
@@ -159,15 +169,16 @@ pub fn computes_of<'a>(
             }
         }
     }
-    check.note(
-        "computes",
-        format!(
-            "{} compute(s), {} of type {}",
-            computes.len(),
-            kept.len(),
-            types.join("/")
-        ),
-    );
+    if kept.is_empty() {
+        check.note(
+            "computes",
+            format!(
+                "{} compute(s), none of type {}",
+                computes.len(),
+                types.join("/")
+            ),
+        );
+    }
     Some(kept)
 }
 
