@@ -58,7 +58,7 @@ pub fn evaluate_all(resources: &[Resource], subscriptions: &[Subscription]) -> V
                     (part, worker)
                 })
                 .collect();
-            let mut all = Vec::with_capacity(resources.len() * 24);
+            let mut all = Vec::with_capacity(resources.len().saturating_mul(20));
             for (part, worker) in workers {
                 match worker {
                     Ok(handle) => match handle.join() {
@@ -79,7 +79,7 @@ fn evaluate_slice(
     subscriptions: &[Subscription],
     colocation: &controls::Colocation<'_>,
 ) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = Vec::with_capacity(resources.len() * 24);
+    let mut findings: Vec<Finding> = Vec::with_capacity(resources.len().saturating_mul(20));
     for resource in resources {
         let subscription = subscriptions
             .iter()
