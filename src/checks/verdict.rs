@@ -88,8 +88,6 @@ impl Check {
         if self.evidence.is_empty() {
             self.note("<check>", "no property was read");
         }
-        // Findings are kept for the whole snapshot: give back the unused tail of the evidence list.
-        self.evidence.shrink_to_fit();
         Outcome {
             status,
             evidence: self.evidence,
@@ -177,7 +175,7 @@ impl Check {
                 write(&mut last.observed);
             }
             _ => {
-                let mut line = String::with_capacity(48);
+                let mut line = String::with_capacity(128);
                 write(&mut line);
                 self.evidence.push(Evidence::new(label, line));
             }

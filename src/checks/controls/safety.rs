@@ -198,18 +198,28 @@ fn require(
     if problems.is_empty() && !unreadable {
         return true;
     }
-    let observed = format!(
-        "enabled={}, blocking={}, severityThreshold={}",
-        value::observed(entry.get("enabled")),
-        value::observed(entry.get("blocking")),
-        value::observed(entry.get("severityThreshold")),
-    );
-    if !problems.is_empty() {
-        check.note(path(), format!("{observed} ({})", problems.join(", ")));
-        check.fail();
-    } else {
-        check.note(path(), format!("{observed} (unreadable)"));
-        check.unknown();
+    let mut observed = String::with_capacity(128);
+    for (i, field) in ["enabled", "blocking", "severityThreshold"]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            observed.push_str(", ");
+        }
+        observed.push_str(field);
+        observed.push('=');
+        let got = value::walk(entry, field);
+        value::push_observed(&mut observed, got, true, "a value");
     }
+    observed.push_str(" (");
+    if problems.is_empty() {
+        observed.push_str("unreadable");
+        check.unknown();
+    } else {
+        observed.push_str(&problems.join(", "));
+        check.fail();
+    }
+    observed.push(')');
+    check.note(path(), observed);
     false
 }
