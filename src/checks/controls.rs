@@ -20,6 +20,28 @@
 //! passes on the automated part alone: AI-KV-02 (key rotation policies and secret expiry are data-plane
 //! settings) reports `unknown` once RBAC and network both pass.
 //!
+//! Other judgement calls, each resolved toward "not pass" where it could matter:
+//! - AI-IAM-11 cannot see break-glass or PIM status in a role assignment: broad roles held by users or groups
+//!   fail, and the reviewer decides. Only the built-in roles of the catalog appendix are recognised.
+//! - AI-SAFE-01: a filter the policy does not list is `unknown` (its base policy decides); referenced
+//!   policies missing from the collected list are `unknown`.
+//! - AI-NET-11 cannot verify that the injected subnet is delegated (that needs the subnet itself; Azure
+//!   refuses agent hosts on undelegated subnets).
+//! - AI-GOV-01 counts assignments, not their compliance states: the compliance of the resource is what the
+//!   rest of this checklist measures.
+//! - AI-GOV-03 checks the tags per resource; the "prod next to dev/test" part needs the inventory and is
+//!   applied by `evaluate_all`; no naming convention is defined, so none is checked.
+//! - AI-NET-02 / AI-NET-05 are `not_applicable` when public access is closed (the firewall guards nothing
+//!   then, and AI-NET-01 / AI-NET-04 already report that state).
+//!
+//! # Evidence
+//!
+//! Each resource property read is one evidence line (`properties.publicNetworkAccess` → `Disabled`,
+//! `<absent>` when Azure omitted it, the value plus "unexpected type" when malformed). Reads of one child
+//! item share a line named after the item: `diagnosticSettings[name=x]` →
+//! `properties.workspaceId=/subscriptions/…; …`. Missing or denied child data shows `<not collected>` or
+//! `<denied: …>`.
+//!
 //! # Defaults assumed for absent properties
 //!
 //! Each evaluator states the Azure default it applies where a property is absent (e.g. an absent
@@ -39,7 +61,7 @@ mod safety;
 mod shared;
 mod threat;
 
-pub(super) use governance::apply_colocation;
+pub(super) use governance::Colocation;
 
 use ResourceFamily::{CognitiveServices, MachineLearning, Search};
 
@@ -381,10 +403,10 @@ pub(super) fn definitions() -> Vec<Definition> {
                 Applicability::Family(MachineLearning),
                 Applicability::Family(Search),
             ]),
-            check_summary: "No user or group holds Owner, Contributor, User Access Administrator or RBAC \
-                            Administrator at or above the resource, and while API keys are enabled nobody holds \
-                            a key-listing role (Cognitive Services Contributor/User/OpenAI Contributor, Search \
-                            Service Contributor).",
+            check_summary: "No user or group holds the built-in Owner, Contributor, User Access \
+                            Administrator or RBAC Administrator role at or above the resource, and while API keys \
+                            are enabled nobody holds a key-listing role (Cognitive Services Contributor/User/OpenAI \
+                            Contributor, Search Service Contributor).",
             changes: "Removes the broad role assignment; a narrower data-plane role replaces it where needed.",
             one_way: false,
             manual_part: None,

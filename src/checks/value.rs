@@ -13,7 +13,7 @@ use crate::model::Resource;
 pub const ABSENT: &str = "<absent>";
 
 /// Longest evidence text kept for one value; longer values are cut (on a character boundary) and marked.
-const MAX_OBSERVED_CHARS: usize = 240;
+const MAX_OBSERVED_CHARS: usize = 160;
 
 /// The outcome of walking a dotted path through JSON objects.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,16 +45,19 @@ impl<T> Typed<T> {
 /// Walks `a.b.c` through nested objects; an empty path yields the root itself.
 pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
     let mut current = root;
-    if !dotted.is_empty() {
-        for segment in dotted.split('.') {
-            match current {
-                Value::Null => return Got::Absent,
-                Value::Object(map) => match map.get(segment) {
-                    Some(next) => current = next,
-                    None => return Got::Absent,
-                },
-                other => return Got::Blocked(other),
-            }
+    let mut rest = dotted;
+    while !rest.is_empty() {
+        // Split at the next '.', an ASCII byte, so both slices stay on character boundaries.
+        let end = rest.bytes().position(|b| b == b'.').unwrap_or(rest.len());
+        let segment = rest.get(..end).unwrap_or_default();
+        rest = rest.get(end + 1..).unwrap_or_default();
+        match current {
+            Value::Null => return Got::Absent,
+            Value::Object(map) => match map.get(segment) {
+                Some(next) => current = next,
+                None => return Got::Absent,
+            },
+            other => return Got::Blocked(other),
         }
     }
     if current.is_null() {
@@ -62,6 +65,15 @@ pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
     } else {
         Got::Found(current)
     }
+}
+
+/// Concatenates pieces into one exactly-sized string (cheaper than `format!` on hot paths).
+pub fn concat(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// Reads `properties.…` or `identity.…` from a resource (the two JSON documents a `Resource` keeps whole).
@@ -123,10 +135,106 @@ pub fn integer(got: Got<'_>) -> Typed<u64> {
 }
 
 /// Evidence text for a value as Azure returned it: strings unquoted, other JSON compact, long text cut.
+/// Containers are rendered only as far as the evidence keeps, so a huge array costs no more than a short one.
 pub fn short(value: &Value) -> String {
     match value {
         Value::String(s) => truncate(s),
-        other => truncate(&other.to_string()),
+        Value::Bool(true) => "true".to_string(),
+        Value::Bool(false) => "false".to_string(),
+        Value::Null => "null".to_string(),
+        other => {
+            let mut out = String::new();
+            render(other, &mut out);
+            if out.len() > MAX_OBSERVED_CHARS {
+                truncate(&out)
+            } else {
+                out
+            }
+        }
+    }
+}
+
+/// Compact JSON into `out`, stopping once it holds more than the evidence keeps. Returns `false` when cut.
+fn render(value: &Value, out: &mut String) -> bool {
+    use std::fmt::Write;
+    if out.len() > MAX_OBSERVED_CHARS {
+        return false;
+    }
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => {
+            if !push_quoted(s, out) {
+                return false;
+            }
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !render(item, out) {
+                    return false;
+                }
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !push_quoted(key, out) {
+                    return false;
+                }
+                out.push(':');
+                if !render(item, out) {
+                    return false;
+                }
+            }
+            out.push('}');
+        }
+    }
+    out.len() <= MAX_OBSERVED_CHARS
+}
+
+fn push_quoted(text: &str, out: &mut String) -> bool {
+    out.push('"');
+    for c in text.chars() {
+        if out.len() > MAX_OBSERVED_CHARS {
+            return false;
+        }
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    true
+}
+
+/// Appends the evidence text of a read to `out` (same text as [`observed_got`], without a temporary string).
+pub fn push_observed(out: &mut String, got: Got<'_>, well_typed: bool, expected: &str) {
+    match got {
+        Got::Found(Value::String(s)) if well_typed => push_truncated(out, s),
+        Got::Found(Value::Bool(b)) if well_typed => out.push_str(if *b { "true" } else { "false" }),
+        other => out.push_str(&observed_got(other, well_typed, expected)),
+    }
+}
+
+fn push_truncated(out: &mut String, text: &str) {
+    match text.char_indices().nth(MAX_OBSERVED_CHARS) {
+        _ if text.len() <= MAX_OBSERVED_CHARS => out.push_str(text),
+        None => out.push_str(text),
+        Some((cut, _)) => {
+            out.push_str(text.get(..cut).unwrap_or_default());
+            out.push('…');
+        }
     }
 }
 
@@ -149,31 +257,34 @@ pub fn observed(value: Option<&Value>) -> String {
 }
 
 pub fn truncate(text: &str) -> String {
+    if text.len() <= MAX_OBSERVED_CHARS {
+        return text.to_string();
+    }
     match text.char_indices().nth(MAX_OBSERVED_CHARS) {
         None => text.to_string(),
         Some((cut, _)) => format!("{}…", &text[..cut]),
     }
 }
 
+/// `true` when `needle` occurs in `text`, ignoring ASCII case, without allocating.
+pub fn contains_ci(text: &str, needle: &str) -> bool {
+    find_ci(text, needle).is_some()
+}
+
+/// Byte offset of the first case-insensitive occurrence of `needle` in `text`.
+pub fn find_ci(text: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    text.as_bytes()
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// Case-insensitive comparison of an enum string against one of several spellings.
 pub fn is_one_of(value: &str, accepted: &[&str]) -> bool {
     let value = value.trim();
     accepted.iter().any(|a| a.eq_ignore_ascii_case(value))
-}
-
-/// Identity type normalised to a sorted list of lower-case parts: `SystemAssigned, UserAssigned` and
-/// `SystemAssigned,UserAssigned` both become `["systemassigned", "userassigned"]`; `None` becomes `[]`.
-pub fn identity_parts(identity_type: Option<&Value>) -> Vec<String> {
-    let mut parts: Vec<String> = identity_type
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .split(',')
-        .map(|p| p.trim().to_ascii_lowercase())
-        .filter(|p| !p.is_empty() && p != "none")
-        .collect();
-    parts.sort();
-    parts.dedup();
-    parts
 }
 
 /// Which managed identities an `identity.type` string grants, or `None` when it holds a part nobody documents.
@@ -188,11 +299,17 @@ pub fn identity_kinds(identity_type: &str) -> Option<IdentityKinds> {
         system: false,
         user: false,
     };
-    for part in identity_parts(Some(&Value::String(identity_type.to_string()))) {
-        match part.as_str() {
-            "systemassigned" => kinds.system = true,
-            "userassigned" => kinds.user = true,
-            _ => return None,
+    for part in identity_type
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        if part.eq_ignore_ascii_case("SystemAssigned") {
+            kinds.system = true;
+        } else if part.eq_ignore_ascii_case("UserAssigned") {
+            kinds.user = true;
+        } else if !part.eq_ignore_ascii_case("None") {
+            return None;
         }
     }
     Some(kinds)
@@ -248,9 +365,7 @@ pub fn last_segment(id: &str) -> &str {
 
 /// The scope a child id hangs from: `{scope}/providers/Microsoft.Authorization/locks/{name}` → `{scope}`.
 pub fn scope_before<'a>(id: &'a str, marker: &str) -> Option<&'a str> {
-    let lower = id.to_ascii_lowercase();
-    let marker = marker.to_ascii_lowercase();
-    lower.find(&marker).and_then(|at| id.get(..at))
+    find_ci(id, marker).and_then(|at| id.get(..at))
 }
 
 #[cfg(test)]
@@ -260,11 +375,6 @@ mod tests {
 
     #[test]
     fn identity_spellings_normalise_alike() {
-        let cs = json!("SystemAssigned, UserAssigned");
-        let ml = json!("SystemAssigned,UserAssigned");
-        assert_eq!(identity_parts(Some(&cs)), identity_parts(Some(&ml)));
-        assert!(identity_parts(Some(&json!("None"))).is_empty());
-        assert!(identity_parts(None).is_empty());
         let both = IdentityKinds {
             system: true,
             user: true,
@@ -337,6 +447,26 @@ mod tests {
             ),
             Some(id)
         );
+    }
+
+    #[test]
+    fn containers_render_compactly_and_stop_early() {
+        assert_eq!(
+            short(&json!({"a": [1, "x\"y"], "b": null})),
+            r#"{"a":[1,"x\"y"],"b":null}"#
+        );
+        assert_eq!(short(&json!([])), "[]");
+        let huge = Value::Array((0..100_000).map(|i| json!({"id": i})).collect());
+        let text = short(&huge);
+        assert!(text.ends_with('…') && text.chars().count() == MAX_OBSERVED_CHARS + 1);
+        assert_eq!(
+            find_ci(
+                "/Providers/Microsoft.Authorization/locks/x",
+                "/providers/microsoft.authorization/locks/"
+            ),
+            Some(0)
+        );
+        assert!(!contains_ci("abc", "abcd"));
     }
 
     #[test]

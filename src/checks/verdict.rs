@@ -26,6 +26,13 @@ impl Check {
         self.evidence.push(Evidence::new(path, observed));
     }
 
+    /// Records that a child list is empty (`{label}` → `none`). Non-empty lists are described by their items.
+    pub fn note_if_empty(&mut self, label: &str, len: usize) {
+        if len == 0 {
+            self.note(label, "none");
+        }
+    }
+
     pub fn pass(&mut self) {
         self.passed = true;
     }
@@ -119,20 +126,60 @@ impl Check {
         self.record(path, got, value::array(got), "an array")
     }
 
-    /// Reads a string inside a child document; the evidence path is `{label}.{path}`.
+    /// Reads a string inside a child document. Reads of one child item are gathered into one evidence line:
+    /// path `{label}` (e.g. `computes[name=ci-1]`), observed `path=value; path=value` — every property read,
+    /// with its value, at a fraction of the allocations of one line per property.
     pub fn item_text<'a>(&mut self, item: &'a Value, label: &str, path: &str) -> Typed<&'a str> {
         let got = value::walk(item, path);
-        self.record(&join(label, path), got, value::text(got), "a string")
+        self.record_item(label, path, got, value::text(got), "a string")
     }
 
     pub fn item_flag(&mut self, item: &Value, label: &str, path: &str) -> Typed<bool> {
         let got = value::walk(item, path);
-        self.record(&join(label, path), got, value::boolean(got), "a boolean")
+        self.record_item(label, path, got, value::boolean(got), "a boolean")
     }
 
     pub fn item_integer(&mut self, item: &Value, label: &str, path: &str) -> Typed<u64> {
         let got = value::walk(item, path);
-        self.record(&join(label, path), got, value::integer(got), "an integer")
+        self.record_item(label, path, got, value::integer(got), "an integer")
+    }
+
+    /// Appends free text about a child item to its evidence line (`{label}`).
+    pub fn item_note(&mut self, label: &str, text: &str) {
+        self.with_item_line(label, |line| line.push_str(text));
+    }
+
+    fn record_item<T>(
+        &mut self,
+        label: &str,
+        path: &str,
+        got: Got<'_>,
+        typed: Typed<T>,
+        expected: &str,
+    ) -> Typed<T> {
+        let well_typed = matches!(typed, Typed::Ok(_));
+        self.with_item_line(label, |line| {
+            line.push_str(path);
+            line.push('=');
+            value::push_observed(line, got, well_typed, expected);
+        });
+        typed
+    }
+
+    /// Writes into the evidence line of a child item: the last line when it belongs to the same item (after a
+    /// `; ` separator), a new line otherwise.
+    fn with_item_line(&mut self, label: &str, write: impl FnOnce(&mut String)) {
+        match self.evidence.last_mut() {
+            Some(last) if last.path == label => {
+                last.observed.push_str("; ");
+                write(&mut last.observed);
+            }
+            _ => {
+                let mut line = String::with_capacity(128);
+                write(&mut line);
+                self.evidence.push(Evidence::new(label, line));
+            }
+        }
     }
 
     /// Unwraps separately fetched data. `Missing` and `Denied` are recorded as evidence and make the check
@@ -154,14 +201,6 @@ impl Check {
     }
 }
 
-fn join(label: &str, path: &str) -> String {
-    if path.is_empty() {
-        label.to_string()
-    } else {
-        format!("{label}.{path}")
-    }
-}
-
 /// A readable label for the n-th item of a child list: `{list}[name=x]`, falling back to the id's last
 /// segment, then to the position.
 pub(super) fn item_label(list: &str, index: usize, item: &Value) -> String {
@@ -176,7 +215,8 @@ pub(super) fn item_label(list: &str, index: usize, item: &Value) -> String {
                 .filter(|n| !n.is_empty())
         });
     match name {
-        Some(name) => format!("{list}[name={}]", value::truncate(name)),
+        Some(name) if name.len() <= 120 => value::concat(&[list, "[name=", name, "]"]),
+        Some(name) => value::concat(&[list, "[name=", &value::truncate(name), "]"]),
         None => format!("{list}[{index}]"),
     }
 }

@@ -98,22 +98,31 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
         check.unknown();
         return check.done();
     };
-    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments) else {
+    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments)
+    else {
         return check.done();
     };
-    check.note("policyAssignments", format!("{} assignment(s)", assignments.len()));
     let mut statuses = Vec::new();
     for (index, assignment) in assignments.iter().enumerate() {
-        let label = item_label("policyAssignments", index, assignment);
         let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"));
         let Typed::Ok(definition) = definition else {
-            check.note(format!("{label}.properties.policyDefinitionId"), "<unreadable>");
+            let label = item_label("policyAssignments", index, assignment);
+            check.note(
+                format!("{label}.properties.policyDefinitionId"),
+                "<unreadable>",
+            );
             statuses.push(Status::Unknown);
             continue;
         };
-        let kind = if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policySetDefinitions/") {
+        let kind = if value::starts_with_ci(
+            definition,
+            "/providers/Microsoft.Authorization/policySetDefinitions/",
+        ) {
             "set"
-        } else if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policyDefinitions/") {
+        } else if value::starts_with_ci(
+            definition,
+            "/providers/Microsoft.Authorization/policyDefinitions/",
+        ) {
             "definition"
         } else {
             continue; // custom definition
@@ -121,33 +130,46 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
         if !guardrail(resource.family, kind, value::last_segment(definition)) {
             continue;
         }
-        statuses.push(assignment_status(&mut check, assignment, &label, resource));
+        let label = item_label("policyAssignments", index, assignment);
+        statuses.push(assignment_status(&mut check, assignment, label, resource));
+    }
+    if statuses.is_empty() {
+        check.note(
+            "policyAssignments",
+            format!(
+                "{} assignment(s), none an AI guardrail of this catalog",
+                assignments.len()
+            ),
+        );
     }
     check.verdict(any_pass(statuses));
     check.done()
 }
 
-fn assignment_status(check: &mut Check, assignment: &Value, label: &str, resource: &Resource) -> Status {
-    let definition = value::observed(assignment.pointer("/properties/policyDefinitionId"));
+fn assignment_status(
+    check: &mut Check,
+    assignment: &Value,
+    label: String,
+    resource: &Resource,
+) -> Status {
+    let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"))
+        .ok()
+        .unwrap_or(value::ABSENT);
     let scope = match value::text(value::walk(assignment, "properties.scope")) {
         Typed::Ok(scope) => Some(scope),
-        Typed::Absent => assignment
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")),
+        Typed::Absent => assignment.get("id").and_then(Value::as_str).and_then(|id| {
+            value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")
+        }),
         Typed::Bad => None,
     };
     let Some(scope) = scope else {
-        check.note(label.to_string(), format!("{definition} (scope unreadable)"));
+        check.note(label, format!("{definition:.160} (scope unreadable)"));
         return Status::Unknown;
     };
     if !value::scope_covers(scope, &resource.id) {
         check.note(
-            label.to_string(),
-            format!(
-                "{definition} at {} (does not cover the resource)",
-                value::truncate(scope)
-            ),
+            label,
+            format!("{definition:.160} at {scope:.160} (does not cover the resource)"),
         );
         return Status::Fail;
     }
@@ -159,15 +181,15 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: &str, resourc
                 .any(|s| value::scope_covers(s, &resource.id))
             {
                 check.note(
-                    label.to_string(),
-                    format!("{definition} (resource excluded by notScopes)"),
+                    label,
+                    format!("{definition:.160} (resource excluded by notScopes)"),
                 );
                 return Status::Fail;
             }
         }
         Typed::Absent => {}
         Typed::Bad => {
-            check.note(label.to_string(), format!("{definition} (notScopes unreadable)"));
+            check.note(label, format!("{definition:.160} (notScopes unreadable)"));
             return Status::Unknown;
         }
     }
@@ -176,26 +198,31 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: &str, resourc
         Typed::Absent => {}
         Typed::Ok(mode) => {
             check.note(
-                label.to_string(),
-                format!("{definition} (enforcementMode {})", value::truncate(mode)),
+                label,
+                format!("{definition:.160} (enforcementMode {mode:.40})"),
             );
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(label.to_string(), format!("{definition} (enforcementMode unreadable)"));
+            check.note(
+                label,
+                format!("{definition:.160} (enforcementMode unreadable)"),
+            );
             return Status::Unknown;
         }
     }
-    let effect = value::text(value::walk(assignment, "properties.parameters.effect.value"));
+    let effect = value::text(value::walk(
+        assignment,
+        "properties.parameters.effect.value",
+    ));
     if effect.ok().is_some_and(|e| is_one_of(e, &["Disabled"])) {
-        check.note(label.to_string(), format!("{definition} (effect Disabled)"));
+        check.note(label, format!("{definition:.160} (effect Disabled)"));
         return Status::Fail;
     }
     check.note(
         label.to_string(),
         format!(
-            "{definition} at {}, enforced, effect {}",
-            value::truncate(scope),
+            "{definition:.160} at {scope:.160}, enforced, effect {:.40}",
             effect.ok().unwrap_or("default")
         ),
     );
@@ -208,14 +235,14 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: &str, resourc
 pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let environment = environment(resource);
-    check.note("tags.environment", environment.as_deref().unwrap_or(value::ABSENT));
-    if environment.as_deref().is_some_and(|e| is_one_of(e, &["dev", "test"])) {
+    check.note("tags.environment", environment.unwrap_or(value::ABSENT));
+    if environment.is_some_and(|e| is_one_of(e, &["dev", "test"])) {
         return check.not_applicable();
     }
     let Some(locks) = check.fetched("locks", &resource.details.locks) else {
         return check.done();
     };
-    check.note("locks", format!("{} lock(s)", locks.len()));
+    check.note_if_empty("locks", locks.len());
     let mut statuses = Vec::with_capacity(locks.len());
     for (index, lock) in locks.iter().enumerate() {
         let label = item_label("locks", index, lock);
@@ -234,7 +261,11 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                         "{} at {}{}",
                         value::truncate(level),
                         value::truncate(scope),
-                        if covers { "" } else { " (does not cover the resource)" }
+                        if covers {
+                            ""
+                        } else {
+                            " (does not cover the resource)"
+                        }
                     ),
                 );
                 if covers && blocks_delete {
@@ -275,29 +306,39 @@ pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
-/// Fails AI-GOV-03 for prod-tagged resources whose subscription also holds AI resources tagged dev or test.
-pub fn apply_colocation(resources: &[Resource], findings: &mut [Finding]) {
-    let mut non_prod: HashMap<String, &Resource> = HashMap::new();
-    for resource in resources {
-        if environment(resource).is_some_and(|e| e == "dev" || e == "test") {
-            non_prod
-                .entry(resource.subscription_id.to_ascii_lowercase())
-                .or_insert(resource);
+/// The cross-resource part of AI-GOV-03: which subscriptions hold AI resources tagged dev or test.
+pub struct Colocation<'a> {
+    non_prod: HashMap<String, &'a Resource>,
+}
+
+impl<'a> Colocation<'a> {
+    pub fn new(resources: &'a [Resource]) -> Self {
+        let mut non_prod = HashMap::new();
+        for resource in resources {
+            if environment(resource).is_some_and(|e| is_one_of(e, &["dev", "test"])) {
+                non_prod
+                    .entry(resource.subscription_id.to_ascii_lowercase())
+                    .or_insert(resource);
+            }
         }
+        Self { non_prod }
     }
-    if non_prod.is_empty() {
-        return;
-    }
-    let prod: HashMap<&str, &Resource> = resources
-        .iter()
-        .filter(|r| environment(r).as_deref() == Some("prod"))
-        .map(|r| (r.id.as_str(), r))
-        .collect();
-    for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {
-        let Some(resource) = prod.get(finding.resource_id.as_str()) else {
-            continue;
+
+    /// Fails the AI-GOV-03 finding among `findings` (those of `resource`) when the resource is tagged prod and
+    /// its subscription also holds dev or test AI resources.
+    pub fn adjust(&self, resource: &Resource, findings: &mut [Finding]) {
+        if self.non_prod.is_empty()
+            || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"]))
+        {
+            return;
+        }
+        let Some(other) = self
+            .non_prod
+            .get(&resource.subscription_id.to_ascii_lowercase())
+        else {
+            return;
         };
-        if let Some(other) = non_prod.get(&resource.subscription_id.to_ascii_lowercase()) {
+        for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {
             finding.evidence.push(Evidence::new(
                 "subscription.environments",
                 format!(

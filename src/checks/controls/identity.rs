@@ -120,15 +120,18 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let Some(connections) = check.fetched("connections", &resource.details.connections) else {
         return check.done();
     };
-    check.note("connections", format!("{} connection(s)", connections.len()));
+    check.note_if_empty("connections", connections.len());
     if connections.is_empty() {
         return check.not_applicable();
     }
     for (index, connection) in connections.iter().enumerate() {
         let label = item_label("connections", index, connection);
-        let workspace_identity = value::boolean(value::walk(connection, "properties.useWorkspaceManagedIdentity"));
+        let workspace_identity = value::boolean(value::walk(
+            connection,
+            "properties.useWorkspaceManagedIdentity",
+        ));
         if workspace_identity == Typed::Ok(true) {
-            check.note(format!("{label}.properties.useWorkspaceManagedIdentity"), "true");
+            check.item_note(&label, "properties.useWorkspaceManagedIdentity=true");
             check.pass();
             continue;
         }
@@ -137,9 +140,9 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             Typed::Ok(auth) if is_one_of(auth, SECRET_AUTH_TYPES) => {
                 let shared = value::boolean(value::walk(connection, "properties.isSharedToAll"));
                 if shared == Typed::Ok(true) {
-                    check.note(
-                        format!("{label}.properties.isSharedToAll"),
-                        "true (the secret is usable by every project of the hub)",
+                    check.item_note(
+                        &label,
+                        "properties.isSharedToAll=true (the secret is usable by every project of the hub)",
                     );
                 }
                 check.fail();
@@ -153,7 +156,8 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// AI-IAM-09. Absent compute `disableLocalAuth` means local accounts are on.
 pub fn iam_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"]) else {
+    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"])
+    else {
         return check.done();
     };
     if computes.is_empty() {
@@ -179,10 +183,13 @@ pub fn iam_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let online = check.fetched("onlineEndpoints", &resource.details.online_endpoints);
-    let serverless = check.fetched("serverlessEndpoints", &resource.details.serverless_endpoints);
+    let serverless = check.fetched(
+        "serverlessEndpoints",
+        &resource.details.serverless_endpoints,
+    );
     let count = online.map_or(0, Vec::len) + serverless.map_or(0, Vec::len);
     if let Some(online) = online {
-        check.note("onlineEndpoints", format!("{} endpoint(s)", online.len()));
+        check.note_if_empty("onlineEndpoints", online.len());
         for (index, endpoint) in online.iter().enumerate() {
             let label = item_label("onlineEndpoints", index, endpoint);
             match check.item_text(endpoint, &label, "properties.authMode") {
@@ -199,7 +206,7 @@ pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         }
     }
     if let Some(serverless) = serverless {
-        check.note("serverlessEndpoints", format!("{} endpoint(s)", serverless.len()));
+        check.note_if_empty("serverlessEndpoints", serverless.len());
         for (index, endpoint) in serverless.iter().enumerate() {
             let label = item_label("serverlessEndpoints", index, endpoint);
             match check.item_text(endpoint, &label, "properties.authMode") {
@@ -219,7 +226,10 @@ pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 const BROAD_ROLES: &[(&str, &str)] = &[
     ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
     ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
-    ("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"),
+    (
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+        "User Access Administrator",
+    ),
     (
         "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
         "Role Based Access Control Administrator",
@@ -228,8 +238,14 @@ const BROAD_ROLES: &[(&str, &str)] = &[
 
 /// Built-in roles that can list the API keys of an account.
 const CS_KEY_ROLES: &[(&str, &str)] = &[
-    ("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68", "Cognitive Services Contributor"),
-    ("a97b65f3-24c7-4388-baec-2e87135dc908", "Cognitive Services User"),
+    (
+        "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
+        "Cognitive Services Contributor",
+    ),
+    (
+        "a97b65f3-24c7-4388-baec-2e87135dc908",
+        "Cognitive Services User",
+    ),
     (
         "a001fd3d-188f-4b5d-821b-7da978bf7442",
         "Cognitive Services OpenAI Contributor",
@@ -237,7 +253,10 @@ const CS_KEY_ROLES: &[(&str, &str)] = &[
 ];
 
 /// Built-in roles that can list the admin and query keys of a search service.
-const SEARCH_KEY_ROLES: &[(&str, &str)] = &[("7ca78c08-252a-4471-8644-bb5ff32d4ba0", "Search Service Contributor")];
+const SEARCH_KEY_ROLES: &[(&str, &str)] = &[(
+    "7ca78c08-252a-4471-8644-bb5ff32d4ba0",
+    "Search Service Contributor",
+)];
 
 fn role_name<'a>(roles: &'a [(&str, &str)], guid: &str) -> Option<&'a str> {
     roles
@@ -266,20 +285,25 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             Typed::Bad => Typed::Bad,
         }
     };
-    let Some(assignments) = check.fetched("roleAssignments", &resource.details.role_assignments) else {
+    let Some(assignments) = check.fetched("roleAssignments", &resource.details.role_assignments)
+    else {
         return check.done();
     };
     check.note(
         "roleAssignments",
-        format!("{} assignment(s) at or above the resource", assignments.len()),
+        format!(
+            "{} assignment(s) at or above the resource",
+            assignments.len()
+        ),
     );
     check.pass();
     for (index, assignment) in assignments.iter().enumerate() {
-        let label = item_label("roleAssignments", index, assignment);
+        // Labels are built only for the assignments that end up in the evidence.
+        let label = || item_label("roleAssignments", index, assignment);
         let role = value::text(value::walk(assignment, "properties.roleDefinitionId"));
         let Typed::Ok(role_id) = role else {
             check.note(
-                format!("{label}.properties.roleDefinitionId"),
+                format!("{}.properties.roleDefinitionId", label()),
                 format!(
                     "{} (unreadable assignment)",
                     value::observed_got(
@@ -295,28 +319,38 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         let guid = value::last_segment(role_id);
         if let Some(name) = role_name(BROAD_ROLES, guid) {
             let principal = value::text(value::walk(assignment, "properties.principalType"));
-            let describe = assignment_text(assignment, name);
             match principal {
                 Typed::Ok(kind) if is_one_of(kind, &["User", "Group", "ForeignGroup"]) => {
-                    check.note(label, format!("{describe} (broad role held by a {kind})"));
+                    check.note(
+                        label(),
+                        assignment_text(assignment, name, "broad role held by a user or group"),
+                    );
                     check.fail();
                 }
                 Typed::Ok(_) => {}
                 Typed::Absent | Typed::Bad => {
-                    check.note(label, format!("{describe} (principal type unreadable)"));
+                    check.note(
+                        label(),
+                        assignment_text(assignment, name, "principal type unreadable"),
+                    );
                     check.unknown();
                 }
             }
         } else if let Some(name) = role_name(key_roles, guid) {
-            let describe = assignment_text(assignment, name);
             match keys_enabled {
                 Typed::Ok(true) => {
-                    check.note(label, format!("{describe} (can list keys, and keys are enabled)"));
+                    check.note(
+                        label(),
+                        assignment_text(assignment, name, "can list keys, and keys are enabled"),
+                    );
                     check.fail();
                 }
                 Typed::Ok(false) => {}
                 Typed::Absent | Typed::Bad => {
-                    check.note(label, format!("{describe} (can list keys; key state unreadable)"));
+                    check.note(
+                        label(),
+                        assignment_text(assignment, name, "can list keys; key state unreadable"),
+                    );
                     check.unknown();
                 }
             }
@@ -325,15 +359,14 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
-fn assignment_text(assignment: &Value, role: &str) -> String {
+fn assignment_text(assignment: &Value, role: &str, why: &str) -> String {
     let field = |path: &str| {
-        value::observed(match value::walk(assignment, path) {
-            value::Got::Found(v) => Some(v),
-            _ => None,
-        })
+        value::text(value::walk(assignment, path))
+            .ok()
+            .unwrap_or(value::ABSENT)
     };
     format!(
-        "{role} → {} {} at {}",
+        "{role} → {:.40} {:.80} at {:.160} ({why})",
         field("properties.principalType"),
         field("properties.principalId"),
         field("properties.scope"),

@@ -51,16 +51,20 @@ fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static st
 }
 
 fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
-    let trim = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
+    let same = |a: &str, b: &str| {
+        a.trim()
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
+    };
     match reference {
         Reference::Id(id) => vault
             .get("id")
             .and_then(Value::as_str)
-            .is_some_and(|v| trim(v) == trim(id)),
+            .is_some_and(|v| same(v, id)),
         Reference::Uri(uri) => {
             let by_uri = value::text(value::walk(vault, "properties.vaultUri"))
                 .ok()
-                .is_some_and(|v| trim(v) == trim(uri));
+                .is_some_and(|v| same(v, uri));
             let host = uri
                 .trim()
                 .trim_start_matches("https://")

@@ -15,7 +15,12 @@ const GROUPS: &[&str] = &["allLogs", "audit"];
 pub fn log_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let openai = effective_kind(resource).is_some_and(|k| is_one_of(k, &["OpenAI", "AIServices"]));
     let categories: &[&str] = if openai {
-        &["Audit", "RequestResponse", "Trace", "AzureOpenAIRequestUsage"]
+        &[
+            "Audit",
+            "RequestResponse",
+            "Trace",
+            "AzureOpenAIRequestUsage",
+        ]
     } else {
         &["Audit", "RequestResponse", "Trace"]
     };
@@ -54,10 +59,11 @@ pub fn log_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// matters (as in the built-in deploy-if-not-exists policies): storage or event-hub only settings fail.
 fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
     let mut check = Check::new();
-    let Some(settings) = check.fetched("diagnosticSettings", &resource.details.diagnostic_settings) else {
+    let Some(settings) = check.fetched("diagnosticSettings", &resource.details.diagnostic_settings)
+    else {
         return check.done();
     };
-    check.note("diagnosticSettings", format!("{} setting(s)", settings.len()));
+    check.note_if_empty("diagnosticSettings", settings.len());
     let mut statuses = Vec::with_capacity(settings.len());
     for (index, setting) in settings.iter().enumerate() {
         let label = item_label("diagnosticSettings", index, setting);
@@ -117,10 +123,11 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
     );
     let by_group = enabled_groups.iter().any(|g| is_one_of(g, wanted.groups));
     let by_category = !wanted.categories.is_empty()
-        && wanted
-            .categories
-            .iter()
-            .all(|wanted| enabled_categories.iter().any(|c| c.trim().eq_ignore_ascii_case(wanted)));
+        && wanted.categories.iter().all(|wanted| {
+            enabled_categories
+                .iter()
+                .any(|c| c.trim().eq_ignore_ascii_case(wanted))
+        });
     if by_group || by_category {
         check.pass();
     } else if unreadable {
@@ -140,8 +147,9 @@ fn describe_enabled(groups: &[&str], categories: &[&str]) -> String {
 }
 
 fn is_workspace_id(id: &str) -> bool {
-    let lower = id.trim().to_ascii_lowercase();
-    lower.starts_with("/subscriptions/") && lower.contains("/providers/microsoft.operationalinsights/workspaces/")
+    let id = id.trim();
+    value::starts_with_ci(id, "/subscriptions/")
+        && value::contains_ci(id, "/providers/microsoft.operationalinsights/workspaces/")
 }
 
 /// AI-LOG-04. A 404 on the component means it no longer exists.

@@ -72,11 +72,11 @@ fn cs_firewall(check: &mut Check, resource: &Resource) {
 }
 
 fn is_subnet_id(id: &str) -> bool {
-    let lower = id.trim().to_ascii_lowercase();
-    lower.starts_with("/subscriptions/")
-        && lower.contains("/providers/microsoft.network/virtualnetworks/")
-        && lower.contains("/subnets/")
-        && !lower.ends_with("/subnets/")
+    let id = id.trim();
+    value::starts_with_ci(id, "/subscriptions/")
+        && value::contains_ci(id, "/providers/microsoft.network/virtualnetworks/")
+        && value::contains_ci(id, "/subnets/")
+        && !value::last_segment(id).eq_ignore_ascii_case("subnets")
 }
 
 /// Judges an `ipRules` array: a rule broader than a /8 fails, an unreadable one is unknown. With

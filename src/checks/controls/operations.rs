@@ -139,11 +139,16 @@ fn usage_alert(check: &mut Check, resource: &Resource) {
     let Some(alerts) = check.fetched("metricAlerts", &resource.details.metric_alerts) else {
         return;
     };
-    check.note("metricAlerts", format!("{} alert rule(s)", alerts.len()));
     let mut statuses = Vec::with_capacity(alerts.len());
     for (index, alert) in alerts.iter().enumerate() {
         let label = item_label("metricAlerts", index, alert);
         statuses.push(alert_status(check, alert, &label, resource));
+    }
+    if !statuses.contains(&Status::Pass) {
+        check.note(
+            "metricAlerts",
+            format!("{} alert rule(s) in scope of the collector", alerts.len()),
+        );
     }
     check.verdict(any_pass(statuses));
 }
@@ -165,33 +170,47 @@ fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resour
     if !covers {
         return Status::Fail;
     }
-    let metrics: Vec<&str> = value::array(value::walk(alert, "properties.criteria.allOf"))
+    let enabled = value::boolean(value::walk(alert, "properties.enabled"));
+    let mut observed = String::with_capacity(96);
+    observed.push_str("enabled=");
+    value::push_observed(
+        &mut observed,
+        value::walk(alert, "properties.enabled"),
+        matches!(enabled, Typed::Ok(_)),
+        "a boolean",
+    );
+    observed.push_str(", metrics=");
+    let mut watches_usage = false;
+    let criteria = value::array(value::walk(alert, "properties.criteria.allOf"))
         .ok()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    for (i, metric) in criteria
         .iter()
         .filter_map(|c| c.get("metricName").and_then(Value::as_str))
-        .collect();
-    let watches_usage = metrics.iter().any(|m| is_one_of(m, USAGE_METRICS));
-    let enabled = value::boolean(value::walk(alert, "properties.enabled"));
+        .enumerate()
+    {
+        watches_usage |= is_one_of(metric, USAGE_METRICS);
+        if i > 0 {
+            observed.push(',');
+        }
+        if observed.len() < 200 {
+            observed.push_str(metric.get(..metric.len().min(64)).unwrap_or(metric));
+        }
+    }
     let has_action = value::array(value::walk(alert, "properties.actions"))
         .ok()
         .is_some_and(|a| !a.is_empty());
-    let observed = format!(
-        "enabled={}, metrics={}, actions={}",
-        value::observed(alert.pointer("/properties/enabled")),
-        if metrics.is_empty() {
-            "none".to_string()
-        } else {
-            value::truncate(&metrics.join(","))
-        },
-        if has_action { "yes" } else { "none" },
-    );
+    observed.push_str(if has_action {
+        ", actions=yes"
+    } else {
+        ", actions=none"
+    });
     let status = match enabled {
         Typed::Ok(true) if watches_usage && has_action => Status::Pass,
         Typed::Absent | Typed::Bad => Status::Unknown,
         _ => Status::Fail,
     };
-    check.note(label.to_string(), observed);
+    check.note(label, observed);
     status
 }
 

@@ -2,8 +2,6 @@
 
 use super::prelude::*;
 
-const HARM_FILTERS: &[&str] = &["Hate", "Sexual", "Violence", "Selfharm"];
-
 /// AI-SAFE-01. Each deployment must name a policy; the policy body comes from `details.rai_policies` (the
 /// collector puts referenced built-in policies there too, resolved with `?effective=true`). A policy that is
 /// not in the list, or a required filter the policy does not list (its base policy then decides, unresolved),
@@ -13,7 +11,7 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let Some(deployments) = check.fetched("deployments", &resource.details.deployments) else {
         return check.done();
     };
-    check.note("deployments", format!("{} deployment(s)", deployments.len()));
+    check.note_if_empty("deployments", deployments.len());
     if deployments.is_empty() {
         return check.not_applicable();
     }
@@ -63,15 +61,48 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 
 /// Filter names compared without case, spaces, dashes or underscores (`Self-harm` == `Selfharm`).
 fn same_filter(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect::<String>()
-    };
-    norm(a) == norm(b)
+    let mut left = a.chars().filter(char::is_ascii_alphanumeric);
+    let mut right = b.chars().filter(char::is_ascii_alphanumeric);
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(&y) => {}
+            _ => return false,
+        }
+    }
 }
 
+/// One required filter: display text, filter name, source, must block, must have a Low/Medium threshold.
+type Requirement = (&'static str, &'static str, &'static str, bool, bool);
+
+const REQUIRED_FILTERS: [Requirement; 11] = [
+    ("Hate/Prompt", "Hate", "Prompt", true, true),
+    ("Hate/Completion", "Hate", "Completion", true, true),
+    ("Sexual/Prompt", "Sexual", "Prompt", true, true),
+    ("Sexual/Completion", "Sexual", "Completion", true, true),
+    ("Violence/Prompt", "Violence", "Prompt", true, true),
+    ("Violence/Completion", "Violence", "Completion", true, true),
+    ("Selfharm/Prompt", "Selfharm", "Prompt", true, true),
+    ("Selfharm/Completion", "Selfharm", "Completion", true, true),
+    ("Jailbreak/Prompt", "Jailbreak", "Prompt", true, false),
+    (
+        "Protected Material Text/Completion",
+        "Protected Material Text",
+        "Completion",
+        false,
+        false,
+    ),
+    (
+        "Protected Material Code/Completion",
+        "Protected Material Code",
+        "Completion",
+        false,
+        false,
+    ),
+];
+
+/// Judges one policy. Compliant filters are summed up in one evidence line; every filter that fails or
+/// cannot be read gets its own line with the values observed.
 fn strict_policy(check: &mut Check, policy: &Value, label: &str) {
     match check.item_text(policy, label, "properties.mode") {
         Typed::Ok(mode) if is_one_of(mode, &["Blocking", "Default"]) => check.pass(),
@@ -94,64 +125,63 @@ fn strict_policy(check: &mut Check, policy: &Value, label: &str) {
             return;
         }
     };
-    for harm in HARM_FILTERS {
-        for source in ["Prompt", "Completion"] {
-            require(check, filters, label, harm, source, true, true);
+    // One pass over the filters places each entry on the requirement it answers (first entry wins).
+    let mut placed: [Option<&Value>; REQUIRED_FILTERS.len()] = [None; REQUIRED_FILTERS.len()];
+    for filter in filters {
+        let source = filter.get("source").and_then(Value::as_str).map(str::trim);
+        let name = filter.get("name").and_then(Value::as_str);
+        let (Some(source), Some(name)) = (source, name) else {
+            continue;
+        };
+        for (slot, requirement) in placed.iter_mut().zip(&REQUIRED_FILTERS) {
+            if slot.is_none()
+                && source.eq_ignore_ascii_case(requirement.2)
+                && (name.eq_ignore_ascii_case(requirement.1) || same_filter(name, requirement.1))
+            {
+                *slot = Some(filter);
+                break;
+            }
         }
     }
-    require(check, filters, label, "Jailbreak", "Prompt", true, false);
-    require(
-        check,
-        filters,
-        label,
-        "Protected Material Text",
-        "Completion",
-        false,
-        false,
-    );
-    require(
-        check,
-        filters,
-        label,
-        "Protected Material Code",
-        "Completion",
-        false,
-        false,
-    );
+    let mut compliant = String::new();
+    for (requirement, entry) in REQUIRED_FILTERS.iter().zip(placed) {
+        if require(check, entry, label, requirement) {
+            if !compliant.is_empty() {
+                compliant.push_str(", ");
+            }
+            compliant.push_str(requirement.0);
+        }
+    }
+    if !compliant.is_empty() {
+        compliant.push_str(" (enabled, blocking where required, threshold Low/Medium)");
+        check.note(value::concat(&[label, ".contentFilters"]), compliant);
+    }
 }
 
-/// Requires one filter entry: enabled, and blocking when `blocking`, with a Low or Medium threshold when
-/// `threshold`. A missing entry is unknown (the base policy's setting applies and is not resolved here).
+/// Requires one filter entry: enabled, and blocking / with a Low or Medium threshold when the requirement
+/// says so. A missing entry is unknown (the base policy's setting applies and is not resolved here).
+/// Returns `true` when the entry complies (the caller sums those up).
 fn require(
     check: &mut Check,
-    filters: &[Value],
+    entry: Option<&Value>,
     label: &str,
-    name: &str,
-    source: &str,
-    blocking: bool,
-    threshold: bool,
-) {
-    let path = format!("{label}.contentFilters[{name}/{source}]");
-    let entry = filters.iter().find(|f| {
-        f.get("name")
-            .and_then(Value::as_str)
-            .is_some_and(|n| same_filter(n, name))
-            && f.get("source")
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.trim().eq_ignore_ascii_case(source))
-    });
+    requirement: &Requirement,
+) -> bool {
+    let &(display, _, _, blocking, threshold) = requirement;
+    let path = || value::concat(&[label, ".contentFilters[", display, "]"]);
     let Some(entry) = entry else {
-        check.note(path, "<not listed: base policy setting not resolved>");
+        check.note(path(), "<not listed: base policy setting not resolved>");
         check.unknown();
-        return;
+        return false;
     };
     let mut problems: Vec<&str> = Vec::new();
     let mut unreadable = false;
-    let mut flag = |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
-        Typed::Ok(true) => {}
-        Typed::Ok(false) => problems.push(problem),
-        Typed::Absent | Typed::Bad => unreadable = true,
-    };
+    let mut flag =
+        |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
+            Typed::Ok(true) => {}
+            Typed::Ok(false) => problems.push(problem),
+            Typed::Absent | Typed::Bad => unreadable = true,
+        };
     flag("enabled", "disabled");
     if blocking {
         flag("blocking", "not blocking");
@@ -165,19 +195,31 @@ fn require(
             _ => unreadable = true,
         }
     }
-    let observed = format!(
-        "enabled={}, blocking={}, severityThreshold={}",
-        value::observed(entry.get("enabled")),
-        value::observed(entry.get("blocking")),
-        value::observed(entry.get("severityThreshold")),
-    );
-    if !problems.is_empty() {
-        check.note(path, format!("{observed} ({})", problems.join(", ")));
-        check.fail();
-    } else if unreadable {
-        check.note(path, format!("{observed} (unreadable)"));
+    if problems.is_empty() && !unreadable {
+        return true;
+    }
+    let mut observed = String::with_capacity(128);
+    for (i, field) in ["enabled", "blocking", "severityThreshold"]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            observed.push_str(", ");
+        }
+        observed.push_str(field);
+        observed.push('=');
+        let got = value::walk(entry, field);
+        value::push_observed(&mut observed, got, true, "a value");
+    }
+    observed.push_str(" (");
+    if problems.is_empty() {
+        observed.push_str("unreadable");
         check.unknown();
     } else {
-        check.note(path, observed);
+        observed.push_str(&problems.join(", "));
+        check.fail();
     }
+    observed.push(')');
+    check.note(path(), observed);
+    false
 }

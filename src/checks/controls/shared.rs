@@ -56,20 +56,36 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
     const LIST: &str = "privateEndpointConnections";
     let items: &[Value] = match &resource.details.private_endpoint_connections {
         Fetched::Value(items) => {
-            check.note(format!("{LIST} (listed)"), format!("{} connection(s)", items.len()));
+            check.note_if_empty(LIST, items.len());
             items
         }
-        not_listed => match check.list(resource, "properties.privateEndpointConnections") {
+        // The connections are described one by one below, so the array itself is not rendered.
+        not_listed => match value::array(value::resource_get(
+            resource,
+            "properties.privateEndpointConnections",
+        )) {
             Typed::Ok(items) => {
+                check.note_if_empty("properties.privateEndpointConnections", items.len());
                 if let Fetched::Denied(reason) = not_listed {
                     check.note(
                         format!("{LIST} (listed)"),
-                        format!("<denied: {}> (the array in the body is used)", value::truncate(reason)),
+                        format!(
+                            "<denied: {}> (the array in the body is used)",
+                            value::truncate(reason)
+                        ),
                     );
                 }
                 items
             }
-            Typed::Absent | Typed::Bad => {
+            other => {
+                check.note(
+                    "properties.privateEndpointConnections",
+                    value::observed_got(
+                        value::resource_get(resource, "properties.privateEndpointConnections"),
+                        other == Typed::Absent,
+                        "an array",
+                    ),
+                );
                 check.unknown();
                 if !matches!(not_listed, Fetched::Value(_)) {
                     check.fetched(&format!("{LIST} (listed)"), not_listed);
@@ -81,9 +97,15 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
     let mut counts = Connections::default();
     for (index, item) in items.iter().enumerate() {
         let label = item_label(LIST, index, item);
-        match check.item_text(item, &label, "properties.privateLinkServiceConnectionState.status") {
+        match check.item_text(
+            item,
+            &label,
+            "properties.privateLinkServiceConnectionState.status",
+        ) {
             Typed::Ok(status) if is_one_of(status, &["Approved"]) => counts.approved += 1,
-            Typed::Ok(status) if is_one_of(status, &["Pending", "Rejected", "Disconnected"]) => counts.stray += 1,
+            Typed::Ok(status) if is_one_of(status, &["Pending", "Rejected", "Disconnected"]) => {
+                counts.stray += 1
+            }
             _ => counts.unreadable += 1,
         }
     }
@@ -99,9 +121,9 @@ pub fn tag<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The environment a resource declares through its `environment` tag, normalised to lower case.
-pub fn environment(resource: &Resource) -> Option<String> {
-    tag(resource, "environment").map(|v| v.trim().to_ascii_lowercase())
+/// The environment a resource declares through its `environment` tag (compare without case).
+pub fn environment(resource: &Resource) -> Option<&str> {
+    tag(resource, "environment").map(str::trim)
 }
 
 /// ML workspace managed network isolation mode (`properties.managedNetwork.isolationMode`), recorded.
@@ -119,7 +141,11 @@ pub fn compute_type(compute: &Value) -> Option<&str> {
 
 /// Reads the workspace's computes and keeps those of the given types. Entries that are not objects or have no
 /// readable type make the check `unknown` (they might be of a checked type). `None` when the list is missing.
-pub fn computes_of<'a>(check: &mut Check, resource: &'a Resource, types: &[&str]) -> Option<Vec<(String, &'a Value)>> {
+pub fn computes_of<'a>(
+    check: &mut Check,
+    resource: &'a Resource,
+    types: &[&str],
+) -> Option<Vec<(String, &'a Value)>> {
     let computes = check.fetched("computes", &resource.details.computes)?;
     let mut kept = Vec::new();
     for (index, compute) in computes.iter().enumerate() {
@@ -132,22 +158,27 @@ pub fn computes_of<'a>(check: &mut Check, resource: &'a Resource, types: &[&str]
                     format!("{label}.properties.computeType"),
                     format!(
                         "{} (unreadable compute)",
-                        value::observed_got(value::walk(compute, "properties.computeType"), false, "a string")
+                        value::observed_got(
+                            value::walk(compute, "properties.computeType"),
+                            false,
+                            "a string"
+                        )
                     ),
                 );
                 check.unknown();
             }
         }
     }
-    check.note(
-        "computes",
-        format!(
-            "{} compute(s), {} of type {}",
-            computes.len(),
-            kept.len(),
-            types.join("/")
-        ),
-    );
+    if kept.is_empty() {
+        check.note(
+            "computes",
+            format!(
+                "{} compute(s), none of type {}",
+                computes.len(),
+                types.join("/")
+            ),
+        );
+    }
     Some(kept)
 }
 

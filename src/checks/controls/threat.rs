@@ -31,10 +31,10 @@ pub fn thr_01(_: &Resource, subscription: Option<&Subscription>) -> Outcome {
             })
         })
         .map(|e| value::observed(e.get("isEnabled")));
-    check.note(
-        format!("{PRICING}.properties.extensions[name=AIPromptEvidence].isEnabled"),
-        format!(
-            "{} (recommended, not required)",
+    check.item_note(
+        PRICING,
+        &format!(
+            "properties.extensions[name=AIPromptEvidence].isEnabled={} (recommended, not required)",
             evidence.as_deref().unwrap_or(value::ABSENT)
         ),
     );

@@ -401,3 +401,31 @@ fn control_metadata_is_complete() {
     assert!(!control("AI-NET-01").expect("implemented").fix.one_way);
     assert_eq!(control("AI-LOG-01").expect("implemented").mcsb, vec!["LT-3", "LT-4"]);
 }
+
+#[test]
+fn parallel_evaluate_all_matches_the_sequential_order_and_content() {
+    // All prod-tagged, so the cross-resource part of AI-GOV-03 does not depend on how the list is cut.
+    let bases = [
+        full_cs(),
+        full_ml(),
+        full_search(),
+        with(cs_insecure(), "tags.environment", json!("prod")),
+        ml_workspace(),
+    ];
+    let resources: Vec<Resource> = (0..2100)
+        .map(|i| {
+            let mut r = bases[i % bases.len()].clone();
+            r.id = format!("{}-{i}", r.id);
+            r.name = format!("{}-{i}", r.name);
+            r
+        })
+        .collect();
+    let subs = [full_subscription()];
+    let all = evaluate_all(&resources, &subs);
+    let sequential: Vec<_> = resources
+        .chunks(100)
+        .flat_map(|chunk| evaluate_all(chunk, &subs))
+        .collect();
+    assert_eq!(all.len(), sequential.len());
+    assert!(all == sequential, "parallel and sequential findings differ");
+}

@@ -112,6 +112,8 @@ fn gov_02_delete_locks() {
     expect_evidence(&f, "tags.environment", "<absent>");
 }
 
+/// AI-GOV-03 has no unknown case: tags are always known once a resource is parsed (non-string tag values are
+/// kept as their JSON text by `Resource::from_arm`).
 #[test]
 fn gov_03_tags_and_separation() {
     // Hardened: environment prod but no owner.

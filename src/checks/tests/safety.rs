@@ -18,8 +18,13 @@ fn safe_01_content_filters() {
     let f = expect("AI-SAFE-01", &account, None, Pass);
     expect_evidence(
         &f,
-        "raiPolicies[name=strict-blocking].contentFilters[Hate/Prompt]",
-        "enabled=true",
+        "raiPolicies[name=strict-blocking].contentFilters",
+        "Hate/Prompt, Hate/Completion",
+    );
+    expect_evidence(
+        &f,
+        "raiPolicies[name=strict-blocking].contentFilters",
+        "Protected Material Code/Completion",
     );
     // Policy names compare without case.
     account.details.rai_policies = Fetched::Value(vec![rai_policy_strict("Strict-Blocking")]);
@@ -37,7 +42,7 @@ fn safe_01_content_filters() {
     expect_evidence(
         &f,
         "raiPolicies[name=strict-blocking].contentFilters[Hate/Prompt]",
-        "disabled",
+        "enabled=false",
     );
     expect_evidence(
         &f,

@@ -250,13 +250,27 @@ pub fn expect(id: &str, resource: &Resource, subscription: Option<&Subscription>
     finding
 }
 
+/// Evidence `path` ~ `observed`. A child item's reads share one line (`{label}` → `a=1; b.c=2`), so a path
+/// `{label}.{field}` also matches the `field=` part of that line.
 #[track_caller]
 pub fn expect_evidence(finding: &Finding, path: &str, observed: &str) {
+    let direct = finding
+        .evidence
+        .iter()
+        .any(|e| e.path == path && e.observed.contains(observed));
+    let grouped = finding.evidence.iter().any(|e| {
+        path.strip_prefix(e.path.as_str())
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|field| {
+                e.observed.split("; ").any(|part| {
+                    part.strip_prefix(field)
+                        .and_then(|v| v.strip_prefix('='))
+                        .is_some_and(|v| v.contains(observed))
+                })
+            })
+    });
     assert!(
-        finding
-            .evidence
-            .iter()
-            .any(|e| e.path == path && e.observed.contains(observed)),
+        direct || grouped,
         "{}: expected evidence {path} ~ {observed:?} in {:#?}",
         finding.control_id,
         finding.evidence
