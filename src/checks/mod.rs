@@ -52,9 +52,7 @@ pub fn evaluate_all(resources: &[Resource], subscriptions: &[Subscription]) -> V
                 .map(|part| {
                     let worker = std::thread::Builder::new()
                         .name("aisec-checks".into())
-                        .spawn_scoped(scope, move || {
-                            evaluate_slice(part, subscriptions, colocation)
-                        });
+                        .spawn_scoped(scope, move || evaluate_slice(part, subscriptions, colocation));
                     (part, worker)
                 })
                 .collect();

@@ -299,11 +299,7 @@ pub fn identity_kinds(identity_type: &str) -> Option<IdentityKinds> {
         system: false,
         user: false,
     };
-    for part in identity_type
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    for part in identity_type.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if part.eq_ignore_ascii_case("SystemAssigned") {
             kinds.system = true;
         } else if part.eq_ignore_ascii_case("UserAssigned") {

@@ -149,14 +149,7 @@ impl Check {
         self.with_item_line(label, |line| line.push_str(text));
     }
 
-    fn record_item<T>(
-        &mut self,
-        label: &str,
-        path: &str,
-        got: Got<'_>,
-        typed: Typed<T>,
-        expected: &str,
-    ) -> Typed<T> {
+    fn record_item<T>(&mut self, label: &str, path: &str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
         let well_typed = matches!(typed, Typed::Ok(_));
         self.with_item_line(label, |line| {
             line.push_str(path);

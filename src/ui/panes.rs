@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::{FrameReport, format, style};
 use crate::app::view::{self, ChecklistRow};
@@ -484,15 +484,40 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
         ),
         _ => " Daily cost · no data yet ".to_string(),
     };
-    let bars: Vec<u64> = daily.iter().map(|d| (d.1 * 100.0).max(0.0) as u64).collect();
     let cost_block = Block::new()
         .borders(Borders::ALL)
         .border_style(style::dim())
         .title(Span::styled(cost_title, style::title()));
-    frame.render_widget(
-        Sparkline::default().data(&bars).style(style::warn()).block(cost_block),
-        cost_area,
-    );
+    let inner_width = cost_block.inner(cost_area).width as usize;
+    frame.render_widget(cost_block, cost_area);
+    if !daily.is_empty() {
+        // Bars share the width; the busiest day is marked so a cost jump stands out without colour.
+        let bar_width = ((inner_width + 1) / daily.len()).saturating_sub(1).clamp(1, 6) as u16;
+        let peak = daily.iter().map(|d| d.1).fold(0.0, f64::max);
+        let bars: Vec<Bar> = daily
+            .iter()
+            .map(|(day, cost, _)| {
+                let bar = Bar::default()
+                    .value((cost.max(0.0) * 100.0) as u64)
+                    .text_value(String::new());
+                let bar = if bar_width >= 2 {
+                    bar.label(Line::from(format!("{}", day % 100)))
+                } else {
+                    bar
+                };
+                if *cost >= peak && peak > 0.0 {
+                    bar.style(style::bad())
+                } else {
+                    bar.style(style::warn())
+                }
+            })
+            .collect();
+        let chart = BarChart::default()
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_width)
+            .bar_gap(1);
+        frame.render_widget(chart, Block::new().borders(Borders::ALL).inner(cost_area));
+    }
 
     let title = format!("Diagnostic logs · {} rows", state.snapshot.logs.len());
     let header = Row::new([

@@ -98,8 +98,7 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
         check.unknown();
         return check.done();
     };
-    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments)
-    else {
+    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments) else {
         return check.done();
     };
     let mut statuses = Vec::new();
@@ -107,22 +106,13 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
         let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"));
         let Typed::Ok(definition) = definition else {
             let label = item_label("policyAssignments", index, assignment);
-            check.note(
-                format!("{label}.properties.policyDefinitionId"),
-                "<unreadable>",
-            );
+            check.note(format!("{label}.properties.policyDefinitionId"), "<unreadable>");
             statuses.push(Status::Unknown);
             continue;
         };
-        let kind = if value::starts_with_ci(
-            definition,
-            "/providers/Microsoft.Authorization/policySetDefinitions/",
-        ) {
+        let kind = if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policySetDefinitions/") {
             "set"
-        } else if value::starts_with_ci(
-            definition,
-            "/providers/Microsoft.Authorization/policyDefinitions/",
-        ) {
+        } else if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policyDefinitions/") {
             "definition"
         } else {
             continue; // custom definition
@@ -146,20 +136,16 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
     check.done()
 }
 
-fn assignment_status(
-    check: &mut Check,
-    assignment: &Value,
-    label: String,
-    resource: &Resource,
-) -> Status {
+fn assignment_status(check: &mut Check, assignment: &Value, label: String, resource: &Resource) -> Status {
     let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"))
         .ok()
         .unwrap_or(value::ABSENT);
     let scope = match value::text(value::walk(assignment, "properties.scope")) {
         Typed::Ok(scope) => Some(scope),
-        Typed::Absent => assignment.get("id").and_then(Value::as_str).and_then(|id| {
-            value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")
-        }),
+        Typed::Absent => assignment
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")),
         Typed::Bad => None,
     };
     let Some(scope) = scope else {
@@ -180,10 +166,7 @@ fn assignment_status(
                 .filter_map(Value::as_str)
                 .any(|s| value::scope_covers(s, &resource.id))
             {
-                check.note(
-                    label,
-                    format!("{definition:.160} (resource excluded by notScopes)"),
-                );
+                check.note(label, format!("{definition:.160} (resource excluded by notScopes)"));
                 return Status::Fail;
             }
         }
@@ -197,24 +180,15 @@ fn assignment_status(
         Typed::Ok(mode) if is_one_of(mode, &["Default"]) => {}
         Typed::Absent => {}
         Typed::Ok(mode) => {
-            check.note(
-                label,
-                format!("{definition:.160} (enforcementMode {mode:.40})"),
-            );
+            check.note(label, format!("{definition:.160} (enforcementMode {mode:.40})"));
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(
-                label,
-                format!("{definition:.160} (enforcementMode unreadable)"),
-            );
+            check.note(label, format!("{definition:.160} (enforcementMode unreadable)"));
             return Status::Unknown;
         }
     }
-    let effect = value::text(value::walk(
-        assignment,
-        "properties.parameters.effect.value",
-    ));
+    let effect = value::text(value::walk(assignment, "properties.parameters.effect.value"));
     if effect.ok().is_some_and(|e| is_one_of(e, &["Disabled"])) {
         check.note(label, format!("{definition:.160} (effect Disabled)"));
         return Status::Fail;
@@ -261,11 +235,7 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                         "{} at {}{}",
                         value::truncate(level),
                         value::truncate(scope),
-                        if covers {
-                            ""
-                        } else {
-                            " (does not cover the resource)"
-                        }
+                        if covers { "" } else { " (does not cover the resource)" }
                     ),
                 );
                 if covers && blocks_delete {
@@ -327,15 +297,10 @@ impl<'a> Colocation<'a> {
     /// Fails the AI-GOV-03 finding among `findings` (those of `resource`) when the resource is tagged prod and
     /// its subscription also holds dev or test AI resources.
     pub fn adjust(&self, resource: &Resource, findings: &mut [Finding]) {
-        if self.non_prod.is_empty()
-            || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"]))
-        {
+        if self.non_prod.is_empty() || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"])) {
             return;
         }
-        let Some(other) = self
-            .non_prod
-            .get(&resource.subscription_id.to_ascii_lowercase())
-        else {
+        let Some(other) = self.non_prod.get(&resource.subscription_id.to_ascii_lowercase()) else {
             return;
         };
         for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {

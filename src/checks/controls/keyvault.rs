@@ -57,10 +57,7 @@ fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
             .eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
     };
     match reference {
-        Reference::Id(id) => vault
-            .get("id")
-            .and_then(Value::as_str)
-            .is_some_and(|v| same(v, id)),
+        Reference::Id(id) => vault.get("id").and_then(Value::as_str).is_some_and(|v| same(v, id)),
         Reference::Uri(uri) => {
             let by_uri = value::text(value::walk(vault, "properties.vaultUri"))
                 .ok()

@@ -15,12 +15,7 @@ const GROUPS: &[&str] = &["allLogs", "audit"];
 pub fn log_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let openai = effective_kind(resource).is_some_and(|k| is_one_of(k, &["OpenAI", "AIServices"]));
     let categories: &[&str] = if openai {
-        &[
-            "Audit",
-            "RequestResponse",
-            "Trace",
-            "AzureOpenAIRequestUsage",
-        ]
+        &["Audit", "RequestResponse", "Trace", "AzureOpenAIRequestUsage"]
     } else {
         &["Audit", "RequestResponse", "Trace"]
     };
@@ -59,8 +54,7 @@ pub fn log_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// matters (as in the built-in deploy-if-not-exists policies): storage or event-hub only settings fail.
 fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
     let mut check = Check::new();
-    let Some(settings) = check.fetched("diagnosticSettings", &resource.details.diagnostic_settings)
-    else {
+    let Some(settings) = check.fetched("diagnosticSettings", &resource.details.diagnostic_settings) else {
         return check.done();
     };
     check.note_if_empty("diagnosticSettings", settings.len());
@@ -123,11 +117,10 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
     );
     let by_group = enabled_groups.iter().any(|g| is_one_of(g, wanted.groups));
     let by_category = !wanted.categories.is_empty()
-        && wanted.categories.iter().all(|wanted| {
-            enabled_categories
-                .iter()
-                .any(|c| c.trim().eq_ignore_ascii_case(wanted))
-        });
+        && wanted
+            .categories
+            .iter()
+            .all(|wanted| enabled_categories.iter().any(|c| c.trim().eq_ignore_ascii_case(wanted)));
     if by_group || by_category {
         check.pass();
     } else if unreadable {

@@ -200,11 +200,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resour
     let has_action = value::array(value::walk(alert, "properties.actions"))
         .ok()
         .is_some_and(|a| !a.is_empty());
-    observed.push_str(if has_action {
-        ", actions=yes"
-    } else {
-        ", actions=none"
-    });
+    observed.push_str(if has_action { ", actions=yes" } else { ", actions=none" });
     let status = match enabled {
         Typed::Ok(true) if watches_usage && has_action => Status::Pass,
         Typed::Absent | Typed::Bad => Status::Unknown,

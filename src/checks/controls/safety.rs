@@ -161,12 +161,7 @@ fn strict_policy(check: &mut Check, policy: &Value, label: &str) {
 /// Requires one filter entry: enabled, and blocking / with a Low or Medium threshold when the requirement
 /// says so. A missing entry is unknown (the base policy's setting applies and is not resolved here).
 /// Returns `true` when the entry complies (the caller sums those up).
-fn require(
-    check: &mut Check,
-    entry: Option<&Value>,
-    label: &str,
-    requirement: &Requirement,
-) -> bool {
+fn require(check: &mut Check, entry: Option<&Value>, label: &str, requirement: &Requirement) -> bool {
     let &(display, _, _, blocking, threshold) = requirement;
     let path = || value::concat(&[label, ".contentFilters[", display, "]"]);
     let Some(entry) = entry else {
@@ -176,12 +171,11 @@ fn require(
     };
     let mut problems: Vec<&str> = Vec::new();
     let mut unreadable = false;
-    let mut flag =
-        |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
-            Typed::Ok(true) => {}
-            Typed::Ok(false) => problems.push(problem),
-            Typed::Absent | Typed::Bad => unreadable = true,
-        };
+    let mut flag = |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
+        Typed::Ok(true) => {}
+        Typed::Ok(false) => problems.push(problem),
+        Typed::Absent | Typed::Bad => unreadable = true,
+    };
     flag("enabled", "disabled");
     if blocking {
         flag("blocking", "not blocking");
@@ -199,10 +193,7 @@ fn require(
         return true;
     }
     let mut observed = String::with_capacity(128);
-    for (i, field) in ["enabled", "blocking", "severityThreshold"]
-        .iter()
-        .enumerate()
-    {
+    for (i, field) in ["enabled", "blocking", "severityThreshold"].iter().enumerate() {
         if i > 0 {
             observed.push_str(", ");
         }

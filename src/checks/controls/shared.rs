@@ -60,19 +60,13 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
             items
         }
         // The connections are described one by one below, so the array itself is not rendered.
-        not_listed => match value::array(value::resource_get(
-            resource,
-            "properties.privateEndpointConnections",
-        )) {
+        not_listed => match value::array(value::resource_get(resource, "properties.privateEndpointConnections")) {
             Typed::Ok(items) => {
                 check.note_if_empty("properties.privateEndpointConnections", items.len());
                 if let Fetched::Denied(reason) = not_listed {
                     check.note(
                         format!("{LIST} (listed)"),
-                        format!(
-                            "<denied: {}> (the array in the body is used)",
-                            value::truncate(reason)
-                        ),
+                        format!("<denied: {}> (the array in the body is used)", value::truncate(reason)),
                     );
                 }
                 items
@@ -97,15 +91,9 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
     let mut counts = Connections::default();
     for (index, item) in items.iter().enumerate() {
         let label = item_label(LIST, index, item);
-        match check.item_text(
-            item,
-            &label,
-            "properties.privateLinkServiceConnectionState.status",
-        ) {
+        match check.item_text(item, &label, "properties.privateLinkServiceConnectionState.status") {
             Typed::Ok(status) if is_one_of(status, &["Approved"]) => counts.approved += 1,
-            Typed::Ok(status) if is_one_of(status, &["Pending", "Rejected", "Disconnected"]) => {
-                counts.stray += 1
-            }
+            Typed::Ok(status) if is_one_of(status, &["Pending", "Rejected", "Disconnected"]) => counts.stray += 1,
             _ => counts.unreadable += 1,
         }
     }
@@ -141,11 +129,7 @@ pub fn compute_type(compute: &Value) -> Option<&str> {
 
 /// Reads the workspace's computes and keeps those of the given types. Entries that are not objects or have no
 /// readable type make the check `unknown` (they might be of a checked type). `None` when the list is missing.
-pub fn computes_of<'a>(
-    check: &mut Check,
-    resource: &'a Resource,
-    types: &[&str],
-) -> Option<Vec<(String, &'a Value)>> {
+pub fn computes_of<'a>(check: &mut Check, resource: &'a Resource, types: &[&str]) -> Option<Vec<(String, &'a Value)>> {
     let computes = check.fetched("computes", &resource.details.computes)?;
     let mut kept = Vec::new();
     for (index, compute) in computes.iter().enumerate() {
@@ -158,11 +142,7 @@ pub fn computes_of<'a>(
                     format!("{label}.properties.computeType"),
                     format!(
                         "{} (unreadable compute)",
-                        value::observed_got(
-                            value::walk(compute, "properties.computeType"),
-                            false,
-                            "a string"
-                        )
+                        value::observed_got(value::walk(compute, "properties.computeType"), false, "a string")
                     ),
                 );
                 check.unknown();
@@ -172,11 +152,7 @@ pub fn computes_of<'a>(
     if kept.is_empty() {
         check.note(
             "computes",
-            format!(
-                "{} compute(s), none of type {}",
-                computes.len(),
-                types.join("/")
-            ),
+            format!("{} compute(s), none of type {}", computes.len(), types.join("/")),
         );
     }
     Some(kept)
