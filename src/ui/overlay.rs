@@ -206,11 +206,7 @@ fn checklist_details(state: &State, row: &ChecklistRow) -> (String, Vec<Line<'st
                     .map(|r| r.name.clone())
                     .unwrap_or_default();
                 let (status, status_style) = style::status(finding.status);
-                let evidence: Vec<String> = finding
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{} = {}", e.path, e.observed))
-                    .collect();
+                let evidence: Vec<String> = finding.evidence.iter().map(format::evidence).collect();
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {status:<10}"), status_style),
                     Span::raw(format!("{:<28} ", for_terminal(&name))),
@@ -327,11 +323,7 @@ pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, s
             .resource(&finding.resource_id)
             .map(|r| r.name.clone())
             .unwrap_or_default();
-        let evidence: Vec<String> = finding
-            .evidence
-            .iter()
-            .map(|e| format!("{} = {}", e.path, e.observed))
-            .collect();
+        let evidence: Vec<String> = finding.evidence.iter().map(format::evidence).collect();
         lines.push(Line::from(vec![
             Span::styled(format!("  ✗ {:<28} ", for_terminal(&name)), style::bad()),
             Span::styled(for_terminal(&evidence.join("; ")).into_owned(), style::dim()),

@@ -400,11 +400,7 @@ fn finding_row(state: &State, index: usize) -> Row<'static> {
         })
         .map(|s| s.display_name.as_str())
         .unwrap_or("");
-    let evidence = finding
-        .evidence
-        .first()
-        .map(|e| format!("{} = {}", e.path, e.observed))
-        .unwrap_or_default();
+    let evidence = finding.evidence.first().map(format::evidence).unwrap_or_default();
     Row::new(vec![
         Cell::from(Span::styled(status, status_style)),
         Cell::from(for_terminal(name).into_owned()),
