@@ -84,6 +84,12 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// `path = observed` for tables, without the `properties.` prefix every resource property shares.
+pub fn evidence(evidence: &crate::model::Evidence) -> String {
+    let path = evidence.path.strip_prefix("properties.").unwrap_or(&evidence.path);
+    format!("{path} = {}", evidence.observed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,10 +107,4 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(day_clock(3600 * 13 + 60 * 5), "01-01 13:05");
     }
-}
-
-/// `path = observed` for tables, without the `properties.` prefix every resource property shares.
-pub fn evidence(evidence: &crate::model::Evidence) -> String {
-    let path = evidence.path.strip_prefix("properties.").unwrap_or(&evidence.path);
-    format!("{path} = {}", evidence.observed)
 }
