@@ -17,5 +17,6 @@ pub mod incident;
 pub mod model;
 pub mod remediation;
 pub mod sanitize;
+pub mod scan;
 pub mod tui;
 pub mod ui;
