@@ -2,7 +2,7 @@
 //! control's metadata, and the summary every format shows. Its serde form is the `--format json` document,
 //! described by `scan.schema.json`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::collect::{Collected, SourceOutcome};
 use crate::checks::{self, Control};
-use crate::model::{Area, Evidence, Finding, Severity, Snapshot, Status};
+use crate::model::{Area, Evidence, Finding, Resource, Severity, Snapshot, Status};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -258,18 +258,29 @@ impl Report {
     }
 }
 
-fn catalog_position(id: &str) -> usize {
-    checks::controls().iter().position(|c| c.id == id).unwrap_or(usize::MAX)
-}
-
 fn report_findings(snapshot: &Snapshot) -> Vec<ReportFinding> {
-    let mut findings: Vec<ReportFinding> = snapshot
+    // Indexes: a tenant can hold thousands of resources and a few hundred thousand findings.
+    let resources: HashMap<String, &Resource> = snapshot
+        .resources
+        .iter()
+        .map(|r| (r.id.to_ascii_lowercase(), r))
+        .collect();
+    let controls: HashMap<&str, (usize, &Control)> = checks::controls()
+        .iter()
+        .enumerate()
+        .map(|(position, control)| (control.id, (position, control)))
+        .collect();
+    let mut findings: Vec<(usize, String, ReportFinding)> = snapshot
         .findings
         .iter()
         .map(|finding| {
-            let control = checks::control(finding.control_id);
-            let resource = snapshot.resource(&finding.resource_id);
-            ReportFinding {
+            let (position, control) = match controls.get(finding.control_id) {
+                Some((position, control)) => (*position, Some(*control)),
+                None => (usize::MAX, None),
+            };
+            let key = finding.resource_id.to_ascii_lowercase();
+            let resource = resources.get(&key);
+            let report = ReportFinding {
                 control_id: finding.control_id.to_string(),
                 title: control.map(|c| c.title.clone()).unwrap_or_default(),
                 area: control.map(|c| c.area).unwrap_or(Area::Governance),
@@ -283,19 +294,12 @@ fn report_findings(snapshot: &Snapshot) -> Vec<ReportFinding> {
                 status: finding.status,
                 severity: finding.severity,
                 evidence: finding.evidence.clone(),
-            }
+            };
+            (position, key, report)
         })
         .collect();
-    findings.sort_by(|a, b| {
-        catalog_position(&a.control_id)
-            .cmp(&catalog_position(&b.control_id))
-            .then_with(|| {
-                a.resource_id
-                    .to_ascii_lowercase()
-                    .cmp(&b.resource_id.to_ascii_lowercase())
-            })
-    });
-    findings
+    findings.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    findings.into_iter().map(|(_, _, finding)| finding).collect()
 }
 
 fn last_segment(id: &str) -> String {
@@ -325,12 +329,15 @@ fn summarize(raw: &[Finding], resources: usize, findings: &[ReportFinding]) -> S
         }
     }
     let controls = checks::controls();
-    let area_of = |id: &str| controls.iter().find(|c| c.id == id).map(|c| c.area);
+    let area_by_control: HashMap<&str, Area> = controls.iter().map(|c| (c.id, c.area)).collect();
     let areas = Area::ALL
         .into_iter()
         .filter(|area| controls.iter().any(|c| c.area == *area))
         .map(|area| {
-            let in_area: Vec<&Finding> = raw.iter().filter(|f| area_of(f.control_id) == Some(area)).collect();
+            let in_area: Vec<&Finding> = raw
+                .iter()
+                .filter(|f| area_by_control.get(f.control_id) == Some(&area))
+                .collect();
             let mut counts = StatusCounts::default();
             in_area.iter().for_each(|f| counts.add(f.status));
             AreaSummary {

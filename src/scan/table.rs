@@ -69,7 +69,7 @@ pub fn render(report: &Report) -> String {
         out.push_str("No failing finding.\n");
     } else {
         let _ = writeln!(out, "FAILING ({})", failing.len());
-        finding_rows(&mut out, &failing, "SEV", |f| f.severity.label().to_string());
+        finding_rows(&mut out, &failing);
     }
 
     let unknown: Vec<&ReportFinding> = report.unknown().collect();
@@ -80,7 +80,7 @@ pub fn render(report: &Report) -> String {
             "UNKNOWN ({}) — could not be decided; the reason is below",
             unknown.len()
         );
-        finding_rows(&mut out, &unknown, "SEV", |f| f.severity.label().to_string());
+        finding_rows(&mut out, &unknown);
     }
 
     let mcsb = &summary.mcsb;
@@ -107,16 +107,11 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn finding_rows(
-    out: &mut String,
-    findings: &[&ReportFinding],
-    first: &str,
-    first_of: impl Fn(&ReportFinding) -> String,
-) {
+fn finding_rows(out: &mut String, findings: &[&ReportFinding]) {
     let _ = writeln!(
         out,
         "{:<7} {:<10} {:<width$} TITLE / EVIDENCE",
-        first,
+        "SEV",
         "CONTROL",
         "RESOURCE",
         width = RESOURCE_WIDTH
@@ -126,7 +121,7 @@ fn finding_rows(
         let _ = writeln!(
             out,
             "{:<7} {:<10} {}{} {}",
-            first_of(finding),
+            finding.severity.label(),
             finding.control_id,
             name,
             " ".repeat(RESOURCE_WIDTH.saturating_sub(name.chars().count())),
