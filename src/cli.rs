@@ -40,6 +40,9 @@ pub enum Command {
     Tui,
     /// Check sign-in, visible subscriptions and the permissions aisec needs; one line per problem.
     Doctor,
+    /// Evaluate every control once, without the TUI, and write a report (table, JSON, SARIF, Markdown). Exit
+    /// code 1 when a failing finding reaches `--fail-on`.
+    Scan(crate::scan::ScanArgs),
     /// Run the Azure-compatible emulator standalone, to rehearse or to point other tools at.
     Emulator {
         /// Port on 127.0.0.1 (0 picks a free one).

@@ -18,6 +18,7 @@ pub mod incident;
 pub mod model;
 pub mod remediation;
 pub mod sanitize;
+pub mod scan;
 pub mod store;
 pub mod tui;
 pub mod ui;

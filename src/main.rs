@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Tui) {
             Command::Tui => run_tui(&cli.target, &config, &paths).await,
             Command::Doctor => run_doctor(&cli.target).await,
+            Command::Scan(args) => run_scan(&cli.target, &args).await,
             Command::Emulator { port, scenario } => run_emulator(port, &scenario).await,
         }
     });
@@ -132,6 +133,17 @@ async fn run_doctor(target: &Target) -> Result<ExitCode, String> {
         emulator.shutdown().await;
     }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+async fn run_scan(target: &Target, args: &aisec::scan::ScanArgs) -> Result<ExitCode, String> {
+    let connection = connect(target).await?;
+    let client =
+        AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
+    let result = aisec::scan::run(client, &target.subscriptions, args).await;
+    if let Some(emulator) = connection.emulator {
+        emulator.shutdown().await;
+    }
+    result
 }
 
 async fn run_emulator(port: u16, scenario: &str) -> Result<ExitCode, String> {
