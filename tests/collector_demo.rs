@@ -102,12 +102,7 @@ async fn first_snapshots_hold_the_demo_inventory_findings_alerts_logs_and_costs(
 
     assert!(!snapshot.logs.is_empty());
     assert!(!snapshot.costs.is_empty());
-    for kind in [
-        SourceKind::Inventory,
-        SourceKind::Metrics,
-        SourceKind::Logs,
-        SourceKind::Cost,
-    ] {
+    for kind in SourceKind::ALL {
         let source = snapshot.source(kind).unwrap();
         assert!(
             source.last_ok.is_some() && source.last_error.is_none(),

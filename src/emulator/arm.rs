@@ -54,7 +54,7 @@ fn next_link(ctx: &Ctx, token: &str) -> String {
     format!("{}{}?{}", ctx.base, ctx.path(), query.finish())
 }
 
-fn paged(shared: &Shared, ctx: &Ctx, kind: RouteKind, items: Vec<Value>, page_size: usize) -> Reply {
+pub(crate) fn paged(shared: &Shared, ctx: &Ctx, kind: RouteKind, items: Vec<Value>, page_size: usize) -> Reply {
     let bound = bind_hash(&[&ctx.path().to_ascii_lowercase()]);
     let offset = match ctx.param("$skiptoken") {
         None => 0,
@@ -198,6 +198,9 @@ pub(crate) fn resource(shared: &Shared, ctx: &Ctx, id: &str) -> Reply {
             }
             if let Some(w) = s.workspace_by_arm_id(id) {
                 return Reply::ok(&workspace_body(w));
+            }
+            if let Some(related) = super::related::find(&s, id) {
+                return Reply::ok(related);
             }
             not_found_resource(&s, id)
         }

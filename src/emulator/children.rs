@@ -1,5 +1,6 @@
 //! Child data the security checks read: deployments, RAI policies, Defender for AI settings, private endpoint
-//! connections, managed network, role assignments and the Defender pricing of a subscription. Anything the
+//! connections, managed network, role assignments and the Defender pricing of a subscription; the workload
+//! children of ML workspaces and Foundry accounts come from `workload`. Anything the
 //! scenario does not spell out is derived from the resource (deployments from its traffic profile, so metric
 //! dimensions and deployment names agree).
 
@@ -14,6 +15,7 @@ use super::scenario::{ResourceDef, RoleAssignmentDef, Scenario};
 use super::server::{Ctx, Reply, Shared};
 use super::timeutil::{DAY, iso};
 use super::traffic::{Namespace, guid, hash_str, is_openai_kind, mix};
+use super::workload;
 
 fn not_found(ctx: &Ctx) -> Reply {
     Reply::arm_error(
@@ -69,6 +71,7 @@ pub(crate) fn child(shared: &Shared, ctx: &Ctx, id: &str, child: &[String]) -> R
         return not_found(ctx);
     }
     let cs = r.namespace() == Namespace::CognitiveServices;
+    let ml = r.namespace() == Namespace::MachineLearning;
     match action.as_str() {
         "deployments" if cs => list_or_item(deployments(&s, r), name, "deployment"),
         "raipolicies" if cs => list_or_item(rai_policies(&s, r), name, "RAI policy"),
@@ -94,6 +97,11 @@ pub(crate) fn child(shared: &Shared, ctx: &Ctx, id: &str, child: &[String]) -> R
             None if name.is_none() => Reply::ok(&json!({"value": []})),
             None => child_not_found("managed network", name.map_or("default", |n| n.as_str())),
         },
+        "connections" if cs || ml => list_or_item(workload::connections(&s, r), name, "connection"),
+        "capabilityhosts" if cs => list_or_item(workload::capability_hosts(&s, r), name, "capability host"),
+        "computes" if ml => list_or_item(workload::computes(&s, r), name, "compute"),
+        "onlineendpoints" if ml => list_or_item(workload::online_endpoints(&s, r), name, "online endpoint"),
+        "serverlessendpoints" if ml => list_or_item(workload::serverless_endpoints(&s, r), name, "serverless endpoint"),
         _ => not_found(ctx),
     }
 }

@@ -1453,18 +1453,21 @@ pub(crate) fn build(now: i64) -> Scenario {
             display_name: "contoso-ai-prod".into(),
             state: "Enabled".into(),
             defender_for_ai: true,
+            can_write: true,
         },
         SubscriptionDef {
             subscription_id: SUB_DEV.into(),
             display_name: "contoso-ai-dev".into(),
             state: "Enabled".into(),
             defender_for_ai: false,
+            can_write: true,
         },
         SubscriptionDef {
             subscription_id: SUB_RESEARCH.into(),
             display_name: "contoso-research".into(),
             state: "Enabled".into(),
             defender_for_ai: false,
+            can_write: false,
         },
     ];
 
@@ -1493,11 +1496,151 @@ pub(crate) fn build(now: i64) -> Scenario {
         faults: Vec::new(),
         extra_costs: Vec::new(),
         limits: Limits::default(),
+        related: Vec::new(),
+        budgets: Vec::new(),
+        policy_assignments: Vec::new(),
+        locks: Vec::new(),
+        activity: Vec::new(),
     };
     let _ = scenario.finish();
     scenario.logs = generate_logs(&scenario, now, |_| true);
     let _ = scenario.finish();
+    governance(&mut scenario);
+    super::related::derive(&mut scenario, false);
     scenario
+}
+
+/// Contoso's guardrails, as a real tenant has them: one budget (production only), a couple of policy
+/// assignments of which one is not enforced, a delete lock on the production resource group and one on the
+/// RAG search service, alert rules of which only one watches usage and notifies someone.
+fn governance(s: &mut Scenario) {
+    use super::related::{
+        INITIATIVE_MCSB_V1, INITIATIVE_MCSB_V2, POLICY_CS_LOCAL_AUTH, POLICY_ML_PUBLIC, budget, event, lock,
+        metric_alert, policy_assignment,
+    };
+    let prod = format!("/subscriptions/{SUB_PROD}");
+    let dev = format!("/subscriptions/{SUB_DEV}");
+    let research = format!("/subscriptions/{SUB_RESEARCH}");
+    s.budgets = vec![budget(s, &prod, "budget-ai-prod-monthly", 25_000.0, true, false)];
+    let mut policies = Vec::new();
+    for scope in [&prod, &dev, &research] {
+        policies.push(policy_assignment(
+            s,
+            scope,
+            "SecurityCenterBuiltIn",
+            "ASC Default (subscription)",
+            INITIATIVE_MCSB_V1,
+            true,
+            true,
+            None,
+        ));
+    }
+    policies.push(policy_assignment(
+        s,
+        &prod,
+        "ai-disable-local-auth",
+        "AI: Cognitive Services accounts should have local authentication disabled",
+        POLICY_CS_LOCAL_AUTH,
+        false,
+        true,
+        Some("Audit"),
+    ));
+    policies.push(policy_assignment(
+        s,
+        &format!("{prod}/resourceGroups/rg-ml-prod"),
+        "ml-no-public-access",
+        "Azure Machine Learning Workspaces should disable public network access",
+        POLICY_ML_PUBLIC,
+        false,
+        true,
+        Some("Deny"),
+    ));
+    policies.push(policy_assignment(
+        s,
+        &dev,
+        "mcsb-v2-preview",
+        "Microsoft cloud security benchmark v2 (evaluation)",
+        INITIATIVE_MCSB_V2,
+        true,
+        false,
+        None,
+    ));
+    s.policy_assignments = policies;
+    s.locks = vec![
+        lock(
+            &format!("{prod}/resourceGroups/rg-ai-prod-weu"),
+            "no-delete-ai-prod",
+            "CanNotDelete",
+            "Production AI accounts: remove only through change management (CHG-2231)",
+        ),
+        lock(
+            &resource_id(SUB_PROD, "rg-search-prod", SRCH, "srch-rag-prod"),
+            "protect-rag-index",
+            "CanNotDelete",
+            "RAG corpus has no backup",
+        ),
+    ];
+    let aoai_eus = resource_id(SUB_PROD, "rg-ai-prod-eus", CS, "aoai-prod-eus");
+    let aoai_research = resource_id(SUB_RESEARCH, "rg-research-ai", CS, "aoai-research-swc");
+    s.related.extend([
+        metric_alert(
+            SUB_PROD,
+            "alert-ai-prod-weu-tokens",
+            &[format!("{prod}/resourceGroups/rg-ai-prod-weu")],
+            Some("westeurope"),
+            "TokenTransaction",
+            2_000_000.0,
+            true,
+            true,
+        ),
+        metric_alert(
+            SUB_PROD,
+            "alert-aoai-prod-eus-requests",
+            std::slice::from_ref(&aoai_eus),
+            None,
+            "AzureOpenAIRequests",
+            50_000.0,
+            false,
+            true,
+        ),
+        metric_alert(
+            SUB_RESEARCH,
+            "alert-research-prompt-tokens",
+            std::slice::from_ref(&aoai_research),
+            None,
+            "ProcessedPromptTokens",
+            1_000_000.0,
+            true,
+            false,
+        ),
+    ]);
+    let aoai_weu = resource_id(SUB_PROD, "rg-ai-prod-weu", CS, "aoai-prod-weu");
+    let cs_multi = resource_id(SUB_PROD, "rg-ai-prod-weu", CS, "cs-multi-prod");
+    let day = floor_to(s.now, DAY);
+    let mut events = Vec::new();
+    for (status, offset) in [("Started", 0), ("Succeeded", 38)] {
+        events.push(event(
+            s,
+            &aoai_weu,
+            "Microsoft.CognitiveServices/accounts/write",
+            status,
+            "adele.vance@contoso.com",
+            "203.0.113.14",
+            day - 3 * DAY + 10 * HOUR + 12 * MINUTE + offset,
+            "PATCH",
+        ));
+    }
+    events.push(event(
+        s,
+        &format!("{cs_multi}/providers/microsoft.insights/diagnosticSettings/law-disabled"),
+        "microsoft.insights/diagnosticSettings/delete",
+        "Succeeded",
+        "legacy-apps-deployer@contoso.com",
+        "192.0.2.41",
+        day - 9 * DAY + 16 * HOUR + 5 * MINUTE,
+        "DELETE",
+    ));
+    s.activity = events;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ pub enum FaultKind {
     PagingLoop,
     /// A valid but enormous JSON body (`size_bytes`, default 50 MB), streamed.
     Oversized,
+    /// Log Analytics only: HTTP 200 with the real `tables` plus an `error` (`PartialError`), as when some
+    /// shards fail. Other routes answer normally.
+    PartialError,
 }
 
 /// One fault-plan entry of a scenario.
@@ -96,7 +99,7 @@ impl FaultSpec {
     }
 }
 
-pub(crate) const ROUTE_NAMES: [&str; 15] = [
+pub(crate) const ROUTE_NAMES: [&str; 16] = [
     "graph",
     "subscriptions",
     "arm",
@@ -110,6 +113,7 @@ pub(crate) const ROUTE_NAMES: [&str; 15] = [
     "cost",
     "write",
     "operation",
+    "activity_log",
     "unknown",
     "any",
 ];
@@ -336,6 +340,31 @@ pub(crate) async fn apply(shared: &Shared, fault: FaultSpec, kind: RouteKind, ct
             reply.body = oversized_body(fault.size_bytes.unwrap_or(50 * 1024 * 1024));
             reply.json = true;
             reply
+        }
+        FaultKind::PartialError => {
+            let reply = real_answer(shared, kind, ctx);
+            if kind != RouteKind::Logs || reply.status != StatusCode::OK {
+                return reply;
+            }
+            let bytes = axum::body::to_bytes(reply.body, usize::MAX).await.unwrap_or_default();
+            let mut body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({"tables": []}));
+            body["error"] = json!({
+                "code": "PartialError",
+                "message": "There were some errors when processing your query.",
+                "details": [{
+                    "code": "EngineError",
+                    "message": "Something went wrong processing your query on the server.",
+                    "innererror": {
+                        "code": "-2133196790",
+                        "message": "Query execution on some shards failed: partial results returned.",
+                        "severity": 3,
+                        "severityName": "Warning"
+                    }
+                }]
+            });
+            let mut partial = Reply::json(StatusCode::OK, &body);
+            partial.headers = reply.headers;
+            partial
         }
         // Never picked here; handled by the paged routes.
         FaultKind::PagingLoop => real_answer(shared, kind, ctx),

@@ -39,6 +39,15 @@ struct FileScenario {
     generate_logs: Option<bool>,
     #[serde(default)]
     faults: Vec<FaultSpec>,
+    /// Raw ARM bodies: Key Vaults, metric alert rules, App Insights components.
+    #[serde(default)]
+    related: Vec<Value>,
+    #[serde(default)]
+    budgets: Vec<Value>,
+    #[serde(default)]
+    policy_assignments: Vec<Value>,
+    #[serde(default)]
+    locks: Vec<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +70,7 @@ struct FileSubscription {
     name: String,
     state: Option<String>,
     defender_for_ai: Option<bool>,
+    can_write: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +103,11 @@ struct FileResource {
     defender_state: Option<String>,
     role_assignments: Option<Vec<FileRole>>,
     managed_network: Option<Value>,
+    computes: Option<Vec<Value>>,
+    connections: Option<Vec<Value>>,
+    online_endpoints: Option<Vec<Value>>,
+    serverless_endpoints: Option<Vec<Value>>,
+    capability_hosts: Option<Vec<Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,6 +324,7 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
             display_name: sub.name,
             state: sub.state.unwrap_or_else(|| "Enabled".into()),
             defender_for_ai: sub.defender_for_ai.unwrap_or(false),
+            can_write: sub.can_write.unwrap_or(false),
         };
         match s
             .subscriptions
@@ -413,7 +429,22 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
             duration_ms: row.duration_ms.unwrap_or(0.0),
         });
     }
+    for (what, items, target) in [
+        ("related", file.related, &mut s.related),
+        ("budgets", file.budgets, &mut s.budgets),
+        ("policy_assignments", file.policy_assignments, &mut s.policy_assignments),
+        ("locks", file.locks, &mut s.locks),
+    ] {
+        for item in items {
+            let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) else {
+                return Err(problem(format!("{what}: every entry needs a string `id`"), what));
+            };
+            target.retain(|x| !x["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(&id)));
+            target.push(item);
+        }
+    }
     s.finish().map_err(|m| problem(m, ""))?;
+    super::related::derive_references(&mut s);
     Ok(s)
 }
 
@@ -433,6 +464,11 @@ fn empty(name: &str, now: i64) -> Scenario {
         faults: Vec::new(),
         limits: Default::default(),
         extra_costs: Vec::new(),
+        related: Vec::new(),
+        budgets: Vec::new(),
+        policy_assignments: Vec::new(),
+        locks: Vec::new(),
+        activity: Vec::new(),
     }
 }
 
@@ -630,6 +666,11 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
         r.children.role_assignments = Some(list);
     }
     r.children.managed_network = fr.managed_network;
+    r.children.computes = fr.computes;
+    r.children.connections = fr.connections;
+    r.children.online_endpoints = fr.online_endpoints;
+    r.children.serverless_endpoints = fr.serverless_endpoints;
+    r.children.capability_hosts = fr.capability_hosts;
     Ok(r)
 }
 

@@ -1,5 +1,6 @@
 //! Resource Graph `POST /providers/Microsoft.ResourceGraph/resources`. No KQL engine: the table is
-//! recognised from the query text (Log Analytics workspaces, or the AI resources, narrowed to the AI types the
+//! recognised from the query text (Log Analytics workspaces; Key Vaults, metric alert rules and App Insights
+//! components when the query names those types; otherwise the AI resources, narrowed to the AI types the
 //! query names) and rows are the whole ARM objects in id order, paged with `$top`/`$skip`/`$skipToken`.
 
 use std::sync::Arc;
@@ -10,6 +11,13 @@ use serde_json::{Map, Value, json};
 
 use super::scenario::Scenario;
 use super::server::{Ctx, GraphCache, Reply, Shared, bind_hash, lock, make_token, read_token};
+
+/// Types of `related` resources (Key Vaults, metric alert rules, App Insights components) served when named.
+const RELATED_TYPES: [&str; 3] = [
+    "microsoft.keyvault/vaults",
+    "microsoft.insights/metricalerts",
+    "microsoft.insights/components",
+];
 
 const AI_TYPES: [&str; 3] = [
     "microsoft.cognitiveservices/accounts",
@@ -229,6 +237,31 @@ fn page_reply(
         return finish(page_values(Vec::new(), table_format), 0, 0, top, bound, false);
     }
     let mentioned: Vec<&str> = AI_TYPES.iter().copied().filter(|t| lower.contains(t)).collect();
+    let related: Vec<&str> = RELATED_TYPES.iter().copied().filter(|t| lower.contains(t)).collect();
+    if !related.is_empty() {
+        // Key Vaults, alert rules, components (and AI rows when the query names AI types too), id order.
+        let s = shared.read();
+        let mut rows: Vec<(String, Value)> = super::related::graph_rows(&s, &related, subs)
+            .into_iter()
+            .map(|row| (row["id"].as_str().unwrap_or_default().to_ascii_lowercase(), row))
+            .collect();
+        drop(s);
+        if !mentioned.is_empty() {
+            let cached = cached_rows(shared);
+            for (sub, t, row) in cached.iter() {
+                if in_scope(subs, sub)
+                    && mentioned.contains(&t.as_str())
+                    && let Ok(value) = serde_json::from_str::<Value>(row)
+                {
+                    rows.push((value["id"].as_str().unwrap_or_default().to_ascii_lowercase(), value));
+                }
+            }
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let total = rows.len();
+        let page: Vec<Value> = rows.into_iter().skip(offset).take(top).map(|(_, v)| v).collect();
+        return finish(page_values(page, table_format), total, offset, top, bound, looping);
+    }
     let rows = cached_rows(shared);
     let selected: Vec<&Arc<str>> = rows
         .iter()

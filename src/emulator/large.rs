@@ -203,6 +203,7 @@ pub(crate) fn build(now: i64) -> Scenario {
                 "Enabled".into()
             },
             defender_for_ai: d.chance(100, 0.3),
+            can_write: d.chance(101, 0.2),
         });
         if i % 20 == 0 {
             let region = REGIONS[(i / 20) % REGIONS.len()];
@@ -421,6 +422,11 @@ pub(crate) fn build(now: i64) -> Scenario {
             list_page_size: 100,
             ..Limits::default()
         },
+        related: Vec::new(),
+        budgets: Vec::new(),
+        policy_assignments: Vec::new(),
+        locks: Vec::new(),
+        activity: Vec::new(),
     };
     let _ = scenario.finish();
     // Logs only for a sample: spiking resources plus one resource in 200, enough to exercise the route.
@@ -435,5 +441,6 @@ pub(crate) fn build(now: i64) -> Scenario {
     });
     scenario.logs = logs;
     let _ = scenario.finish();
+    super::related::derive(&mut scenario, true);
     scenario
 }

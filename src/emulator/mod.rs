@@ -1,9 +1,10 @@
 //! Azure-compatible HTTP server on loopback (axum) serving a simulated tenant. Used by `--demo`, tests and
 //! benches; never imported by the core.
 //!
-//! The client talks to it exactly as to Azure (Resource Graph, ARM, Azure Monitor metrics and batch metrics,
-//! Log Analytics, Cost Management); only the base URL and the bearer token differ. Any non-empty bearer token
-//! is accepted.
+//! The client talks to it exactly as to Azure (Resource Graph, ARM and the child data of every AI resource,
+//! budgets, policy assignments, locks, permissions, the activity log, Azure Monitor metrics and batch
+//! metrics, Log Analytics, Cost Management); only the base URL and the bearer token differ. Any non-empty
+//! bearer token is accepted.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -24,10 +25,12 @@ mod graph;
 mod large;
 mod logs;
 mod metrics;
+mod related;
 mod scenario;
 mod server;
 mod timeutil;
 mod traffic;
+mod workload;
 mod writes;
 
 use std::net::{Ipv4Addr, SocketAddr};

@@ -37,6 +37,9 @@ pub(crate) struct SubscriptionDef {
     pub state: String,
     /// Microsoft Defender for AI plan (`pricings/AI`) on the Standard tier.
     pub defender_for_ai: bool,
+    /// The caller may write to AI services accounts (`Microsoft.Authorization/permissions` lists
+    /// `Microsoft.CognitiveServices/*`); otherwise it holds Reader-like rights only.
+    pub can_write: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +84,16 @@ pub(crate) struct Children {
     pub role_assignments: Option<Vec<RoleAssignmentDef>>,
     /// `managedNetworks/default` body properties (AIServices accounts).
     pub managed_network: Option<Value>,
+    /// ML workspaces: `computes` (compute instances and clusters).
+    pub computes: Option<Vec<Value>>,
+    /// ML workspaces and AIServices accounts: `connections`.
+    pub connections: Option<Vec<Value>>,
+    /// ML workspaces: `onlineEndpoints`.
+    pub online_endpoints: Option<Vec<Value>>,
+    /// ML workspaces: `serverlessEndpoints`.
+    pub serverless_endpoints: Option<Vec<Value>>,
+    /// AIServices accounts: `capabilityHosts` (agent hosting).
+    pub capability_hosts: Option<Vec<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +219,17 @@ pub struct Scenario {
     pub(crate) limits: Limits,
     /// One-off charges: (resource id, UTC day start, USD).
     pub(crate) extra_costs: Vec<(String, i64, f64)>,
+    /// Whole ARM bodies of the resources the checks read beside the AI resources: Key Vaults, metric alert
+    /// rules, Application Insights components. Served as Resource Graph rows and by id.
+    pub(crate) related: Vec<Value>,
+    /// `Microsoft.Consumption/budgets` bodies; the scope is the part of the id before `/providers/`.
+    pub(crate) budgets: Vec<Value>,
+    /// `Microsoft.Authorization/policyAssignments` bodies (`properties.scope` says where they apply).
+    pub(crate) policy_assignments: Vec<Value>,
+    /// `Microsoft.Authorization/locks` bodies; the scope is the part of the id before `/providers/`.
+    pub(crate) locks: Vec<Value>,
+    /// Activity log events (`EventData`), newest first.
+    pub(crate) activity: Vec<Value>,
 }
 
 impl Scenario {

@@ -37,11 +37,13 @@ pub enum RouteKind {
     Write,
     /// Polling a long-running operation.
     Operation,
+    /// Activity log events (`eventtypes/management/values`).
+    ActivityLog,
     Unknown,
 }
 
 impl RouteKind {
-    pub(crate) const ALL: [RouteKind; 13] = [
+    pub(crate) const ALL: [RouteKind; 14] = [
         Self::Graph,
         Self::Subscriptions,
         Self::ArmGet,
@@ -54,6 +56,7 @@ impl RouteKind {
         Self::Cost,
         Self::Write,
         Self::Operation,
+        Self::ActivityLog,
         Self::Unknown,
     ];
 
@@ -71,6 +74,7 @@ impl RouteKind {
             Self::Cost => "cost",
             Self::Write => "write",
             Self::Operation => "operation",
+            Self::ActivityLog => "activity_log",
             Self::Unknown => "unknown",
         }
     }
@@ -96,6 +100,7 @@ pub struct RequestStats {
     pub cost: u64,
     pub write: u64,
     pub operation: u64,
+    pub activity_log: u64,
     /// Paths the emulator does not know (answered 404).
     pub unknown: u64,
     /// Requests refused for a missing or malformed bearer token.
@@ -122,6 +127,7 @@ impl RequestStats {
             RouteKind::Cost => self.cost,
             RouteKind::Write => self.write,
             RouteKind::Operation => self.operation,
+            RouteKind::ActivityLog => self.activity_log,
             RouteKind::Unknown => self.unknown,
         }
     }
@@ -130,7 +136,7 @@ impl RequestStats {
 #[derive(Default)]
 pub(crate) struct Counters {
     total: AtomicU64,
-    by_kind: [AtomicU64; 13],
+    by_kind: [AtomicU64; 14],
     unauthorized: AtomicU64,
     faults: AtomicU64,
     throttled: AtomicU64,
@@ -153,6 +159,7 @@ impl Counters {
             cost: k(RouteKind::Cost),
             write: k(RouteKind::Write),
             operation: k(RouteKind::Operation),
+            activity_log: k(RouteKind::ActivityLog),
             unknown: k(RouteKind::Unknown),
             unauthorized: self.unauthorized.load(Ordering::Relaxed),
             faults: self.faults.load(Ordering::Relaxed),
@@ -440,6 +447,24 @@ pub(crate) enum Route {
         sub: String,
         name: Option<String>,
     },
+    Budgets {
+        scope: String,
+        name: Option<String>,
+    },
+    PolicyAssignments {
+        scope: String,
+        name: Option<String>,
+    },
+    Locks {
+        scope: String,
+        name: Option<String>,
+    },
+    Permissions {
+        scope: String,
+    },
+    ActivityLog {
+        sub: String,
+    },
     Cost {
         scope: String,
     },
@@ -481,7 +506,13 @@ impl Route {
                     RouteKind::Write
                 }
             }
-            Route::RoleAssignments { .. } | Route::Pricing { .. } => RouteKind::ArmChild,
+            Route::RoleAssignments { .. }
+            | Route::Pricing { .. }
+            | Route::Budgets { .. }
+            | Route::PolicyAssignments { .. }
+            | Route::Locks { .. }
+            | Route::Permissions { .. } => RouteKind::ArmChild,
+            Route::ActivityLog { .. } => RouteKind::ActivityLog,
             Route::Cost { .. } => RouteKind::Cost,
             Route::MetricsBatch { .. } => RouteKind::MetricsBatch,
             Route::Logs { .. } => RouteKind::Logs,
@@ -521,12 +552,33 @@ pub(crate) fn route(segs: &[String], lower: &[String]) -> Route {
         l[i] == "providers"
             && matches!(
                 l[i + 1],
-                "microsoft.insights" | "microsoft.costmanagement" | "microsoft.authorization" | "microsoft.security"
+                "microsoft.insights"
+                    | "microsoft.costmanagement"
+                    | "microsoft.authorization"
+                    | "microsoft.security"
+                    | "microsoft.consumption"
             )
     }) {
         let scope = join(i);
         let rest = &l[i + 2..];
+        let name = || segs.get(i + 3).cloned();
         return match (l[i + 1], rest) {
+            // Tracked resources of microsoft.insights (alert rules, App Insights components) read by id.
+            ("microsoft.insights", [kind, _])
+                if i == 4 && l[2] == "resourcegroups" && matches!(*kind, "metricalerts" | "components") =>
+            {
+                Route::Resource { id: join(l.len()) }
+            }
+            ("microsoft.insights", ["eventtypes", "management", "values"]) if i == 2 && l[0] == "subscriptions" => {
+                Route::ActivityLog { sub: segs[1].clone() }
+            }
+            ("microsoft.consumption", ["budgets"]) => Route::Budgets { scope, name: None },
+            ("microsoft.consumption", ["budgets", _]) => Route::Budgets { scope, name: name() },
+            ("microsoft.authorization", ["policyassignments"]) => Route::PolicyAssignments { scope, name: None },
+            ("microsoft.authorization", ["policyassignments", _]) => Route::PolicyAssignments { scope, name: name() },
+            ("microsoft.authorization", ["locks"]) => Route::Locks { scope, name: None },
+            ("microsoft.authorization", ["locks", _]) => Route::Locks { scope, name: name() },
+            ("microsoft.authorization", ["permissions"]) => Route::Permissions { scope },
             ("microsoft.insights", ["metrics"]) => Route::Metrics { scope },
             ("microsoft.insights", ["diagnosticsettings"]) => Route::DiagnosticSettings { scope, name: None },
             ("microsoft.insights", ["diagnosticsettings", _]) => Route::DiagnosticSettings {
@@ -711,6 +763,13 @@ pub(crate) fn dispatch(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ct
         Route::DiagnosticCategories { scope } => super::arm::diagnostic_categories(shared, ctx, scope),
         Route::RoleAssignments { scope } => super::arm::role_assignments(shared, ctx, scope),
         Route::Pricing { sub, name } => super::arm::pricing(shared, ctx, sub, name.as_deref()),
+        Route::Budgets { scope, name } => super::related::budgets(shared, ctx, scope, name.as_deref()),
+        Route::PolicyAssignments { scope, name } => {
+            super::related::policy_assignments(shared, ctx, scope, name.as_deref())
+        }
+        Route::Locks { scope, name } => super::related::locks(shared, ctx, scope, name.as_deref()),
+        Route::Permissions { scope } => super::related::permissions(shared, ctx, scope),
+        Route::ActivityLog { sub } => super::related::activity(shared, ctx, sub),
         Route::Operation { op_id, results } => super::arm::operation(shared, ctx, op_id, *results),
         Route::Metrics { scope } => super::metrics::get(shared, ctx, scope),
         Route::MetricsBatch { sub } => super::metrics::batch(shared, ctx, sub),
@@ -825,7 +884,8 @@ fn throttle(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx) -> Optio
         | RouteKind::DiagnosticSettings
         | RouteKind::Metrics
         | RouteKind::Subscriptions
-        | RouteKind::Operation => {
+        | RouteKind::Operation
+        | RouteKind::ActivityLog => {
             let sub = subscription_of(route, ctx)?.to_ascii_lowercase();
             let bucket = f64::from(limits.arm_read_bucket);
             let refill = f64::from(limits.arm_read_refill_per_sec);
