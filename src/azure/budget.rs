@@ -26,9 +26,12 @@ pub struct QuotaState {
     pub seen_at: Instant,
 }
 
+/// Remaining quota per (quota, partition). ARM read buckets are per subscription: the partition is the
+/// lower-case subscription id (empty for tenant-level reads); Resource Graph and Cost Management quotas are
+/// per principal or tenant and use the empty partition.
 #[derive(Debug, Default)]
 pub struct Budget {
-    quotas: Mutex<HashMap<Quota, QuotaState>>,
+    quotas: Mutex<HashMap<(Quota, String), QuotaState>>,
 }
 
 /// Below this many requests left, requests of that quota are spaced out.
@@ -52,8 +55,8 @@ fn refill_per_sec(quota: Quota) -> f64 {
 }
 
 impl Budget {
-    /// Reads the quota headers of a response.
-    pub fn observe(&self, headers: &HeaderMap) {
+    /// Reads the quota headers of a response to a request on `subscription` (empty when none).
+    pub fn observe(&self, headers: &HeaderMap, subscription: &str) {
         let now = Instant::now();
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         let mut updates = Vec::new();
@@ -122,26 +125,41 @@ impl Budget {
             return;
         }
         if let Ok(mut quotas) = self.quotas.lock() {
-            quotas.extend(updates);
+            for (quota, state) in updates {
+                quotas.insert((quota, partition(quota, subscription)), state);
+            }
         }
     }
 
-    /// How long to wait before the next request against `quota`.
-    pub fn delay(&self, quota: Quota) -> Duration {
-        let Some(state) = self.quotas.lock().ok().and_then(|q| q.get(&quota).copied()) else {
+    /// How long to wait before the next request against `quota` on `subscription` (empty when none).
+    pub fn delay(&self, quota: Quota, subscription: &str) -> Duration {
+        let key = (quota, partition(quota, subscription));
+        let Some(state) = self.quotas.lock().ok().and_then(|q| q.get(&key).copied()) else {
             return Duration::ZERO;
         };
         pace(quota, &state, Instant::now())
     }
 
+    /// The lowest remaining count seen per quota (across subscriptions for ARM reads).
     pub fn snapshot(&self) -> Vec<(Quota, u64)> {
-        let mut all: Vec<(Quota, u64)> = self
-            .quotas
-            .lock()
-            .map(|q| q.iter().map(|(k, v)| (*k, v.remaining)).collect())
-            .unwrap_or_default();
+        let mut lowest: HashMap<Quota, u64> = HashMap::new();
+        if let Ok(quotas) = self.quotas.lock() {
+            for ((quota, _), state) in quotas.iter() {
+                let entry = lowest.entry(*quota).or_insert(state.remaining);
+                *entry = (*entry).min(state.remaining);
+            }
+        }
+        let mut all: Vec<(Quota, u64)> = lowest.into_iter().collect();
         all.sort();
         all
+    }
+}
+
+/// ARM read buckets are per subscription; the other quotas have one bucket per principal or tenant.
+fn partition(quota: Quota, subscription: &str) -> String {
+    match quota {
+        Quota::ArmReads => subscription.to_ascii_lowercase(),
+        Quota::ResourceGraph | Quota::CostManagement => String::new(),
     }
 }
 
@@ -180,8 +198,8 @@ mod tests {
             "x-ms-ratelimit-remaining-subscription-reads",
             HeaderValue::from_static("200"),
         );
-        budget.observe(&headers);
-        assert_eq!(budget.delay(Quota::ArmReads), Duration::ZERO);
+        budget.observe(&headers, "s1");
+        assert_eq!(budget.delay(Quota::ArmReads, "s1"), Duration::ZERO);
 
         let seen = Instant::now();
         let low = QuotaState {
@@ -207,20 +225,25 @@ mod tests {
             "x-ms-ratelimit-remaining-subscription-global-reads",
             HeaderValue::from_static("5"),
         );
-        budget.observe(&headers);
+        budget.observe(&headers, "S1");
         assert!(
-            budget.delay(Quota::ArmReads) > Duration::from_millis(700),
+            budget.delay(Quota::ArmReads, "s1") > Duration::from_millis(700),
             "the tightest bucket wins"
+        );
+        assert_eq!(
+            budget.delay(Quota::ArmReads, "s2"),
+            Duration::ZERO,
+            "another subscription's bucket is its own"
         );
 
         let mut graph = HeaderMap::new();
         graph.insert("x-ms-user-quota-remaining", HeaderValue::from_static("0"));
         graph.insert("x-ms-user-quota-resets-after", HeaderValue::from_static("00:00:04"));
-        budget.observe(&graph);
-        let graph_delay = budget.delay(Quota::ResourceGraph);
+        budget.observe(&graph, "s1");
+        let graph_delay = budget.delay(Quota::ResourceGraph, "s2");
         assert!(graph_delay <= Duration::from_secs(4) && graph_delay > Duration::from_millis(3900));
         assert_eq!(
-            budget.delay(Quota::CostManagement),
+            budget.delay(Quota::CostManagement, ""),
             Duration::ZERO,
             "never seen: no delay"
         );
@@ -230,8 +253,8 @@ mod tests {
             "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining",
             HeaderValue::from_static("QueryQpu:1,QueryQpuPerMinute:40"),
         );
-        budget.observe(&cost);
+        budget.observe(&cost, "s1");
         assert!(budget.snapshot().contains(&(Quota::CostManagement, 1)));
-        assert!(budget.delay(Quota::CostManagement) > Duration::from_millis(4900));
+        assert!(budget.delay(Quota::CostManagement, "s9") > Duration::from_millis(4900));
     }
 }

@@ -17,6 +17,135 @@ const BUDGETS_API: &str = "2024-08-01";
 
 /// Every child read for one resource; the first transport or server failure is returned beside the data.
 pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDetails, Option<AzureError>) {
+    let id = resource.id.trim_end_matches('/');
+    let (mut details, mut first_error) = resource_details(client, resource).await;
+    let (assignments, error) = list(
+        client,
+        RequestKind::ChildData,
+        &format!("{id}/providers/Microsoft.Authorization/roleAssignments"),
+        ROLE_ASSIGNMENTS_API,
+        &[("$filter", "atScope()")],
+    )
+    .await;
+    details.role_assignments = assignments;
+    first_error = first_error.or(error);
+    let (locks, error) = child_list(client, id, "providers/Microsoft.Authorization/locks", LOCKS_API).await;
+    details.locks = locks;
+    (details, first_error.or(error))
+}
+
+/// Role assignments and locks of a whole subscription, read once instead of once per resource; `for_resource`
+/// then picks what a per-resource read would have returned.
+#[derive(Debug, Clone, Default)]
+pub struct ScopedLists {
+    pub role_assignments: Fetched<Vec<Value>>,
+    pub locks: Fetched<Vec<Value>>,
+}
+
+/// `roleAssignments?$filter=atScope()` at the subscription (it and the management groups above) plus the
+/// unfiltered list (it and everything below), and every lock in the subscription.
+pub async fn subscription_scoped(client: &AzureClient, subscription: &str) -> (ScopedLists, Option<AzureError>) {
+    let scope = format!("/subscriptions/{subscription}/providers/Microsoft.Authorization");
+    let (above, above_error) = list(
+        client,
+        RequestKind::ChildData,
+        &format!("{scope}/roleAssignments"),
+        ROLE_ASSIGNMENTS_API,
+        &[("$filter", "atScope()")],
+    )
+    .await;
+    let (below, below_error) = list(
+        client,
+        RequestKind::ChildData,
+        &format!("{scope}/roleAssignments"),
+        ROLE_ASSIGNMENTS_API,
+        &[],
+    )
+    .await;
+    let role_assignments = match (above, below) {
+        (Fetched::Value(mut above), Fetched::Value(below)) => {
+            for item in below {
+                let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+                let known = above.iter().any(|a| {
+                    a.get("id")
+                        .and_then(Value::as_str)
+                        .is_some_and(|x| x.eq_ignore_ascii_case(id))
+                });
+                if !known {
+                    above.push(item);
+                }
+            }
+            Fetched::Value(above)
+        }
+        (Fetched::Denied(reason), _) | (_, Fetched::Denied(reason)) => Fetched::Denied(reason),
+        _ => Fetched::Missing,
+    };
+    let (locks, locks_error) = list(
+        client,
+        RequestKind::ChildData,
+        &format!("{scope}/locks"),
+        LOCKS_API,
+        &[],
+    )
+    .await;
+    let lists = ScopedLists {
+        role_assignments,
+        locks,
+    };
+    (lists, above_error.or(below_error).or(locks_error))
+}
+
+impl ScopedLists {
+    /// What `{id}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()` and
+    /// `{id}/providers/Microsoft.Authorization/locks` would return for this resource: assignments at it or
+    /// above; locks at it, above or below it.
+    pub fn for_resource(&self, resource_id: &str) -> (Fetched<Vec<Value>>, Fetched<Vec<Value>>) {
+        let assignments = filter(&self.role_assignments, |item| {
+            let scope = item.pointer("/properties/scope").and_then(Value::as_str).unwrap_or("");
+            covers(scope, resource_id)
+        });
+        let locks = filter(&self.locks, |item| {
+            let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+            let scope = scope_before(id, "/providers/Microsoft.Authorization/locks/");
+            !scope.is_empty() && (covers(scope, resource_id) || covers(resource_id, scope))
+        });
+        (assignments, locks)
+    }
+}
+
+fn filter(list: &Fetched<Vec<Value>>, keep: impl Fn(&Value) -> bool) -> Fetched<Vec<Value>> {
+    match list {
+        Fetched::Value(items) => Fetched::Value(items.iter().filter(|i| keep(i)).cloned().collect()),
+        Fetched::Denied(reason) => Fetched::Denied(reason.clone()),
+        Fetched::Missing => Fetched::Missing,
+    }
+}
+
+/// `scope` is `id` or one of its ancestors; management-group scopes cover every subscription.
+fn covers(scope: &str, id: &str) -> bool {
+    let scope = scope.trim().trim_end_matches('/');
+    if scope
+        .to_ascii_lowercase()
+        .starts_with("/providers/microsoft.management/managementgroups/")
+    {
+        return true;
+    }
+    let id = id.trim_end_matches('/');
+    !scope.is_empty()
+        && id.len() >= scope.len()
+        && id[..scope.len()].eq_ignore_ascii_case(scope)
+        && matches!(id.as_bytes().get(scope.len()), None | Some(b'/'))
+}
+
+fn scope_before<'a>(id: &'a str, marker: &str) -> &'a str {
+    id.to_ascii_lowercase()
+        .find(&marker.to_ascii_lowercase())
+        .and_then(|at| id.get(..at))
+        .unwrap_or("")
+}
+
+/// Every per-resource child read except role assignments and locks (see `subscription_scoped`).
+pub async fn resource_details(client: &AzureClient, resource: &Resource) -> (ResourceDetails, Option<AzureError>) {
     let mut details = ResourceDetails::default();
     let mut first_error = None;
     let id = resource.id.trim_end_matches('/');
@@ -34,19 +163,6 @@ pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDeta
     )
     .await;
     details.diagnostic_settings = settings;
-    note(error);
-    let (assignments, error) = list(
-        client,
-        RequestKind::ChildData,
-        &format!("{id}/providers/Microsoft.Authorization/roleAssignments"),
-        ROLE_ASSIGNMENTS_API,
-        &[("$filter", "atScope()")],
-    )
-    .await;
-    details.role_assignments = assignments;
-    note(error);
-    let (locks, error) = child_list(client, id, "providers/Microsoft.Authorization/locks", LOCKS_API).await;
-    details.locks = locks;
     note(error);
     match resource.family {
         ResourceFamily::CognitiveServices => {

@@ -1,5 +1,9 @@
 //! API-call metrics through Azure Monitor: `metrics:getBatch` (≤ 50 resources of one subscription, region and
 //! type per call) with the per-resource ARM endpoint as fallback.
+//!
+//! What is kept is deliberately small, because at 10,000 resources every series costs memory for seven days:
+//! the request total, its 401 and 429 splits, the prompt and completion token counts (OpenAI / AI Services),
+//! and one latency series. Every other status-code split is folded into the total and dropped.
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -11,13 +15,73 @@ use crate::model::{MetricSeries, Resource, ResourceFamily};
 const API_VERSION: &str = "2024-02-01";
 pub const MAX_BATCH: usize = 50;
 
-/// Which metric describes "API calls" for a resource. Azure OpenAI / AI Services accounts have the request
-/// metric split by status code; other Cognitive Services kinds only the classic call counters.
+/// Status-code splits kept beside the total: authentication failures (leaked or guessed keys) and throttling.
+pub const KEPT_STATUS_CODES: [&str; 2] = ["401", "429"];
+
+/// Which metrics describe a resource. Azure OpenAI / AI Services accounts have the request metric split by
+/// status code and token counts; other Cognitive Services kinds only the classic call counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MetricProfile {
     OpenAiRequests,
     ClassicCalls,
     SearchQueries,
+}
+
+/// One metrics request shape: the names asked together, the aggregations, the dimension split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricQuery {
+    pub names: &'static [&'static str],
+    pub aggregation: &'static str,
+    /// `StatusCode eq '*'` splits by status. Azure rejects a filter on a dimension some of the asked metrics
+    /// lack (token metrics have no StatusCode), hence separate queries.
+    pub split: Option<&'static str>,
+}
+
+static OPENAI_QUERIES: &[MetricQuery] = &[
+    MetricQuery {
+        names: &["AzureOpenAIRequests"],
+        aggregation: "total",
+        split: Some("StatusCode eq '*'"),
+    },
+    MetricQuery {
+        names: &["ProcessedPromptTokens", "GeneratedTokens", "AzureOpenAITimeToResponse"],
+        aggregation: "total,average",
+        split: None,
+    },
+];
+static CLASSIC_QUERIES: &[MetricQuery] = &[MetricQuery {
+    names: &["TotalCalls", "BlockedCalls", "Latency"],
+    aggregation: "total,average",
+    split: None,
+}];
+static SEARCH_QUERIES: &[MetricQuery] = &[MetricQuery {
+    names: &["SearchQueriesPerSecond", "SearchLatency"],
+    aggregation: "average",
+    split: None,
+}];
+
+/// Metrics whose value is an average over the bucket (rates, latencies), not a count.
+const AVERAGED: [&str; 4] = [
+    "AzureOpenAITimeToResponse",
+    "Latency",
+    "SearchQueriesPerSecond",
+    "SearchLatency",
+];
+
+/// The aggregation to read for a metric (`total` for counts, `average` for rates and latencies).
+pub fn aggregation_of(metric: &str) -> &'static str {
+    if AVERAGED.iter().any(|m| m.eq_ignore_ascii_case(metric)) {
+        "average"
+    } else {
+        "total"
+    }
+}
+
+/// Latency metrics: kept for display, never fed to the spike detector (it models counts).
+pub fn is_latency(metric: &str) -> bool {
+    ["AzureOpenAITimeToResponse", "Latency", "SearchLatency"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(metric))
 }
 
 impl MetricProfile {
@@ -36,6 +100,7 @@ impl MetricProfile {
         }
     }
 
+    /// The metric that counts API calls (the one the request total is about).
     pub fn metric(self) -> &'static str {
         match self {
             Self::OpenAiRequests => "AzureOpenAIRequests",
@@ -44,30 +109,24 @@ impl MetricProfile {
         }
     }
 
-    fn namespace(self) -> &'static str {
+    pub fn queries(self) -> &'static [MetricQuery] {
+        match self {
+            Self::OpenAiRequests => OPENAI_QUERIES,
+            Self::ClassicCalls => CLASSIC_QUERIES,
+            Self::SearchQueries => SEARCH_QUERIES,
+        }
+    }
+
+    pub fn namespace(self) -> &'static str {
         match self {
             Self::OpenAiRequests | Self::ClassicCalls => "Microsoft.CognitiveServices/accounts",
             Self::SearchQueries => "Microsoft.Search/searchServices",
         }
     }
-
-    fn aggregation(self) -> &'static str {
-        match self {
-            Self::SearchQueries => "average",
-            _ => "total",
-        }
-    }
-
-    fn split_filter(self) -> Option<&'static str> {
-        match self {
-            Self::OpenAiRequests => Some("StatusCode eq '*'"),
-            _ => None,
-        }
-    }
 }
 
 /// Time window and grain of one metrics request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub start: i64,
     pub end: i64,
@@ -83,8 +142,8 @@ impl Window {
         }
     }
 
-    fn buckets(&self) -> usize {
-        ((self.end - self.start).max(0) / self.step_secs.max(1) as i64) as usize
+    pub fn buckets(&self) -> usize {
+        ((self.end - self.start).max(0) / i64::from(self.step_secs.max(1))) as usize
     }
 }
 
@@ -95,7 +154,79 @@ pub fn iso(unix: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
 }
 
-/// One `metrics:getBatch` call. All ids must share subscription, region and type (the caller groups them).
+/// The parts of a metrics answer that are read. Leaves stay loose JSON values, so one odd point (a number
+/// sent as text, a missing timestamp) is skipped rather than failing the whole answer.
+#[derive(Debug, Default, serde::Deserialize)]
+struct BatchAnswer {
+    #[serde(default)]
+    values: Vec<BatchEntry>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct BatchEntry {
+    #[serde(default)]
+    resourceid: Value,
+    #[serde(default)]
+    value: Vec<MetricAnswer>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct ResourceAnswer {
+    #[serde(default)]
+    value: Vec<MetricAnswer>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct MetricAnswer {
+    #[serde(default)]
+    name: Named,
+    #[serde(default, rename = "errorCode")]
+    error_code: Value,
+    #[serde(default)]
+    timeseries: Option<Vec<SeriesAnswer>>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct Named {
+    #[serde(default)]
+    value: Value,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct SeriesAnswer {
+    #[serde(default)]
+    metadatavalues: Vec<Dimension>,
+    #[serde(default)]
+    data: Vec<PointAnswer>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct Dimension {
+    #[serde(default)]
+    name: Named,
+    #[serde(default)]
+    value: Value,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct PointAnswer {
+    #[serde(default, rename = "timeStamp")]
+    time_stamp: Value,
+    #[serde(default)]
+    total: Value,
+    #[serde(default)]
+    average: Value,
+}
+
+/// What one query returned: the kept series, and which of the asked resources Azure answered for (a resource
+/// answered without a split series had no such calls; one not answered keeps its old data).
+#[derive(Debug, Default)]
+pub struct QueryResult {
+    pub series: Vec<MetricSeries>,
+    pub answered: Vec<String>,
+}
+
+/// Every query of a profile through `metrics:getBatch`. All ids must share subscription, region and type.
 pub async fn fetch_batch(
     client: &AzureClient,
     subscription: &str,
@@ -104,103 +235,157 @@ pub async fn fetch_batch(
     resource_ids: &[String],
     window: Window,
 ) -> Result<Vec<MetricSeries>, AzureError> {
+    let mut series = Vec::new();
+    for query in profile.queries() {
+        let result = fetch_query(client, subscription, region, profile, query, resource_ids, window).await?;
+        series.extend(result.series);
+    }
+    Ok(series)
+}
+
+/// One `metrics:getBatch` call for one query.
+pub async fn fetch_query(
+    client: &AzureClient,
+    subscription: &str,
+    region: &str,
+    profile: MetricProfile,
+    query: &MetricQuery,
+    resource_ids: &[String],
+    window: Window,
+) -> Result<QueryResult, AzureError> {
     let (start, end, interval) = (iso(window.start), iso(window.end), window.interval());
-    let mut query = vec![
+    let names = query.names.join(",");
+    let mut params = vec![
         ("api-version", API_VERSION),
         ("starttime", start.as_str()),
         ("endtime", end.as_str()),
         ("interval", interval.as_str()),
         ("metricnamespace", profile.namespace()),
-        ("metricnames", profile.metric()),
-        ("aggregation", profile.aggregation()),
+        ("metricnames", names.as_str()),
+        ("aggregation", query.aggregation),
         ("top", "50"),
     ];
-    if let Some(filter) = profile.split_filter() {
-        query.push(("filter", filter));
+    if let Some(filter) = query.split {
+        params.push(("filter", filter));
     }
     let url = client.endpoints().metrics_url(
         region,
         &format!("/subscriptions/{subscription}/metrics:getBatch"),
-        &query,
+        &params,
     );
     let body = json!({"resourceids": resource_ids});
-    let response = client
-        .query(RequestKind::MetricsBatch, Scope::Metrics, url, &body)
+    let response: Option<BatchAnswer> = client
+        .query_as(RequestKind::MetricsBatch, Scope::Metrics, url, &body)
         .await?;
-    let mut series = Vec::new();
-    for entry in response.get("values").and_then(Value::as_array).into_iter().flatten() {
-        let Some(resource_id) = entry.get("resourceid").and_then(Value::as_str) else {
+    let mut result = QueryResult::default();
+    for entry in response.unwrap_or_default().values {
+        let Some(resource_id) = entry.resourceid.as_str() else {
             continue;
         };
         let Some(resource_id) = resource_ids.iter().find(|id| id.eq_ignore_ascii_case(resource_id)) else {
             // A result for a resource we did not ask for is not trusted.
             continue;
         };
-        series.extend(parse_metrics(resource_id, entry.get("value"), profile, window));
+        if result.answered.contains(resource_id) {
+            continue;
+        }
+        result.answered.push(resource_id.clone());
+        result.series.extend(parse_metrics(resource_id, &entry.value, window));
     }
-    Ok(series)
+    Ok(result)
 }
 
-/// Per-resource fallback when the batch endpoint is refused.
+/// Per-resource fallback when the batch endpoint is refused: every query of the profile.
 pub async fn fetch_one(
     client: &AzureClient,
     resource_id: &str,
     profile: MetricProfile,
     window: Window,
 ) -> Result<Vec<MetricSeries>, AzureError> {
+    let mut series = Vec::new();
+    for query in profile.queries() {
+        series.extend(fetch_one_query(client, resource_id, query, window).await?);
+    }
+    Ok(series)
+}
+
+/// One per-resource `GET {id}/providers/Microsoft.Insights/metrics` for one query.
+pub async fn fetch_one_query(
+    client: &AzureClient,
+    resource_id: &str,
+    query: &MetricQuery,
+    window: Window,
+) -> Result<Vec<MetricSeries>, AzureError> {
     let timespan = format!("{}/{}", iso(window.start), iso(window.end));
     let interval = window.interval();
-    let mut query = vec![
+    let names = query.names.join(",");
+    let mut params = vec![
         ("api-version", API_VERSION),
         ("timespan", timespan.as_str()),
         ("interval", interval.as_str()),
-        ("metricnames", profile.metric()),
-        ("aggregation", profile.aggregation()),
+        ("metricnames", names.as_str()),
+        ("aggregation", query.aggregation),
         ("top", "50"),
     ];
-    if let Some(filter) = profile.split_filter() {
-        query.push(("$filter", filter));
+    if let Some(filter) = query.split {
+        params.push(("$filter", filter));
     }
     let path = format!(
         "{}/providers/Microsoft.Insights/metrics",
         resource_id.trim_end_matches('/')
     );
-    let url = client.endpoints().arm_url(&path, &query);
-    let response = client.get(RequestKind::Metrics, Scope::ResourceManager, url).await?;
-    Ok(parse_metrics(resource_id, response.get("value"), profile, window))
+    let url = client.endpoints().arm_url(&path, &params);
+    let response: Option<ResourceAnswer> = client.get_as(RequestKind::Metrics, Scope::ResourceManager, url).await?;
+    Ok(parse_metrics(resource_id, &response.unwrap_or_default().value, window))
 }
 
-/// Turns Azure's `value[].timeseries[].data[]` into dense series on the requested grid. Empty buckets are
-/// absent in Azure's answer and mean zero for count metrics.
-fn parse_metrics(
-    resource_id: &str,
-    metrics: Option<&Value>,
-    profile: MetricProfile,
-    window: Window,
-) -> Vec<MetricSeries> {
+/// `statuscode` (Azure lower-cases dimension names in answers) → `StatusCode`; other names as given.
+fn dimension_label(name: &str) -> &str {
+    if name.eq_ignore_ascii_case("StatusCode") {
+        "StatusCode"
+    } else {
+        name
+    }
+}
+
+/// Turns Azure's `value[].timeseries[].data[]` into dense series on the requested grid and keeps only what
+/// is used: for a metric split by status code, the sum of every split as the total plus the kept splits.
+/// Empty buckets are absent in Azure's answer and mean zero for count metrics.
+fn parse_metrics(resource_id: &str, metrics: &[MetricAnswer], window: Window) -> Vec<MetricSeries> {
     let buckets = window.buckets();
-    let step = window.step_secs.max(1) as i64;
+    let step = i64::from(window.step_secs.max(1));
     let mut out = Vec::new();
-    for metric in metrics.and_then(Value::as_array).into_iter().flatten() {
-        let name = metric
-            .pointer("/name/value")
-            .and_then(Value::as_str)
-            .unwrap_or(profile.metric());
-        for timeseries in metric.get("timeseries").and_then(Value::as_array).into_iter().flatten() {
-            let split = timeseries
-                .get("metadatavalues")
-                .and_then(Value::as_array)
-                .and_then(|values| values.first())
-                .and_then(|m| {
-                    let key = m.pointer("/name/value").and_then(Value::as_str)?;
-                    let value = m.get("value").and_then(Value::as_str)?;
-                    Some(format!("{key}={value}"))
-                });
+    for metric in metrics {
+        let Some(name) = metric.name.value.as_str() else {
+            continue;
+        };
+        if metric
+            .error_code
+            .as_str()
+            .is_some_and(|code| !code.eq_ignore_ascii_case("Success"))
+        {
+            continue;
+        }
+        let field = aggregation_of(name);
+        let all = metric.timeseries.as_deref().unwrap_or_default();
+        if all.is_empty() {
+            // A split metric without a single series had no calls at all: zeros, so the total exists and later
+            // refreshes have something to extend.
+            out.push(series(resource_id, name, None, window, vec![0.0; buckets]));
+            continue;
+        }
+        let mut total: Option<Vec<f64>> = None;
+        for timeseries in all {
+            let split = timeseries.metadatavalues.first().and_then(|m| {
+                let key = m.name.value.as_str()?;
+                let value = m.value.as_str()?;
+                Some((dimension_label(key).to_string(), value.to_string()))
+            });
             let mut values = vec![0.0; buckets];
-            for point in timeseries.get("data").and_then(Value::as_array).into_iter().flatten() {
+            for point in &timeseries.data {
                 let Some(at) = point
-                    .get("timeStamp")
-                    .and_then(Value::as_str)
+                    .time_stamp
+                    .as_str()
                     .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
                 else {
                     continue;
@@ -210,81 +395,119 @@ fn parse_metrics(
                     continue;
                 }
                 let index = (offset / step) as usize;
-                let value = point
-                    .get(profile.aggregation())
-                    .and_then(Value::as_f64)
-                    .filter(|v| v.is_finite());
+                let value = if field == "average" {
+                    &point.average
+                } else {
+                    &point.total
+                };
+                let value = value.as_f64().filter(|v| v.is_finite());
                 if let (Some(slot), Some(value)) = (values.get_mut(index), value) {
                     *slot = value;
                 }
             }
-            out.push(MetricSeries {
-                resource_id: resource_id.to_string(),
-                metric: name.to_string(),
-                split,
-                start: window.start,
-                step_secs: window.step_secs,
-                values,
-            });
+            let Some((dimension, value)) = split else {
+                out.push(series(resource_id, name, None, window, values));
+                continue;
+            };
+            let sum = total.get_or_insert_with(|| vec![0.0; buckets]);
+            sum.iter_mut().zip(&values).for_each(|(t, v)| *t += v);
+            let kept = dimension == "StatusCode" && KEPT_STATUS_CODES.contains(&value.as_str());
+            if kept {
+                out.push(series(
+                    resource_id,
+                    name,
+                    Some(format!("{dimension}={value}")),
+                    window,
+                    values,
+                ));
+            }
+        }
+        if let Some(sum) = total {
+            out.push(series(resource_id, name, None, window, sum));
         }
     }
     out
+}
+
+fn series(resource_id: &str, metric: &str, split: Option<String>, window: Window, values: Vec<f64>) -> MetricSeries {
+    MetricSeries {
+        resource_id: resource_id.to_string(),
+        metric: metric.to_string(),
+        split,
+        start: window.start,
+        step_secs: window.step_secs,
+        values,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_split_series_onto_the_grid_and_skips_foreign_points() {
-        let window = Window {
-            start: 1_700_000_000 - 1_700_000_000 % 300,
-            end: 0,
+    fn window() -> Window {
+        let start = 1_700_000_000 - 1_700_000_000 % 300;
+        Window {
+            start,
+            end: start + 900,
             step_secs: 300,
-        };
-        let window = Window {
-            end: window.start + 900,
-            ..window
-        };
+        }
+    }
+
+    #[test]
+    fn folds_status_splits_into_a_total_and_keeps_401_and_429_whatever_the_case() {
+        let window = window();
         let metrics = json!([{
             "name": {"value": "AzureOpenAIRequests"},
+            "errorCode": "Success",
             "timeseries": [
-                {"metadatavalues": [{"name": {"value": "StatusCode"}, "value": "200"}],
+                {"metadatavalues": [{"name": {"value": "statuscode"}, "value": "200"}],
                  "data": [{"timeStamp": iso(window.start), "total": 5.0},
                           {"timeStamp": iso(window.start + 600), "total": 7.0},
                           {"timeStamp": iso(window.start + 7), "total": 99.0},
                           {"timeStamp": "garbage", "total": 1.0},
                           {"timeStamp": iso(window.start + 300)}]},
-                {"metadatavalues": [{"name": {"value": "StatusCode"}, "value": "401"}],
-                 "data": [{"timeStamp": iso(window.start + 300), "total": 3.0}]}
+                {"metadatavalues": [{"name": {"value": "statuscode"}, "value": "401"}],
+                 "data": [{"timeStamp": iso(window.start + 300), "total": 3.0}]},
+                {"metadatavalues": [{"name": {"value": "StatusCode"}, "value": "500"}],
+                 "data": [{"timeStamp": iso(window.start + 300), "total": 1.0}]}
             ]
         }]);
-        let series = parse_metrics("/r", Some(&metrics), MetricProfile::OpenAiRequests, window);
+        let metrics: Vec<MetricAnswer> = serde_json::from_value(metrics).unwrap();
+        let series = parse_metrics("/r", &metrics, window);
+        assert_eq!(series.len(), 2, "the 200 and 500 splits live on only in the total");
+        assert_eq!(series[0].split.as_deref(), Some("StatusCode=401"));
+        assert_eq!(series[0].values, vec![0.0, 3.0, 0.0]);
+        assert_eq!(series[1].split, None);
+        assert_eq!(series[1].values, vec![5.0, 4.0, 7.0]);
+    }
+
+    #[test]
+    fn reads_averages_for_latency_and_skips_failed_metrics() {
+        let window = window();
+        let metrics = json!([
+            {"name": {"value": "AzureOpenAITimeToResponse"}, "timeseries": [
+                {"metadatavalues": [], "data": [{"timeStamp": iso(window.start), "total": 9000.0, "average": 850.0}]}]},
+            {"name": {"value": "GeneratedTokens"}, "timeseries": [
+                {"data": [{"timeStamp": iso(window.start), "total": 120.0, "average": 2.0}]}]},
+            {"name": {"value": "ProcessedPromptTokens"}, "errorCode": "ResourceNotFound", "timeseries": []}
+        ]);
+        let metrics: Vec<MetricAnswer> = serde_json::from_value(metrics).unwrap();
+        let series = parse_metrics("/r", &metrics, window);
         assert_eq!(series.len(), 2);
-        assert_eq!(series[0].split.as_deref(), Some("StatusCode=200"));
-        assert_eq!(series[0].values, vec![5.0, 0.0, 7.0]);
-        assert_eq!(series[1].values, vec![0.0, 3.0, 0.0]);
+        assert_eq!(series[0].values[0], 850.0);
+        assert_eq!(series[1].values[0], 120.0);
+        assert!(is_latency("azureopenaitimetoresponse") && !is_latency("GeneratedTokens"));
     }
 
     #[test]
     fn intervals_are_iso_durations() {
-        assert_eq!(
-            Window {
-                start: 0,
-                end: 0,
-                step_secs: 300
-            }
-            .interval(),
-            "PT5M"
-        );
-        assert_eq!(
-            Window {
-                start: 0,
-                end: 0,
-                step_secs: 3600
-            }
-            .interval(),
-            "PT1H"
-        );
+        let at = |step_secs| Window {
+            start: 0,
+            end: 0,
+            step_secs,
+        };
+        assert_eq!(at(300).interval(), "PT5M");
+        assert_eq!(at(3600).interval(), "PT1H");
+        assert_eq!(at(900).interval(), "PT15M");
     }
 }

@@ -1,6 +1,6 @@
 //! Turns metric series into spike alerts with the pure detector, one alert per episode.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::anomaly::{Detection, detect_spikes};
 use crate::model::{Alert, MetricSeries, Resource};
@@ -12,31 +12,33 @@ pub const RECENT_SECS: i64 = 24 * 3600;
 /// Detections less than this apart belong to the same episode (one alert, its peak shown).
 const EPISODE_GAP_SECS: i64 = 3600;
 
+/// Metrics the detector watches: call counts and token counts. Latencies and throttling counts are kept for
+/// display only (the detector models counts of calls, and throttling is the service defending itself).
+const DETECTED: [&str; 5] = [
+    "AzureOpenAIRequests",
+    "TotalCalls",
+    "SearchQueriesPerSecond",
+    "ProcessedPromptTokens",
+    "GeneratedTokens",
+];
+
 /// Runs the detector on each resource's total and on its authentication-failure split (a 401 burst is the
-/// signature of a leaked or guessed key even when the total barely moves).
+/// signature of a leaked or guessed key even when the total barely moves). A total is the series without a
+/// split; when only splits came back, their sum.
 pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Vec<Alert> {
     let names: HashMap<String, &str> = resources
         .iter()
         .map(|r| (r.id.to_ascii_lowercase(), r.name.as_str()))
         .collect();
-    let mut totals: HashMap<(String, String), MetricSeries> = HashMap::new();
+    let watched = |metric: &str| DETECTED.iter().any(|m| m.eq_ignore_ascii_case(metric));
+    let key = |s: &MetricSeries| (s.resource_id.to_ascii_lowercase(), s.metric.to_ascii_lowercase());
+    let explicit: HashSet<(String, String)> = series.iter().filter(|s| s.split.is_none()).map(key).collect();
+    let mut summed: HashMap<(String, String), MetricSeries> = HashMap::new();
     let mut alerts = Vec::new();
-    for s in series {
-        let key = (s.resource_id.clone(), s.metric.clone());
-        match totals.get_mut(&key) {
-            Some(total) if total.values.len() == s.values.len() => {
-                total.values.iter_mut().zip(&s.values).for_each(|(t, v)| *t += v);
-            }
-            Some(_) => {}
-            None => {
-                totals.insert(
-                    key,
-                    MetricSeries {
-                        split: None,
-                        ..s.clone()
-                    },
-                );
-            }
+    for s in series.iter().filter(|s| watched(&s.metric)) {
+        if s.split.is_none() {
+            alerts.extend(episodes(s, &s.metric, &names));
+            continue;
         }
         if s.split
             .as_deref()
@@ -44,8 +46,26 @@ pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Ve
         {
             alerts.extend(episodes(s, "401 responses", &names));
         }
+        if explicit.contains(&key(s)) {
+            continue;
+        }
+        match summed.get_mut(&key(s)) {
+            Some(total) if total.values.len() == s.values.len() && total.start == s.start => {
+                total.values.iter_mut().zip(&s.values).for_each(|(t, v)| *t += v);
+            }
+            Some(_) => {}
+            None => {
+                summed.insert(
+                    key(s),
+                    MetricSeries {
+                        split: None,
+                        ..s.clone()
+                    },
+                );
+            }
+        }
     }
-    for total in totals.values() {
+    for total in summed.values() {
         alerts.extend(episodes(total, &total.metric, &names));
     }
     let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);

@@ -1,6 +1,8 @@
 //! Attaches the related resources found by Resource Graph (Key Vaults, metric alert rules, Application
 //! Insights components) to the AI resources that reference them. Pure.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::model::{Fetched, Resource, ResourceFamily};
@@ -13,35 +15,86 @@ fn has_type(row: &Value, resource_type: &str) -> bool {
     text_of(row, "type").eq_ignore_ascii_case(resource_type)
 }
 
+/// Every string in a JSON document, lower-cased (the places a resource can name a vault).
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.to_ascii_lowercase()),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// Vault ARM ids (lower-case, up to the vault name) and vault names (from `https://{name}.vault.…` URIs) a
+/// resource's properties mention.
+fn vault_references(properties: &Value) -> (Vec<String>, Vec<String>) {
+    const MARKER: &str = "/providers/microsoft.keyvault/vaults/";
+    let mut texts = Vec::new();
+    strings(properties, &mut texts);
+    let mut ids = Vec::new();
+    let mut names = Vec::new();
+    for text in texts {
+        if let Some(at) = text.find(MARKER) {
+            let end = text[at + MARKER.len()..]
+                .find('/')
+                .map_or(text.len(), |i| at + MARKER.len() + i);
+            ids.push(text[..end].to_string());
+        }
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("//") {
+            let host = &rest[at + 2..];
+            if let Some(dot) = host.find(".vault.") {
+                let name = &host[..dot];
+                if !name.is_empty() && !name.contains('/') {
+                    names.push(name.to_string());
+                }
+            }
+            rest = &rest[at + 2..];
+        }
+    }
+    (ids, names)
+}
+
 /// `related` is `None` when the query failed: the fields stay as they were (unknown, not empty).
+/// Lookups go through maps built once, so the join costs a walk of each resource, not resources × vaults.
 pub fn attach_related(resources: &mut [Resource], related: Option<&[Value]>) {
     let Some(related) = related else { return };
-    let vaults: Vec<&Value> = related
-        .iter()
-        .filter(|r| has_type(r, "microsoft.keyvault/vaults"))
-        .collect();
-    let alerts: Vec<&Value> = related
-        .iter()
-        .filter(|r| has_type(r, "microsoft.insights/metricalerts"))
-        .collect();
-    let components: Vec<&Value> = related
-        .iter()
-        .filter(|r| has_type(r, "microsoft.insights/components"))
-        .collect();
+    let mut vault_by_id: HashMap<String, &Value> = HashMap::new();
+    let mut vault_by_name: HashMap<String, &Value> = HashMap::new();
+    let mut alerts_by_scope: HashMap<String, Vec<&Value>> = HashMap::new();
+    let mut components: HashMap<String, &Value> = HashMap::new();
+    for row in related {
+        if has_type(row, "microsoft.keyvault/vaults") {
+            vault_by_id.insert(text_of(row, "id").to_ascii_lowercase(), row);
+            vault_by_name.insert(text_of(row, "name").to_ascii_lowercase(), row);
+        } else if has_type(row, "microsoft.insights/metricalerts") {
+            let scopes = row.pointer("/properties/scopes").and_then(Value::as_array);
+            for scope in scopes.into_iter().flatten().filter_map(Value::as_str) {
+                let scope = scope.trim_end_matches('/').to_ascii_lowercase();
+                let list = alerts_by_scope.entry(scope).or_default();
+                // One alert may name the same scope twice; list it once.
+                if !list.iter().any(|a| std::ptr::eq(*a, row)) {
+                    list.push(row);
+                }
+            }
+        } else if has_type(row, "microsoft.insights/components") {
+            components.insert(text_of(row, "id").to_ascii_lowercase(), row);
+        }
+    }
     for resource in resources.iter_mut() {
-        // A vault is referenced by ARM id (ML) or by its URI (Cognitive Services CMK): both contain its name.
-        let body = resource.properties.to_string().to_ascii_lowercase();
-        let referenced: Vec<Value> = vaults
+        // A vault is referenced by ARM id (ML) or by its URI (Cognitive Services CMK).
+        let (ids, names) = vault_references(&resource.properties);
+        let mut referenced: Vec<&Value> = Vec::new();
+        let found = ids
             .iter()
-            .filter(|vault| {
-                let id = text_of(vault, "id").to_ascii_lowercase();
-                let name = text_of(vault, "name").to_ascii_lowercase();
-                (!id.is_empty() && body.contains(&id))
-                    || (!name.is_empty() && body.contains(&format!("//{name}.vault.")))
-            })
-            .map(|vault| (*vault).clone())
-            .collect();
-        resource.details.key_vaults = Fetched::Value(referenced);
+            .filter_map(|id| vault_by_id.get(id))
+            .chain(names.iter().filter_map(|name| vault_by_name.get(name)));
+        for vault in found {
+            if !referenced.iter().any(|v| std::ptr::eq(*v, *vault)) {
+                referenced.push(vault);
+            }
+        }
+        resource.details.key_vaults = Fetched::Value(referenced.into_iter().cloned().collect());
 
         let id = resource.id.to_ascii_lowercase();
         let group = format!(
@@ -50,35 +103,23 @@ pub fn attach_related(resources: &mut [Resource], related: Option<&[Value]>) {
         )
         .to_ascii_lowercase();
         let subscription = format!("/subscriptions/{}", resource.subscription_id).to_ascii_lowercase();
-        let covering: Vec<Value> = alerts
-            .iter()
-            .filter(|alert| {
-                alert
-                    .pointer("/properties/scopes")
-                    .and_then(Value::as_array)
-                    .is_some_and(|scopes| {
-                        scopes
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(|s| s.trim_end_matches('/').to_ascii_lowercase())
-                            .any(|scope| scope == id || scope == group || scope == subscription)
-                    })
-            })
-            .map(|alert| (*alert).clone())
-            .collect();
-        resource.details.metric_alerts = Fetched::Value(covering);
+        let mut covering: Vec<&Value> = Vec::new();
+        for scope in [&id, &group, &subscription] {
+            for alert in alerts_by_scope.get(scope.as_str()).into_iter().flatten() {
+                if !covering.iter().any(|a| std::ptr::eq(*a, *alert)) {
+                    covering.push(alert);
+                }
+            }
+        }
+        resource.details.metric_alerts = Fetched::Value(covering.into_iter().cloned().collect());
 
         if resource.family == ResourceFamily::MachineLearning {
             let wanted = resource
                 .path("properties.applicationInsights")
                 .and_then(Value::as_str)
-                .map(str::to_ascii_lowercase);
-            resource.details.application_insights = Fetched::Value(wanted.and_then(|wanted| {
-                components
-                    .iter()
-                    .find(|c| text_of(c, "id").eq_ignore_ascii_case(&wanted))
-                    .map(|c| (*c).clone())
-            }));
+                .map(|w| w.trim_end_matches('/').to_ascii_lowercase());
+            resource.details.application_insights =
+                Fetched::Value(wanted.and_then(|wanted| components.get(&wanted).map(|c| (*c).clone())));
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod join;
+pub mod metrics;
 mod sources;
 
 use std::collections::HashMap;
@@ -15,7 +16,8 @@ use tokio::time::Instant;
 
 use crate::azure::{AzureClient, RequestStats};
 use crate::model::{
-    Alert, CostPoint, Finding, LogRow, MetricSeries, Resource, Snapshot, SourceKind, SourceStatus, Subscription,
+    Alert, CostPoint, Fetched, Finding, LogRow, MetricSeries, Resource, ResourceDetails, Snapshot, SourceKind,
+    SourceStatus, Subscription,
 };
 
 pub use alerts::alerts_from_series;
@@ -28,11 +30,18 @@ pub struct Schedule {
     pub metrics: Duration,
     pub logs: Duration,
     pub cost: Duration,
-    /// History fetched for the spike detector (it needs ~3 days for daily seasonality).
+    /// History fetched for the spike detector on first load (it needs ~3 days for daily seasonality); later
+    /// refreshes fetch only the new buckets.
     pub metrics_history: Duration,
+    /// Metrics grain up to 500 measured resources; coarser beyond (15 minutes, then one hour: see
+    /// `metrics::grain_for`) so seven days of series stay small.
     pub metrics_step_secs: u32,
     /// Parallel per-resource requests (diagnostic settings) at most.
     pub concurrency: usize,
+    /// Resources whose child data one refresh reads at most. Larger tenants are read in rotation (never-read
+    /// resources first): a 10,000-resource tenant is complete after five inventory cycles, and until then the
+    /// controls of unread resources say unknown (not collected), never pass.
+    pub details_per_refresh: usize,
 }
 
 impl Default for Schedule {
@@ -46,6 +55,7 @@ impl Default for Schedule {
             metrics_history: Duration::from_secs(7 * 24 * 3600),
             metrics_step_secs: 300,
             concurrency: 8,
+            details_per_refresh: 2_000,
         }
     }
 }
@@ -108,6 +118,8 @@ struct Working {
     logs: Arc<Vec<LogRow>>,
     /// Log Analytics workspace ARM id (lower-case) → customer GUID.
     workspaces: Arc<HashMap<String, String>>,
+    /// Where the details rotation continues (tenants larger than one refresh reads).
+    details_cursor: usize,
 }
 
 struct Supervisor {
@@ -166,8 +178,9 @@ impl Supervisor {
         let now = Instant::now();
         let has_inventory = self.status[&SourceKind::Inventory].last_ok.is_some();
         for kind in SourceKind::ALL {
-            // Sources that depend on the inventory wait for it.
-            if kind == SourceKind::Inventory || has_inventory {
+            // Sources that depend on the inventory wait for it; the details follow its completion (asking
+            // now as well would read every resource twice).
+            if kind == SourceKind::Inventory || (has_inventory && kind != SourceKind::Diagnostics) {
                 self.next_due.insert(kind, now);
             }
         }
@@ -194,6 +207,8 @@ impl Supervisor {
                 subscriptions: self.working.subscriptions.clone(),
                 resources: self.working.resources.clone(),
                 workspaces: self.working.workspaces.clone(),
+                series: self.working.series.clone(),
+                details_cursor: self.working.details_cursor,
             };
             let done = self.completions_tx.clone();
             tokio::spawn(async move {
@@ -261,15 +276,19 @@ impl Supervisor {
                 }
             }
             Completion::Diagnostics(Ok(mut fetched)) => {
+                self.working.details_cursor = fetched.cursor;
                 let mut resources = (*self.working.resources).clone();
                 for resource in &mut resources {
                     let id = resource.id.to_ascii_lowercase();
                     if let Some(mut details) = fetched.details.remove(&id) {
+                        let old = &mut resource.details;
+                        if fetched.failed.contains(&id) {
+                            keep_last_good_details(&mut details, old);
+                        }
                         // Filled from the inventory's related-resources query, not per resource.
-                        let joined = &mut resource.details;
-                        details.key_vaults = std::mem::take(&mut joined.key_vaults);
-                        details.metric_alerts = std::mem::take(&mut joined.metric_alerts);
-                        details.application_insights = std::mem::take(&mut joined.application_insights);
+                        details.key_vaults = std::mem::take(&mut old.key_vaults);
+                        details.metric_alerts = std::mem::take(&mut old.metric_alerts);
+                        details.application_insights = std::mem::take(&mut old.application_insights);
                         resource.details = details;
                     }
                 }
@@ -278,18 +297,19 @@ impl Supervisor {
                 for subscription in &mut subscriptions {
                     let id = subscription.id.to_ascii_lowercase();
                     if let Some(data) = fetched.subscriptions.remove(&id) {
-                        subscription.defender_ai_pricing = data.defender_pricing;
-                        subscription.policy_assignments = data.policy_assignments;
-                        subscription.budgets = data.budgets;
+                        let keep = fetched.failed.contains(&id);
+                        keep_last_good(&mut subscription.defender_ai_pricing, data.defender_pricing, keep);
+                        keep_last_good(&mut subscription.policy_assignments, data.policy_assignments, keep);
+                        keep_last_good(&mut subscription.budgets, data.budgets, keep);
                     }
                 }
                 self.working.subscriptions = Arc::new(subscriptions);
                 self.reevaluate();
                 self.next_due.entry(SourceKind::Logs).or_insert_with(Instant::now);
             }
-            Completion::Metrics(Ok(series)) => {
-                self.working.alerts = Arc::new(alerts_from_series(&series, &self.working.resources));
-                self.working.series = Arc::new(series);
+            Completion::Metrics(Ok(data)) => {
+                self.working.alerts = Arc::new(data.alerts);
+                self.working.series = Arc::new(data.series);
             }
             Completion::Logs(Ok(rows)) => self.working.logs = Arc::new(rows),
             Completion::Cost(Ok(points)) => self.working.costs = Arc::new(points),
@@ -321,6 +341,39 @@ impl Supervisor {
         };
         self.publisher.send_replace(Arc::new(snapshot));
     }
+}
+
+/// After a failed read a part comes back `Missing`: the last good value stays instead (stale beats unknown,
+/// and the source's error says the data is stale).
+fn keep_last_good<T>(slot: &mut Fetched<T>, fresh: Fetched<T>, failed: bool) {
+    if failed && matches!(fresh, Fetched::Missing) && !matches!(slot, Fetched::Missing) {
+        return;
+    }
+    *slot = fresh;
+}
+
+fn keep_last_good_details(fresh: &mut ResourceDetails, old: &mut ResourceDetails) {
+    fn keep<T>(fresh: &mut Fetched<T>, old: &mut Fetched<T>) {
+        if matches!(fresh, Fetched::Missing) {
+            *fresh = std::mem::take(old);
+        }
+    }
+    keep(&mut fresh.diagnostic_settings, &mut old.diagnostic_settings);
+    keep(
+        &mut fresh.private_endpoint_connections,
+        &mut old.private_endpoint_connections,
+    );
+    keep(&mut fresh.deployments, &mut old.deployments);
+    keep(&mut fresh.rai_policies, &mut old.rai_policies);
+    keep(&mut fresh.defender_for_ai, &mut old.defender_for_ai);
+    keep(&mut fresh.role_assignments, &mut old.role_assignments);
+    keep(&mut fresh.managed_network, &mut old.managed_network);
+    keep(&mut fresh.computes, &mut old.computes);
+    keep(&mut fresh.connections, &mut old.connections);
+    keep(&mut fresh.online_endpoints, &mut old.online_endpoints);
+    keep(&mut fresh.serverless_endpoints, &mut old.serverless_endpoints);
+    keep(&mut fresh.locks, &mut old.locks);
+    keep(&mut fresh.capability_hosts, &mut old.capability_hosts);
 }
 
 /// A new inventory keeps the child data already fetched for resources that still exist, so the checklist

@@ -1,15 +1,17 @@
 //! One async function per source. Each returns a `Completion`; the supervisor merges it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::StreamExt;
 use serde_json::Value;
 
-use super::{CollectorConfig, unix_now};
-use crate::azure::metrics::{self, MetricProfile, Window};
+use super::{CollectorConfig, metrics as series_source, unix_now};
+use crate::azure::metrics::{self, MetricProfile};
 use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
-use crate::model::{CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription};
+use crate::model::{
+    Alert, CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription,
+};
 
 pub(super) struct InventoryResult {
     pub subscriptions: Vec<Subscription>,
@@ -23,6 +25,101 @@ pub(super) struct InventoryResult {
 pub(super) struct DiagnosticsResult {
     pub details: HashMap<String, ResourceDetails>,
     pub subscriptions: HashMap<String, SubscriptionData>,
+    /// Lower-case resource and subscription ids whose reads failed: their missing parts keep the last good
+    /// data instead of turning unknown.
+    pub failed: HashSet<String>,
+    /// Where the next rotation starts when the tenant is larger than one refresh reads.
+    pub cursor: usize,
+}
+
+/// A subscription with at least this many resources to read lists role assignments and locks once.
+const SCOPED_LISTS_FROM: usize = 5;
+
+struct SubscriptionRead {
+    id: String,
+    data: SubscriptionData,
+    scoped: Option<children::ScopedLists>,
+    error: Option<AzureError>,
+}
+
+async fn read_subscription(client: AzureClient, id: String, scoped: bool) -> SubscriptionRead {
+    let (defender_pricing, error) = children::defender_ai_pricing(&client, &id).await;
+    let (policy_assignments, budgets, governance_error) = children::subscription_governance(&client, &id).await;
+    let (scoped, scoped_error) = if scoped {
+        let (lists, error) = children::subscription_scoped(&client, &id).await;
+        (Some(lists), error)
+    } else {
+        (None, None)
+    };
+    SubscriptionRead {
+        id: id.to_ascii_lowercase(),
+        data: SubscriptionData {
+            defender_pricing,
+            policy_assignments,
+            budgets,
+        },
+        scoped,
+        error: error.or(governance_error).or(scoped_error),
+    }
+}
+
+/// The resources whose child data this refresh reads: all of them when they fit in `limit`; otherwise the
+/// ones never read first, then the others in rotation from `cursor`. Returns them and the next cursor.
+pub(super) fn choose_for_details(resources: &[Resource], cursor: usize, limit: usize) -> (Vec<Resource>, usize) {
+    let n = resources.len();
+    if n <= limit {
+        return (resources.to_vec(), 0);
+    }
+    let start = cursor % n;
+    let order = (0..n).map(|k| (start + k) % n);
+    let unread = |r: &Resource| r.details.diagnostic_settings == Fetched::Missing;
+    let mut chosen: Vec<usize> = order.clone().filter(|&i| unread(&resources[i])).take(limit).collect();
+    let mut next = start;
+    for (k, i) in order.enumerate() {
+        if chosen.len() >= limit {
+            break;
+        }
+        if !unread(&resources[i]) {
+            chosen.push(i);
+            next = (start + k + 1) % n;
+        }
+    }
+    (chosen.into_iter().map(|i| resources[i].clone()).collect(), next)
+}
+
+/// Round-robin over subscriptions, so parallel reads spread over many per-subscription ARM read buckets
+/// instead of draining one at a time.
+fn interleave(resources: Vec<Resource>) -> Vec<Resource> {
+    let mut queues: Vec<std::collections::VecDeque<Resource>> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for resource in resources {
+        let key = resource.subscription_id.to_ascii_lowercase();
+        let slot = *index.entry(key).or_insert_with(|| {
+            queues.push(std::collections::VecDeque::new());
+            queues.len() - 1
+        });
+        queues[slot].push_back(resource);
+    }
+    let mut out = Vec::new();
+    loop {
+        let mut any = false;
+        for queue in &mut queues {
+            if let Some(resource) = queue.pop_front() {
+                out.push(resource);
+                any = true;
+            }
+        }
+        if !any {
+            return out;
+        }
+    }
+}
+
+/// Merged series and the alerts the detector finds in them (computed off the supervisor, which stays
+/// responsive while thousands of series are scored).
+pub(super) struct MetricsData {
+    pub series: Vec<MetricSeries>,
+    pub alerts: Vec<Alert>,
 }
 
 pub(super) struct SubscriptionData {
@@ -35,7 +132,7 @@ pub(super) enum Completion {
     Inventory(Result<InventoryResult, String>),
     /// Partial failures keep what was fetched; the error says how many resources failed.
     Diagnostics(Result<DiagnosticsResult, String>),
-    Metrics(Result<Vec<MetricSeries>, String>),
+    Metrics(Result<MetricsData, String>),
     Logs(Result<Vec<LogRow>, String>),
     Cost(Result<Vec<CostPoint>, String>),
     /// Some data arrived but part of the source failed: merge the data and report the error.
@@ -81,6 +178,10 @@ pub(super) struct Job {
     pub subscriptions: Arc<Vec<Subscription>>,
     pub resources: Arc<Vec<Resource>>,
     pub workspaces: Arc<HashMap<String, String>>,
+    /// Series kept from the last metrics refresh, extended rather than fetched again.
+    pub series: Arc<Vec<MetricSeries>>,
+    /// Rotation position of the details source (tenants larger than one refresh reads).
+    pub details_cursor: usize,
 }
 
 impl Job {
@@ -148,43 +249,88 @@ impl Job {
     }
 
     async fn diagnostics(&self) -> Completion {
-        // Owned inputs per future: borrowed closures inside a spawned task trip the compiler's Send analysis.
-        let resources: Vec<Resource> = self.resources.iter().cloned().collect();
-        let results: Vec<(String, ResourceDetails, Option<AzureError>)> = futures::stream::iter(resources)
-            .map(|resource| {
+        let limit = self.config.schedule.details_per_refresh.max(1);
+        let (chosen, cursor) = choose_for_details(&self.resources, self.details_cursor, limit);
+        // Subscriptions with several resources to read list role assignments and locks once for all of them.
+        let mut per_subscription: HashMap<String, usize> = HashMap::new();
+        for resource in &chosen {
+            *per_subscription
+                .entry(resource.subscription_id.to_ascii_lowercase())
+                .or_default() += 1;
+        }
+        let scoped_subscriptions: HashSet<String> = per_subscription
+            .iter()
+            .filter(|(_, count)| **count >= SCOPED_LISTS_FROM)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let concurrency = self.config.schedule.concurrency.max(1);
+        let subscription_reads: Vec<SubscriptionRead> = futures::stream::iter(self.subscriptions.iter().cloned())
+            .map(|subscription| {
                 let client = self.client.clone();
-                async move {
-                    let (details, error) = children::details(&client, &resource).await;
-                    (resource.id.to_ascii_lowercase(), details, error)
-                }
+                let scoped = scoped_subscriptions.contains(&subscription.id.to_ascii_lowercase());
+                async move { read_subscription(client, subscription.id, scoped).await }
             })
-            .buffer_unordered(self.config.schedule.concurrency.max(1))
+            .buffer_unordered(concurrency)
             .collect()
             .await;
         let mut failures = Vec::new();
+        let mut subscriptions = HashMap::new();
+        let mut failed = HashSet::new();
+        let mut scoped_lists: HashMap<String, children::ScopedLists> = HashMap::new();
+        for read in subscription_reads {
+            if let Some(error) = read.error {
+                failures.push(error.to_string());
+                failed.insert(read.id.clone());
+            }
+            if let Some(lists) = read.scoped {
+                scoped_lists.insert(read.id.clone(), lists);
+            }
+            subscriptions.insert(read.id, read.data);
+        }
+        let scoped_lists = Arc::new(scoped_lists);
+        let results: Vec<(String, ResourceDetails, Option<AzureError>)> = futures::stream::iter(interleave(chosen))
+            .map(|resource| {
+                let client = self.client.clone();
+                let lists = scoped_lists.clone();
+                async move {
+                    let subscription = resource.subscription_id.to_ascii_lowercase();
+                    let (details, error) = match lists.get(&subscription) {
+                        Some(lists) => {
+                            let (mut details, error) = children::resource_details(&client, &resource).await;
+                            let (assignments, locks) = lists.for_resource(&resource.id);
+                            details.role_assignments = assignments;
+                            details.locks = locks;
+                            (details, error)
+                        }
+                        None => children::details(&client, &resource).await,
+                    };
+                    (resource.id.to_ascii_lowercase(), details, error)
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let attempted = results.len() + self.subscriptions.len();
         let mut details = HashMap::new();
         for (id, fetched, error) in results {
             if let Some(error) = error {
                 failures.push(error.to_string());
+                failed.insert(id.clone());
+            }
+            let subscription = id.split('/').nth(2).unwrap_or("").to_ascii_lowercase();
+            if scoped_lists.contains_key(&subscription) && failed.contains(&subscription) {
+                // The subscription-wide lists failed: this resource's copy of them is not an answer either.
+                failed.insert(id.clone());
             }
             details.insert(id, fetched);
         }
-        let mut subscriptions = HashMap::new();
-        for subscription in self.subscriptions.iter() {
-            let (defender_pricing, error) = children::defender_ai_pricing(&self.client, &subscription.id).await;
-            let (policy_assignments, budgets, governance_error) =
-                children::subscription_governance(&self.client, &subscription.id).await;
-            failures.extend(error.or(governance_error).map(|e| e.to_string()));
-            let data = SubscriptionData {
-                defender_pricing,
-                policy_assignments,
-                budgets,
-            };
-            subscriptions.insert(subscription.id.to_ascii_lowercase(), data);
-        }
-        let attempted = self.resources.len() + self.subscriptions.len();
         partial(
-            Completion::Diagnostics(Ok(DiagnosticsResult { details, subscriptions })),
+            Completion::Diagnostics(Ok(DiagnosticsResult {
+                details,
+                subscriptions,
+                failed,
+                cursor,
+            })),
             &failures,
             attempted,
         )
@@ -192,54 +338,33 @@ impl Job {
 
     async fn metrics(&self) -> Completion {
         let schedule = &self.config.schedule;
-        let step = schedule.metrics_step_secs.max(60) as i64;
-        let end = unix_now() / step * step;
-        let start = end - (schedule.metrics_history.as_secs() as i64 / step) * step;
-        let window = Window {
-            start,
-            end,
-            step_secs: step as u32,
-        };
-        // getBatch takes ≤ 50 ids of one subscription, region and type per call.
-        let mut groups: BTreeMap<(String, String, MetricProfile), Vec<String>> = BTreeMap::new();
-        for resource in self.resources.iter() {
-            if let Some(profile) = MetricProfile::for_resource(resource) {
-                let key = (
-                    resource.subscription_id.to_ascii_lowercase(),
-                    resource.location.to_ascii_lowercase(),
-                    profile,
-                );
-                groups.entry(key).or_default().push(resource.id.clone());
-            }
-        }
-        let calls: Vec<(String, String, MetricProfile, Vec<String>)> = groups
+        let measured: Vec<&Resource> = self
+            .resources
             .iter()
-            .flat_map(|((subscription, region, profile), ids)| {
-                ids.chunks(metrics::MAX_BATCH)
-                    .map(move |chunk| (subscription.clone(), region.clone(), *profile, chunk.to_vec()))
-            })
+            .filter(|r| MetricProfile::for_resource(r).is_some())
             .collect();
-        let call_count = calls.len();
-        let results: Vec<Result<Vec<MetricSeries>, AzureError>> = futures::stream::iter(calls)
-            .map(|(subscription, region, profile, chunk)| {
-                let client = self.client.clone();
-                async move { fetch_group(&client, &subscription, &region, profile, &chunk, window).await }
-            })
-            .buffer_unordered(4)
-            .collect()
-            .await;
-        let mut series = Vec::new();
-        let mut failures = Vec::new();
-        for result in results {
-            match result {
-                Ok(batch) => series.extend(batch),
-                Err(error) => failures.push(error.to_string()),
-            }
+        let step = series_source::grain_for(measured.len(), schedule.metrics_step_secs);
+        let history = i64::try_from(schedule.metrics_history.as_secs()).unwrap_or(i64::MAX / 2);
+        let full = series_source::full_window(unix_now(), history, step);
+        let wanted: HashSet<String> = measured.iter().map(|r| r.id.to_ascii_lowercase()).collect();
+        let calls = series_source::plan(&self.resources, &self.series, full);
+        let attempted = calls.len();
+        let (fetches, failures) = series_source::fetch_all(self.client.clone(), calls).await;
+        if !failures.is_empty() && fetches.iter().all(|f| f.result.is_none()) {
+            return Completion::Metrics(Err(failures[0].clone()));
         }
-        if series.is_empty() && !failures.is_empty() {
-            return Completion::Metrics(Err(failures.swap_remove(0)));
+        let previous = self.series.clone();
+        let resources = self.resources.clone();
+        let merged = tokio::task::spawn_blocking(move || {
+            let series = series_source::merge(&previous, fetches, full, &wanted);
+            let alerts = super::alerts_from_series(&series, &resources);
+            MetricsData { series, alerts }
+        })
+        .await;
+        match merged {
+            Ok(data) => partial(Completion::Metrics(Ok(data)), &failures, attempted),
+            Err(error) => Completion::Metrics(Err(format!("merging metrics failed: {error}"))),
         }
-        partial(Completion::Metrics(Ok(series)), &failures, call_count)
     }
 
     async fn logs(&self) -> Completion {
@@ -287,28 +412,6 @@ impl Job {
             return Completion::Cost(Err(failures.swap_remove(0)));
         }
         partial(Completion::Cost(Ok(points)), &failures, self.subscriptions.len())
-    }
-}
-
-async fn fetch_group(
-    client: &AzureClient,
-    subscription: &str,
-    region: &str,
-    profile: MetricProfile,
-    ids: &[String],
-    window: Window,
-) -> Result<Vec<MetricSeries>, AzureError> {
-    match metrics::fetch_batch(client, subscription, region, profile, ids, window).await {
-        // The batch endpoint may be refused (sovereign clouds, permissions): fall back per resource.
-        Err(error @ (AzureError::Status { .. } | AzureError::ContentType { .. })) => {
-            tracing::info!(%error, "metrics batch refused; falling back to per-resource requests");
-            let mut all = Vec::new();
-            for id in ids {
-                all.extend(metrics::fetch_one(client, id, profile, window).await?);
-            }
-            Ok(all)
-        }
-        other => other,
     }
 }
 

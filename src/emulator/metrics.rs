@@ -4,7 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::arm::{method_not_allowed, not_found_resource};
 use super::scenario::{ResourceDef, Scenario};
@@ -12,7 +12,7 @@ use super::server::{Ctx, Reply, Shared};
 use super::timeutil::{
     DAY, HOUR, MINUTE, floor_to, format_duration, iso, parse_duration, parse_instant, parse_timespan,
 };
-use super::traffic::{Agg, MetricDef, Namespace, ResourceTraffic};
+use super::traffic::{Agg, MetricDef, MetricKind, Namespace, ResourceTraffic};
 
 const MAX_METRICS: usize = 20;
 const MAX_BATCH_IDS: usize = 50;
@@ -252,14 +252,77 @@ struct MetadataValue {
     value: String,
 }
 
+/// One data point: the timestamp (formatted once per request and shared) and the asked aggregations; an
+/// empty bucket carries the timestamp only, as Azure does.
 #[derive(Serialize)]
-struct TimeSeries {
-    metadatavalues: Vec<MetadataValue>,
-    data: Vec<Value>,
+struct Point<'a> {
+    #[serde(rename = "timeStamp")]
+    time_stamp: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    average: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minimum: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maximum: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<f64>,
 }
 
 #[derive(Serialize)]
-struct Metric {
+struct TimeSeries<'a> {
+    metadatavalues: Vec<MetadataValue>,
+    data: Vec<Point<'a>>,
+}
+
+/// `GET …/metrics` answer, serialised straight to text (no intermediate JSON tree: a week of points for 50
+/// resources is large).
+#[derive(Serialize)]
+struct MetricsAnswer<'a> {
+    cost: u64,
+    timespan: String,
+    interval: String,
+    namespace: &'static str,
+    resourceregion: String,
+    value: Vec<Metric<'a>>,
+}
+
+#[derive(Serialize)]
+struct BatchEntry<'a> {
+    starttime: String,
+    endtime: String,
+    interval: String,
+    namespace: String,
+    resourceregion: String,
+    resourceid: String,
+    value: Vec<Metric<'a>>,
+}
+
+#[derive(Serialize)]
+struct BatchAnswer<'a> {
+    values: Vec<BatchEntry<'a>>,
+}
+
+/// The timestamp of every bucket of a request, formatted once and shared by every series of the answer.
+fn timestamps(req: &Request) -> Vec<String> {
+    let buckets = (((req.end - req.first) + req.step - 1) / req.step).max(1);
+    (0..buckets).map(|b| iso(req.first + b * req.step)).collect()
+}
+
+fn text_reply<T: Serialize>(answer: &T) -> Reply {
+    match serde_json::to_string(answer) {
+        Ok(text) => Reply::raw_json(StatusCode::OK, text),
+        Err(e) => Reply::arm_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            &format!("The answer could not be serialised: {e}"),
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct Metric<'a> {
     id: String,
     #[serde(rename = "type")]
     kind: &'static str,
@@ -267,7 +330,7 @@ struct Metric {
     #[serde(rename = "displayDescription")]
     display_description: &'static str,
     unit: &'static str,
-    timeseries: Vec<TimeSeries>,
+    timeseries: Vec<TimeSeries<'a>>,
     #[serde(rename = "errorCode")]
     error_code: &'static str,
     #[serde(rename = "errorMessage", skip_serializing_if = "Option::is_none")]
@@ -293,6 +356,13 @@ impl Acc {
         }
         self.sum += v;
         self.n += 1;
+    }
+
+    /// A whole block of `n` minutes whose values add up to `sum` (minimum and maximum are not kept: blocks
+    /// are only used when neither is asked).
+    fn add_block(&mut self, sum: f64, n: u32) {
+        self.sum += sum;
+        self.n += n;
     }
 
     fn value(&self, agg: Agg) -> f64 {
@@ -363,8 +433,38 @@ fn plan<'m>(def: &'m MetricDef, traffic: &ResourceTraffic<'_>, req: &Request) ->
     Ok(Plan { def, split, groups })
 }
 
+/// Adds a whole block (an hour or five minutes of `minutes` minutes) to its bucket: its total and its count
+/// of minutes, which is all that totals, averages and counts need.
+#[allow(clippy::too_many_arguments)]
+fn add_block(
+    acc: &mut [Vec<Vec<Acc>>],
+    plans: &[Plan<'_>],
+    traffic: &ResourceTraffic<'_>,
+    counts: &[u32],
+    start: i64,
+    minutes: u32,
+    hour_calls: f64,
+    req: &Request,
+) {
+    let bucket = ((start - req.first) / req.step) as usize;
+    for (pi, p) in plans.iter().enumerate() {
+        for (gi, (_, group)) in p.groups.iter().enumerate() {
+            let sum = traffic.block_value(p.def, group, counts, start, minutes, hour_calls);
+            if let Some(a) = acc[pi][gi].get_mut(bucket).filter(|_| !sum.is_nan()) {
+                a.add_block(sum, minutes);
+            }
+        }
+    }
+}
+
 /// Computes the `value[]` of a metrics answer for one resource.
-fn evaluate(s: &Scenario, r: &ResourceDef, req: &Request, now: i64) -> Result<(Vec<Metric>, u64), Reply> {
+fn evaluate<'a>(
+    s: &Scenario,
+    r: &ResourceDef,
+    req: &Request,
+    now: i64,
+    stamps: &'a [String],
+) -> Result<(Vec<Metric<'a>>, u64), Reply> {
     let traffic = s.traffic_of(r);
     let namespace = traffic.namespace;
     let names: Vec<String> = if req.names.is_empty() {
@@ -393,26 +493,72 @@ fn evaluate(s: &Scenario, r: &ResourceDef, req: &Request, now: i64) -> Result<(V
         .collect();
     // Minutes that exist: complete, inside the window and within retention.
     let available_until = floor_to(now, MINUTE);
-    let lo = floor_to(req.start, MINUTE).max(now - RETENTION);
+    let lo = floor_to(req.start, MINUTE).max(now - RETENTION).max(req.start);
     let hi = req.end.min(available_until);
-    let mut counts = Vec::new();
-    let mut minute = lo;
+    // The coarsest level whose blocks fall whole into buckets and can answer every asked aggregation: an
+    // hour or a five-minute block adds up its calls in one go; minimum, maximum and per-minute ratios need
+    // the minutes.
+    let per_minute_only = plans.iter().any(|p| matches!(p.def.kind, MetricKind::ThrottledPercent))
+        || plans.iter().any(|p| {
+            let aggs = req.aggs.clone().unwrap_or_else(|| vec![p.def.primary]);
+            aggs.iter().any(|a| matches!(a, Agg::Minimum | Agg::Maximum))
+        })
+        || req.order.is_some_and(|(a, _)| matches!(a, Agg::Minimum | Agg::Maximum));
+    let block = if per_minute_only {
+        MINUTE
+    } else if req.step % HOUR == 0 && req.first % HOUR == 0 {
+        HOUR
+    } else if req.step % (5 * MINUTE) == 0 && req.first % (5 * MINUTE) == 0 {
+        5 * MINUTE
+    } else {
+        MINUTE
+    };
+    let cells = traffic.cells.len();
+    let (mut hours, mut blocks, mut minutes) = (Vec::new(), Vec::new(), Vec::new());
     let mut cost: u64 = 0;
-    while minute < hi {
-        if minute >= req.start {
-            traffic.sample(minute, &mut counts);
-            let b = ((minute - req.first) / req.step) as usize;
-            for (pi, p) in plans.iter().enumerate() {
-                for (gi, (_, cells)) in p.groups.iter().enumerate() {
-                    let v = traffic.minute_value(p.def, cells, &counts, minute);
-                    if let Some(a) = acc[pi][gi].get_mut(b) {
-                        a.add(v);
+    let mut hour = floor_to(lo, HOUR);
+    while hour < hi {
+        traffic.hour_counts(hour, &mut hours);
+        let hour_calls: f64 = hours.iter().map(|c| f64::from(*c)).sum();
+        if block == HOUR && hour >= lo && hour + HOUR <= hi {
+            add_block(&mut acc, &plans, &traffic, &hours, hour, 60, hour_calls, req);
+            cost += 60;
+            hour += HOUR;
+            continue;
+        }
+        traffic.block_counts(hour, &hours, &mut blocks);
+        for b in 0..12 {
+            let start = hour + b * 5 * MINUTE;
+            if start + 5 * MINUTE <= lo || start >= hi {
+                continue;
+            }
+            let counts = &blocks[b as usize * cells..(b as usize + 1) * cells];
+            if block >= 5 * MINUTE && start >= lo && start + 5 * MINUTE <= hi {
+                add_block(&mut acc, &plans, &traffic, counts, start, 5, hour_calls, req);
+                cost += 5;
+                continue;
+            }
+            traffic.minute_counts(start, counts, &mut minutes);
+            for m in 0..5 {
+                let minute = start + m * MINUTE;
+                if minute < lo || minute >= hi {
+                    continue;
+                }
+                let counts = &minutes[m as usize * cells..(m as usize + 1) * cells];
+                let bucket = ((minute - req.first) / req.step) as usize;
+                for (pi, p) in plans.iter().enumerate() {
+                    for (gi, (_, group)) in p.groups.iter().enumerate() {
+                        let v = traffic.minute_value(p.def, group, counts, minute, hour_calls);
+                        // NaN = no value this minute (a latency without calls): Azure leaves the minute out.
+                        if let Some(a) = acc[pi][gi].get_mut(bucket).filter(|_| !v.is_nan()) {
+                            a.add(v);
+                        }
                     }
                 }
+                cost += 1;
             }
-            cost += 1;
         }
-        minute += MINUTE;
+        hour += HOUR;
     }
     let mut out = Vec::new();
     for (pi, p) in plans.iter().enumerate() {
@@ -462,16 +608,17 @@ fn evaluate(s: &Scenario, r: &ResourceDef, req: &Request, now: i64) -> Result<(V
                     .collect(),
                 data: a
                     .iter()
-                    .enumerate()
-                    .map(|(b, x)| {
-                        let mut point = serde_json::Map::new();
-                        point.insert("timeStamp".into(), json!(iso(req.first + b as i64 * req.step)));
-                        if x.n > 0 {
-                            for agg in &aggs {
-                                point.insert(agg.key().into(), json!(x.value(*agg)));
-                            }
+                    .zip(stamps.iter())
+                    .map(|(x, stamp)| {
+                        let value = |agg: Agg| (x.n > 0 && aggs.contains(&agg)).then(|| x.value(agg));
+                        Point {
+                            time_stamp: stamp.as_str(),
+                            average: value(Agg::Average),
+                            minimum: value(Agg::Minimum),
+                            maximum: value(Agg::Maximum),
+                            total: value(Agg::Total),
+                            count: value(Agg::Count),
                         }
-                        Value::Object(point)
                     })
                     .collect(),
             })
@@ -529,19 +676,19 @@ pub(crate) fn get(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
         Ok(r) => r,
         Err(reply) => return reply,
     };
-    let (value, cost) = match evaluate(&s, r, &req, now) {
+    let stamps = timestamps(&req);
+    let (value, cost) = match evaluate(&s, r, &req, now, &stamps) {
         Ok(v) => v,
         Err(reply) => return reply,
     };
-    let body = json!({
-        "cost": cost,
-        "timespan": format!("{}/{}", iso(req.start), iso(req.end)),
-        "interval": format_duration(req.step),
-        "namespace": r.namespace().name(),
-        "resourceregion": region(r),
-        "value": value,
-    });
-    Reply::ok(&body)
+    text_reply(&MetricsAnswer {
+        cost,
+        timespan: format!("{}/{}", iso(req.start), iso(req.end)),
+        interval: format_duration(req.step),
+        namespace: r.namespace().name(),
+        resourceregion: region(r),
+        value,
+    })
 }
 
 pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
@@ -625,24 +772,25 @@ pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
             }
         }
     }
+    let stamps = timestamps(&req);
     let mut values = Vec::with_capacity(ids.len());
     for id in &ids {
         let entry = match s.find(id) {
-            Some(r) => match evaluate(&s, r, &req, now) {
-                Ok((value, _)) => json!({
-                    "starttime": iso(req.start),
-                    "endtime": iso(req.end),
-                    "interval": format_duration(req.step),
-                    "namespace": namespace.name().to_ascii_lowercase(),
-                    "resourceregion": region(r),
-                    "resourceid": r.id,
-                    "value": value,
-                }),
+            Some(r) => match evaluate(&s, r, &req, now, &stamps) {
+                Ok((value, _)) => BatchEntry {
+                    starttime: iso(req.start),
+                    endtime: iso(req.end),
+                    interval: format_duration(req.step),
+                    namespace: namespace.name().to_ascii_lowercase(),
+                    resourceregion: region(r),
+                    resourceid: r.id.clone(),
+                    value,
+                },
                 Err(reply) => return reply,
             },
             None => {
-                let names = req.names.clone();
-                let value: Vec<Metric> = names
+                let value: Vec<Metric> = req
+                    .names
                     .iter()
                     .map(|n| Metric {
                         id: format!("{id}/providers/Microsoft.Insights/metrics/{n}"),
@@ -658,20 +806,20 @@ pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
                         error_message: Some(format!("The resource '{id}' was not found.")),
                     })
                     .collect();
-                json!({
-                    "starttime": iso(req.start),
-                    "endtime": iso(req.end),
-                    "interval": format_duration(req.step),
-                    "namespace": namespace.name().to_ascii_lowercase(),
-                    "resourceregion": region_seen.clone().unwrap_or_default(),
-                    "resourceid": id,
-                    "value": value,
-                })
+                BatchEntry {
+                    starttime: iso(req.start),
+                    endtime: iso(req.end),
+                    interval: format_duration(req.step),
+                    namespace: namespace.name().to_ascii_lowercase(),
+                    resourceregion: region_seen.clone().unwrap_or_default(),
+                    resourceid: id.clone(),
+                    value,
+                }
             }
         };
         values.push(entry);
     }
-    Reply::ok(&json!({ "values": values }))
+    text_reply(&BatchAnswer { values })
 }
 
 #[cfg(test)]

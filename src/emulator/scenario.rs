@@ -335,7 +335,10 @@ impl Scenario {
             .collect();
         let mut counts = Vec::new();
         traffic.sample(minute, &mut counts);
-        Some(traffic.minute_value(def, &cells, &counts, minute))
+        let mut hour = Vec::new();
+        traffic.hour_counts(minute - minute.rem_euclid(3600), &mut hour);
+        let hour_calls: f64 = hour.iter().map(|c| f64::from(*c)).sum();
+        Some(traffic.minute_value(def, &cells, &counts, minute, hour_calls))
     }
 
     pub(crate) fn find(&self, id: &str) -> Option<&ResourceDef> {

@@ -80,6 +80,58 @@ pub(crate) fn poisson(lambda: f64, h: u64) -> u32 {
     (lambda + lambda.sqrt() * z).round().max(0.0) as u32
 }
 
+/// Binomial(n, p) draw from a hash: exact inverse CDF while the expected count is small, normal approximation
+/// beyond (as `poisson`).
+pub(crate) fn binomial(n: u32, p: f64, h: u64) -> u32 {
+    if n == 0 || p.is_nan() || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if p > 0.5 {
+        return n - binomial(n, 1.0 - p, h);
+    }
+    let nf = f64::from(n);
+    let mean = nf * p;
+    if mean < 30.0 {
+        let u = unit(h);
+        let q = 1.0 - p;
+        let mut prob = (nf * (-p).ln_1p()).exp();
+        let mut cdf = prob;
+        let mut k = 0u32;
+        while u > cdf && k < n && k < 400 {
+            prob *= f64::from(n - k) / f64::from(k + 1) * p / q;
+            k += 1;
+            cdf += prob;
+        }
+        return k;
+    }
+    let s = unit(h) + unit(mix(h ^ 1)) + unit(mix(h ^ 2)) + unit(mix(h ^ 3));
+    let z = (s - 2.0) * 3f64.sqrt();
+    (mean + (mean * (1.0 - p)).sqrt() * z).round().clamp(0.0, nf) as u32
+}
+
+/// Splits `n` calls over `parts` in proportion to `weight(part)` (a multinomial draw as successive binomials)
+/// and hands each part's share to `put`.
+fn split(n: u32, parts: usize, weight: impl Fn(usize) -> f64, h: u64, mut put: impl FnMut(usize, u32)) {
+    let mut left = n;
+    let mut rest: f64 = (0..parts).map(|k| weight(k).max(0.0)).sum();
+    for k in 0..parts {
+        let w = weight(k).max(0.0);
+        let share = if k + 1 == parts || left == 0 {
+            left
+        } else if rest > 0.0 {
+            binomial(left, w / rest, mix(h ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9)))
+        } else {
+            0
+        };
+        put(k, share);
+        left -= share;
+        rest -= w;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Profiles (part of the scenario; scenario files fill them in).
 
@@ -306,20 +358,10 @@ impl Agg {
             _ => None,
         }
     }
-
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            Self::Average => "average",
-            Self::Minimum => "minimum",
-            Self::Maximum => "maximum",
-            Self::Total => "total",
-            Self::Count => "count",
-        }
-    }
 }
 
 /// How a metric is computed from the per-minute cell counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum MetricKind {
     /// Calls whose status satisfies the predicate.
     Calls(StatusClass),
@@ -330,6 +372,11 @@ pub(crate) enum MetricKind {
     PerSecond,
     /// Percentage of calls answered 503 (Search throttling).
     ThrottledPercent,
+    /// Mean response time of the minute's calls, in the metric's unit: `base` at an idle hour, rising with
+    /// load; no value in a minute without calls.
+    Latency {
+        base: f64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -425,6 +472,16 @@ static CS_METRICS: &[MetricDef] = &[
         openai_only: true,
     },
     MetricDef {
+        name: "AzureOpenAITimeToResponse",
+        localized: "Time to Response",
+        description: "Recommended latency (responsiveness) measure for streaming requests, in milliseconds.",
+        unit: "MilliSeconds",
+        dimensions: AOAI_REQ_DIMS,
+        primary: Agg::Average,
+        kind: MetricKind::Latency { base: 850.0 },
+        openai_only: true,
+    },
+    MetricDef {
         name: "TotalCalls",
         localized: "Total Calls",
         description: "Total number of calls.",
@@ -475,6 +532,16 @@ static CS_METRICS: &[MetricDef] = &[
         openai_only: false,
     },
     MetricDef {
+        name: "Latency",
+        localized: "Latency",
+        description: "Latency in milliseconds.",
+        unit: "MilliSeconds",
+        dimensions: LEGACY_DIMS,
+        primary: Agg::Average,
+        kind: MetricKind::Latency { base: 120.0 },
+        openai_only: false,
+    },
+    MetricDef {
         name: "BlockedCalls",
         localized: "Blocked Calls",
         description: "Number of calls that exceeded rate or quota limit.",
@@ -495,6 +562,16 @@ static SEARCH_METRICS: &[MetricDef] = &[
         dimensions: &[],
         primary: Agg::Average,
         kind: MetricKind::PerSecond,
+        openai_only: false,
+    },
+    MetricDef {
+        name: "SearchLatency",
+        localized: "Search Latency",
+        description: "Average search latency for the search service, in seconds.",
+        unit: "Seconds",
+        dimensions: &[],
+        primary: Agg::Average,
+        kind: MetricKind::Latency { base: 0.045 },
         openai_only: false,
     },
     MetricDef {
@@ -721,26 +798,145 @@ impl<'a> ResourceTraffic<'a> {
         p.base_per_minute * daily * weekly
     }
 
+    /// Σ `usual_rate` over `n` consecutive minutes from `start` (a minute), in closed form. The minutes must lie
+    /// within one local day (hour-aligned blocks do: region offsets are whole hours).
+    fn usual_sum(&self, start: i64, n: i64) -> f64 {
+        let p = self.profile;
+        if p.base_per_minute <= 0.0 || n <= 0 {
+            return 0.0;
+        }
+        let local = start + self.offset_secs;
+        let hour = (local.rem_euclid(86_400)) as f64 / HOUR as f64;
+        let amplitude = p.daily_amplitude.clamp(0.0, 0.95);
+        let weekly = if weekday(local) >= 5 {
+            1.0 - p.weekly_amplitude.clamp(0.0, 0.95)
+        } else {
+            1.0
+        };
+        // Σ_{k<n} cos(θ + kδ) = sin(nδ/2) / sin(δ/2) · cos(θ + (n−1)δ/2), δ = one minute of the daily cycle.
+        let delta = std::f64::consts::TAU / 1440.0;
+        let theta = std::f64::consts::TAU * (hour - 14.0) / 24.0;
+        let nf = n as f64;
+        let cosines = (nf * delta / 2.0).sin() / (delta / 2.0).sin() * (theta + (nf - 1.0) * delta / 2.0).cos();
+        p.base_per_minute * weekly * (nf + amplitude * cosines)
+    }
+
+    /// Expected calls per cell over `n` minutes from `start` (ordinary traffic plus spikes), into `out`.
+    fn block_rates(&self, start: i64, n: i64, out: &mut Vec<f64>) {
+        let usual = self.usual_sum(start, n);
+        out.clear();
+        out.extend(self.cells.iter().map(|c| usual * c.base_share));
+        for (spike, shares) in &self.spikes {
+            let from = spike.start.max(start);
+            let to = spike.end().min(start + n * MINUTE);
+            let mut minute = start + (from - start).max(0).div_euclid(MINUTE) * MINUTE;
+            while minute < to {
+                if spike.covers(minute) {
+                    // A spike on an idle resource still shows: it multiplies at least one call a minute.
+                    let extra = self.usual_rate(minute).max(1.0) * (spike.factor - 1.0).max(0.0);
+                    out.iter_mut().zip(shares).for_each(|(o, s)| *o += extra * s);
+                }
+                minute += MINUTE;
+            }
+        }
+    }
+
+    /// Calls per cell during the hour starting at `hour`: the root of the sampling hierarchy. Five-minute
+    /// blocks split the hour and minutes split the blocks (multinomially, in proportion to their expected
+    /// calls), so an hour, its blocks and its minutes always add up, and a coarse grain costs one draw.
+    pub(crate) fn hour_counts(&self, hour: i64, out: &mut Vec<u32>) {
+        let mut rates = Vec::new();
+        self.block_rates(hour, 60, &mut rates);
+        let index = hour.div_euclid(HOUR) as u64;
+        out.clear();
+        out.extend(
+            rates
+                .iter()
+                .enumerate()
+                .map(|(c, rate)| poisson(*rate, hash4(self.seed ^ 0x40C0, self.id_hash, index, c as u64))),
+        );
+    }
+
+    /// Calls per cell in each of the twelve five-minute blocks of `hour`, given the hour's counts:
+    /// `out[block * cells + cell]`.
+    pub(crate) fn block_counts(&self, hour: i64, hour_counts: &[u32], out: &mut Vec<u32>) {
+        let cells = self.cells.len();
+        let mut weights = vec![0.0; 12 * cells];
+        let mut rates = Vec::new();
+        for block in 0..12 {
+            self.block_rates(hour + block * 5 * MINUTE, 5, &mut rates);
+            weights[block as usize * cells..(block as usize + 1) * cells].copy_from_slice(&rates);
+        }
+        let index = hour.div_euclid(HOUR) as u64;
+        out.clear();
+        out.resize(12 * cells, 0);
+        for c in 0..cells {
+            let h = hash4(self.seed ^ 0x5B10, self.id_hash, index, c as u64);
+            split(
+                hour_counts.get(c).copied().unwrap_or(0),
+                12,
+                |k| weights[k * cells + c],
+                h,
+                |k, n| {
+                    out[k * cells + c] = n;
+                },
+            );
+        }
+    }
+
+    /// Calls per cell in each of the five minutes of the block starting at `block`, given the block's counts:
+    /// `out[minute * cells + cell]`.
+    pub(crate) fn minute_counts(&self, block: i64, block_counts: &[u32], out: &mut Vec<u32>) {
+        let cells = self.cells.len();
+        let mut weights = vec![0.0; 5 * cells];
+        let mut rates = Vec::new();
+        for m in 0..5 {
+            self.block_rates(block + m * MINUTE, 1, &mut rates);
+            weights[m as usize * cells..(m as usize + 1) * cells].copy_from_slice(&rates);
+        }
+        let index = block.div_euclid(MINUTE) as u64;
+        out.clear();
+        out.resize(5 * cells, 0);
+        for c in 0..cells {
+            let h = hash4(self.seed ^ 0x3A17, self.id_hash, index, c as u64);
+            split(
+                block_counts.get(c).copied().unwrap_or(0),
+                5,
+                |k| weights[k * cells + c],
+                h,
+                |k, n| {
+                    out[k * cells + c] = n;
+                },
+            );
+        }
+    }
+
     /// Calls per cell during the minute starting at `minute` (unix seconds, multiple of 60).
     pub(crate) fn sample(&self, minute: i64, out: &mut Vec<u32>) {
+        let hour = minute - minute.rem_euclid(HOUR);
+        let block = minute - minute.rem_euclid(5 * MINUTE);
+        let cells = self.cells.len();
+        let (mut hours, mut blocks, mut minutes) = (Vec::new(), Vec::new(), Vec::new());
+        self.hour_counts(hour, &mut hours);
+        self.block_counts(hour, &hours, &mut blocks);
+        let b = ((block - hour) / (5 * MINUTE)) as usize;
+        self.minute_counts(block, &blocks[b * cells..(b + 1) * cells], &mut minutes);
+        let m = ((minute - block) / MINUTE) as usize;
         out.clear();
-        let usual = self.usual_rate(minute);
-        let mut extra = Vec::new();
-        for (spike, shares) in &self.spikes {
-            if spike.covers(minute) {
-                // A spike on an idle resource still shows: it multiplies at least one call a minute.
-                let basis = usual.max(1.0);
-                extra.push((basis * (spike.factor - 1.0).max(0.0), shares));
-            }
+        out.extend_from_slice(&minutes[m * cells..(m + 1) * cells]);
+    }
+
+    /// Mean response time over the hour starting at `hour`, `None` when the resource took no call in it:
+    /// `base` at usual load, rising with load, a little noise per hour.
+    pub(crate) fn hour_latency(&self, base: f64, hour: i64, hour_calls: f64) -> Option<f64> {
+        if hour_calls <= 0.0 {
+            return None;
         }
-        let m = minute.div_euclid(MINUTE) as u64;
-        for (i, cell) in self.cells.iter().enumerate() {
-            let mut lambda = usual * cell.base_share;
-            for (amount, shares) in &extra {
-                lambda += amount * shares[i];
-            }
-            out.push(poisson(lambda, hash4(self.seed, self.id_hash, m, i as u64)));
-        }
+        let usual = self.usual_sum(hour, 60).max(1.0);
+        let load = (hour_calls / usual).clamp(0.2, 10.0);
+        let index = hour.div_euclid(HOUR) as u64;
+        let noise = 0.85 + 0.3 * unit(hash4(self.seed ^ 0x1A7E, self.id_hash, index, 7));
+        Some(base * (0.8 + 0.2 * load) * noise)
     }
 
     /// Tokens per successful call for a deployment during the hour containing `minute`: an integer, so
@@ -767,7 +963,15 @@ impl<'a> ResourceTraffic<'a> {
     }
 
     /// Value of `metric` for the given cells during one minute, from that minute's counts.
-    pub(crate) fn minute_value(&self, metric: &MetricDef, cells: &[usize], counts: &[u32], minute: i64) -> f64 {
+    /// `hour_calls` is the resource's total calls in the hour holding `minute` (latency is an hourly figure).
+    pub(crate) fn minute_value(
+        &self,
+        metric: &MetricDef,
+        cells: &[usize],
+        counts: &[u32],
+        minute: i64,
+        hour_calls: f64,
+    ) -> f64 {
         if metric.openai_only && !self.openai {
             return 0.0;
         }
@@ -795,6 +999,9 @@ impl<'a> ResourceTraffic<'a> {
             MetricKind::CompletionTokens => tokens(true),
             MetricKind::AllTokens => tokens(false) + tokens(true),
             MetricKind::PerSecond => calls(StatusClass::Any) / 60.0,
+            MetricKind::Latency { base } => self
+                .hour_latency(base, minute - minute.rem_euclid(HOUR), hour_calls)
+                .unwrap_or(f64::NAN),
             MetricKind::ThrottledPercent => {
                 let all = calls(StatusClass::Any);
                 if all <= 0.0 {
@@ -808,6 +1015,26 @@ impl<'a> ResourceTraffic<'a> {
                     100.0 * throttled / all
                 }
             }
+        }
+    }
+
+    /// The sum of the per-minute values of `metric` over a block of `minutes` minutes starting at `start`,
+    /// from the block's counts (every kind but the per-minute throttled ratio). NaN = no value.
+    pub(crate) fn block_value(
+        &self,
+        metric: &MetricDef,
+        cells: &[usize],
+        counts: &[u32],
+        start: i64,
+        minutes: u32,
+        hour_calls: f64,
+    ) -> f64 {
+        match metric.kind {
+            MetricKind::Latency { base } => self
+                .hour_latency(base, start - start.rem_euclid(HOUR), hour_calls)
+                .map_or(f64::NAN, |l| l * f64::from(minutes)),
+            // Counts add up; per-second rates are counts / 60 per minute, so they add up too.
+            _ => self.minute_value(metric, cells, counts, start, hour_calls),
         }
     }
 
@@ -842,6 +1069,59 @@ mod tests {
         }
         assert_eq!(poisson(0.0, 1), 0);
         assert_eq!(poisson(f64::NAN, 1), 0);
+    }
+
+    #[test]
+    fn binomial_mean_is_close_to_np_and_splits_add_up() {
+        for &(n, p) in &[
+            (1u32, 0.3),
+            (40, 0.02),
+            (500, 0.05),
+            (10_000, 1.0 / 60.0),
+            (100_000, 0.7),
+        ] {
+            let draws = 10_000u64;
+            let sum: u64 = (0..draws).map(|i| u64::from(binomial(n, p, mix(i)))).sum();
+            let mean = sum as f64 / draws as f64;
+            let expected = f64::from(n) * p;
+            assert!(
+                (mean - expected).abs() < 0.05 * expected + 0.05,
+                "n {n} p {p} mean {mean}"
+            );
+            assert!((0..200).all(|i| binomial(n, p, mix(i)) <= n));
+        }
+        for n in [0u32, 1, 7, 1_000, 123_456] {
+            let mut parts = [0u32; 12];
+            split(n, 12, |k| 1.0 + k as f64, 42, |k, v| parts[k] = v);
+            assert_eq!(parts.iter().sum::<u32>(), n);
+        }
+    }
+
+    #[test]
+    fn hours_blocks_and_minutes_add_up() {
+        let scenario = super::super::scenario::Scenario::demo(1_790_000_000);
+        let id = scenario.resource_ids()[0].clone();
+        let r = scenario.find(&id).expect("resource");
+        let t = scenario.traffic_of(r);
+        let hour = 1_790_000_000 - 1_790_000_000 % HOUR - 5 * HOUR;
+        let (mut hours, mut blocks, mut minutes, mut one) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        t.hour_counts(hour, &mut hours);
+        t.block_counts(hour, &hours, &mut blocks);
+        let cells = t.cells.len();
+        for c in 0..cells {
+            let total: u32 = (0..12).map(|b| blocks[b * cells + c]).sum();
+            assert_eq!(total, hours[c]);
+        }
+        t.minute_counts(hour + 10 * MINUTE, &blocks[2 * cells..3 * cells], &mut minutes);
+        for c in 0..cells {
+            let total: u32 = (0..5).map(|m| minutes[m * cells + c]).sum();
+            assert_eq!(total, blocks[2 * cells + c]);
+        }
+        t.sample(hour + 12 * MINUTE, &mut one);
+        assert_eq!(one, minutes[2 * cells..3 * cells].to_vec());
+        // The closed-form hour sum matches the minute-by-minute rates.
+        let by_minute: f64 = (0..60).map(|m| t.usual_rate(hour + m * MINUTE)).sum();
+        assert!((t.usual_sum(hour, 60) - by_minute).abs() < 1e-6 * by_minute.max(1.0));
     }
 
     #[test]

@@ -1,0 +1,482 @@
+//! The metrics source: seven days of history on first load, then only the buckets that are new since the last
+//! refresh (plus two buckets again, for late-arriving data), merged into the kept series and trimmed to the
+//! window. A group whose request fails keeps its last good series untouched (stale, never zero-filled: zeros
+//! would read as a drop to nothing).
+//!
+//! Grain: the configured step (5 minutes) up to 500 measured resources, 15 minutes up to 2,000, one hour
+//! beyond; seven days × one hour is 168 points per series, which keeps a 10,000-resource tenant's series
+//! within tens of megabytes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures::StreamExt;
+
+use crate::azure::metrics::{self, MetricProfile, MetricQuery, QueryResult, Window};
+use crate::azure::{AzureClient, AzureError};
+use crate::model::{MetricSeries, Resource};
+
+/// Buckets fetched again on each refresh: Azure Monitor may still add to the newest minutes of a bucket.
+const OVERLAP_BUCKETS: i64 = 2;
+
+/// Parallel metrics requests at most (each may carry 50 resources × 7 days).
+const PARALLEL: usize = 4;
+
+/// The grain for a tenant with `measured` resources that have metrics.
+pub fn grain_for(measured: usize, configured_secs: u32) -> u32 {
+    let configured = configured_secs.max(60);
+    let by_size = match measured {
+        0..=500 => configured,
+        501..=2_000 => 900,
+        _ => 3_600,
+    };
+    by_size.max(configured)
+}
+
+/// The window of this refresh: `history` back from the last complete bucket.
+pub fn full_window(now: i64, history_secs: i64, step: u32) -> Window {
+    let step_i = i64::from(step.max(1));
+    let end = now.div_euclid(step_i) * step_i;
+    let start = end - (history_secs / step_i).max(1) * step_i;
+    Window {
+        start,
+        end,
+        step_secs: step,
+    }
+}
+
+/// One request's outcome, for merging.
+pub struct Fetch {
+    pub query: MetricQuery,
+    pub window: Window,
+    pub ids: Vec<String>,
+    /// `None` when the request failed: its resources keep their old series.
+    pub result: Option<QueryResult>,
+}
+
+fn key(resource_id: &str, metric: &str, split: Option<&str>) -> (String, String, String) {
+    (
+        resource_id.to_ascii_lowercase(),
+        metric.to_ascii_lowercase(),
+        split.unwrap_or("").to_ascii_lowercase(),
+    )
+}
+
+fn covers_metric(query: &MetricQuery, metric: &str) -> bool {
+    query.names.iter().any(|n| n.eq_ignore_ascii_case(metric))
+}
+
+/// Values of `previous` on the grid of `full`, for buckets before `until` (zeros where it has none).
+fn carried(previous: Option<&MetricSeries>, full: Window, until: i64) -> Vec<f64> {
+    let step = i64::from(full.step_secs.max(1));
+    let mut values = vec![0.0; full.buckets()];
+    let Some(previous) = previous.filter(|p| p.step_secs == full.step_secs) else {
+        return values;
+    };
+    for (i, slot) in values.iter_mut().enumerate() {
+        let at = full.start + i as i64 * step;
+        if at >= until {
+            break;
+        }
+        let offset = at - previous.start;
+        if offset >= 0
+            && offset % step == 0
+            && let Some(v) = previous.values.get((offset / step) as usize)
+        {
+            *slot = *v;
+        }
+    }
+    values
+}
+
+/// Merges fetched series into the kept ones. `wanted` holds the lower-case ids of resources still in the
+/// inventory with metrics; series of other resources are dropped.
+pub fn merge(
+    previous: &[MetricSeries],
+    fetches: Vec<Fetch>,
+    full: Window,
+    wanted: &HashSet<String>,
+) -> Vec<MetricSeries> {
+    let old: HashMap<(String, String, String), &MetricSeries> = previous
+        .iter()
+        .map(|s| (key(&s.resource_id, &s.metric, s.split.as_deref()), s))
+        .collect();
+    let mut merged: BTreeMap<(String, String, String), MetricSeries> = BTreeMap::new();
+    let step = i64::from(full.step_secs.max(1));
+    for fetch in fetches {
+        let Some(result) = fetch.result else { continue };
+        let answered: HashSet<String> = result.answered.iter().map(|id| id.to_ascii_lowercase()).collect();
+        let first = ((fetch.window.start - full.start) / step).max(0) as usize;
+        let mut seen: HashSet<(String, String, String)> = HashSet::new();
+        for series in result.series {
+            let k = key(&series.resource_id, &series.metric, series.split.as_deref());
+            let mut values = carried(old.get(&k).copied(), full, fetch.window.start);
+            for (i, v) in series.values.iter().enumerate() {
+                if let Some(slot) = values.get_mut(first + i) {
+                    *slot = *v;
+                }
+            }
+            seen.insert(k.clone());
+            merged.insert(
+                k,
+                MetricSeries {
+                    start: full.start,
+                    step_secs: full.step_secs,
+                    values,
+                    ..series
+                },
+            );
+        }
+        // Kept series this answer covers but did not return: no such calls in the new buckets.
+        for (k, series) in &old {
+            if seen.contains(k) || !answered.contains(&k.0) || !covers_metric(&fetch.query, &series.metric) {
+                continue;
+            }
+            let values = carried(Some(series), full, fetch.window.start);
+            merged.insert(
+                k.clone(),
+                MetricSeries {
+                    resource_id: series.resource_id.clone(),
+                    metric: series.metric.clone(),
+                    split: series.split.clone(),
+                    start: full.start,
+                    step_secs: full.step_secs,
+                    values,
+                },
+            );
+        }
+    }
+    // Series nothing refreshed (the request failed) stay as they were.
+    for (k, series) in old {
+        if wanted.contains(&k.0) && !merged.contains_key(&k) {
+            merged.insert(k, series.clone());
+        }
+    }
+    merged
+        .into_values()
+        .filter(|s| wanted.contains(&s.resource_id.to_ascii_lowercase()))
+        .collect()
+}
+
+/// A planned request: group (subscription, region, profile), query, window, resource ids.
+pub type Call = (String, String, MetricProfile, MetricQuery, Window, Vec<String>);
+
+fn all_queries() -> impl Iterator<Item = &'static MetricQuery> {
+    [
+        MetricProfile::OpenAiRequests,
+        MetricProfile::ClassicCalls,
+        MetricProfile::SearchQueries,
+    ]
+    .into_iter()
+    .flat_map(|p| p.queries().iter())
+}
+
+/// What to ask: per (subscription, region, profile) group and query, the resources with usable history
+/// (from their oldest series end, minus the overlap) and those without (the whole window), ≤ 50 per call.
+pub fn plan(resources: &[Resource], previous: &[MetricSeries], full: Window) -> Vec<Call> {
+    let step = i64::from(full.step_secs.max(1));
+    // A resource is as fresh as its least fresh series of a query.
+    let mut ends: HashMap<(String, usize), i64> = HashMap::new();
+    for series in previous.iter().filter(|s| s.step_secs == full.step_secs) {
+        if let Some(query) = all_queries().position(|q| covers_metric(q, &series.metric)) {
+            let entry = ends
+                .entry((series.resource_id.to_ascii_lowercase(), query))
+                .or_insert(i64::MAX);
+            *entry = (*entry).min(series.end());
+        }
+    }
+    let mut groups: BTreeMap<(String, String, MetricProfile), Vec<&Resource>> = BTreeMap::new();
+    for resource in resources {
+        if let Some(profile) = MetricProfile::for_resource(resource) {
+            let group = (
+                resource.subscription_id.to_ascii_lowercase(),
+                resource.location.to_ascii_lowercase(),
+                profile,
+            );
+            groups.entry(group).or_default().push(resource);
+        }
+    }
+    let mut calls = Vec::new();
+    for ((subscription, region, profile), members) in groups {
+        for query in profile.queries() {
+            let index = all_queries().position(|q| q == query).unwrap_or(usize::MAX);
+            let mut known: Vec<(i64, String)> = Vec::new();
+            let mut new = Vec::new();
+            for resource in &members {
+                match ends.get(&(resource.id.to_ascii_lowercase(), index)) {
+                    Some(end) if *end > full.start && *end <= full.end => {
+                        known.push(((end - OVERLAP_BUCKETS * step).max(full.start), resource.id.clone()));
+                    }
+                    _ => new.push(resource.id.clone()),
+                }
+            }
+            // Resources refreshed together have the same end: sorting keeps each call's window short.
+            known.sort();
+            for chunk in known.chunks(metrics::MAX_BATCH) {
+                let from = chunk.iter().map(|(from, _)| *from).min().unwrap_or(full.start);
+                let ids = chunk.iter().map(|(_, id)| id.clone()).collect();
+                calls.push((
+                    subscription.clone(),
+                    region.clone(),
+                    profile,
+                    *query,
+                    Window { start: from, ..full },
+                    ids,
+                ));
+            }
+            for chunk in new.chunks(metrics::MAX_BATCH) {
+                calls.push((
+                    subscription.clone(),
+                    region.clone(),
+                    profile,
+                    *query,
+                    full,
+                    chunk.to_vec(),
+                ));
+            }
+        }
+    }
+    calls
+}
+
+/// Runs the planned requests (at most `PARALLEL` at once) and returns every outcome plus the failures.
+pub async fn fetch_all(client: AzureClient, calls: Vec<Call>) -> (Vec<Fetch>, Vec<String>) {
+    // Owned inputs per future: closures borrowing into a spawned task trip the compiler's Send analysis.
+    let outcomes: Vec<(Fetch, Option<AzureError>)> = futures::stream::iter(calls)
+        .map(move |(subscription, region, profile, query, window, ids)| {
+            let client = client.clone();
+            async move {
+                let result = fetch_group(&client, &subscription, &region, profile, &query, &ids, window).await;
+                let (result, error) = match result {
+                    Ok(result) => (Some(result), None),
+                    Err(error) => (None, Some(error)),
+                };
+                (
+                    Fetch {
+                        query,
+                        window,
+                        ids,
+                        result,
+                    },
+                    error,
+                )
+            }
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    let mut fetches = Vec::with_capacity(outcomes.len());
+    let mut failures = Vec::new();
+    for (fetch, error) in outcomes {
+        failures.extend(error.map(|e| e.to_string()));
+        fetches.push(fetch);
+    }
+    (fetches, failures)
+}
+
+async fn fetch_group(
+    client: &AzureClient,
+    subscription: &str,
+    region: &str,
+    profile: MetricProfile,
+    query: &MetricQuery,
+    ids: &[String],
+    window: Window,
+) -> Result<QueryResult, AzureError> {
+    match metrics::fetch_query(client, subscription, region, profile, query, ids, window).await {
+        // The batch endpoint may be refused (sovereign clouds, permissions): fall back per resource.
+        Err(error @ (AzureError::Status { .. } | AzureError::ContentType { .. })) => {
+            tracing::info!(%error, "metrics batch refused; falling back to per-resource requests");
+            let mut result = QueryResult::default();
+            for id in ids {
+                result
+                    .series
+                    .extend(metrics::fetch_one_query(client, id, query, window).await?);
+                result.answered.push(id.clone());
+            }
+            Ok(result)
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STEP: u32 = 300;
+
+    fn window(start: i64, buckets: i64) -> Window {
+        Window {
+            start,
+            end: start + buckets * i64::from(STEP),
+            step_secs: STEP,
+        }
+    }
+
+    fn series(id: &str, metric: &str, split: Option<&str>, start: i64, values: Vec<f64>) -> MetricSeries {
+        MetricSeries {
+            resource_id: id.into(),
+            metric: metric.into(),
+            split: split.map(str::to_string),
+            start,
+            step_secs: STEP,
+            values,
+        }
+    }
+
+    fn query() -> MetricQuery {
+        MetricProfile::OpenAiRequests.queries()[0]
+    }
+
+    #[test]
+    fn grain_grows_with_the_tenant() {
+        assert_eq!(grain_for(29, 300), 300);
+        assert_eq!(grain_for(1_200, 300), 900);
+        assert_eq!(grain_for(9_000, 300), 3_600);
+        assert_eq!(grain_for(10, 30), 60, "never below a minute");
+    }
+
+    #[test]
+    fn new_buckets_are_appended_old_ones_trimmed_and_silent_splits_extended_with_zeros() {
+        let t0 = 1_000_200;
+        let previous = vec![
+            series("/A", "AzureOpenAIRequests", None, t0, vec![1.0, 2.0, 3.0, 4.0]),
+            series(
+                "/A",
+                "AzureOpenAIRequests",
+                Some("StatusCode=401"),
+                t0,
+                vec![0.0, 1.0, 0.0, 5.0],
+            ),
+            series("/B", "AzureOpenAIRequests", None, t0, vec![9.0, 9.0, 9.0, 9.0]),
+        ];
+        // Two buckets later; the fetch re-reads the last two old buckets.
+        let full = window(t0 + 2 * i64::from(STEP), 4);
+        let fetched_window = window(t0 + 2 * i64::from(STEP), 4);
+        let fetch = Fetch {
+            query: query(),
+            window: fetched_window,
+            ids: vec!["/a".into()],
+            result: Some(QueryResult {
+                series: vec![series(
+                    "/a",
+                    "AzureOpenAIRequests",
+                    None,
+                    fetched_window.start,
+                    vec![30.0, 40.0, 50.0, 60.0],
+                )],
+                answered: vec!["/a".into()],
+            }),
+        };
+        let failed = Fetch {
+            query: query(),
+            window: fetched_window,
+            ids: vec!["/B".into()],
+            result: None,
+        };
+        let wanted: HashSet<String> = ["/a".to_string(), "/b".to_string()].into();
+        let merged = merge(&previous, vec![fetch, failed], full, &wanted);
+        assert_eq!(merged.len(), 3);
+        let find = |id: &str, split: Option<&str>| {
+            merged
+                .iter()
+                .find(|s| s.resource_id.eq_ignore_ascii_case(id) && s.split.as_deref() == split)
+                .unwrap()
+        };
+        let total = find("/A", None);
+        assert_eq!(
+            (total.start, total.values.clone()),
+            (full.start, vec![30.0, 40.0, 50.0, 60.0])
+        );
+        let auth = find("/A", Some("StatusCode=401"));
+        assert_eq!(
+            auth.values,
+            vec![0.0, 0.0, 0.0, 0.0],
+            "answered without a 401 series: no 401s since"
+        );
+        let stale = find("/B", None);
+        assert_eq!(
+            (stale.start, stale.values.clone()),
+            (t0, vec![9.0; 4]),
+            "a failed request keeps the old data"
+        );
+
+        let gone: HashSet<String> = ["/a".to_string()].into();
+        assert!(
+            merge(&previous, Vec::new(), full, &gone)
+                .iter()
+                .all(|s| s.resource_id.eq_ignore_ascii_case("/a"))
+        );
+    }
+
+    #[test]
+    fn history_before_the_fetch_is_carried_onto_the_new_grid() {
+        let t0 = 1_000_200;
+        let previous = vec![series("/A", "AzureOpenAIRequests", None, t0, vec![1.0, 2.0, 3.0, 4.0])];
+        let full = window(t0 + i64::from(STEP), 4);
+        let fetched = window(t0 + 3 * i64::from(STEP), 2);
+        let fetch = Fetch {
+            query: query(),
+            window: fetched,
+            ids: vec!["/A".into()],
+            result: Some(QueryResult {
+                series: vec![series(
+                    "/A",
+                    "AzureOpenAIRequests",
+                    None,
+                    fetched.start,
+                    vec![40.0, 50.0],
+                )],
+                answered: vec!["/A".into()],
+            }),
+        };
+        let merged = merge(&previous, vec![fetch], full, &["/a".to_string()].into());
+        assert_eq!(merged[0].values, vec![2.0, 3.0, 40.0, 50.0]);
+    }
+
+    #[test]
+    fn plan_asks_new_buckets_for_known_resources_and_the_whole_window_for_new_ones() {
+        let resource = |name: &str| {
+            Resource::from_arm(&serde_json::json!({
+                "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/{name}"),
+                "type": "Microsoft.CognitiveServices/accounts", "kind": "OpenAI", "location": "westeurope"
+            }))
+            .unwrap()
+        };
+        let resources = vec![resource("a"), resource("b")];
+        let full = window(1_000_200, 100);
+        let previous: Vec<MetricSeries> = [
+            "AzureOpenAIRequests",
+            "ProcessedPromptTokens",
+            "GeneratedTokens",
+            "AzureOpenAITimeToResponse",
+        ]
+        .iter()
+        .map(|m| {
+            series(
+                &resources[0].id,
+                m,
+                None,
+                full.start - 2 * i64::from(STEP),
+                vec![0.0; 100],
+            )
+        })
+        .collect();
+        let calls = plan(&resources, &previous, full);
+        assert_eq!(
+            calls.len(),
+            4,
+            "per query: one call for the known resource, one for the new"
+        );
+        let incremental: Vec<_> = calls.iter().filter(|c| c.4 != full).collect();
+        assert_eq!(incremental.len(), 2);
+        for call in incremental {
+            assert_eq!(call.5, vec![resources[0].id.clone()]);
+            assert_eq!(
+                call.4.start,
+                full.end - 4 * i64::from(STEP),
+                "two new buckets plus two again"
+            );
+        }
+    }
+}
