@@ -171,9 +171,8 @@ fn cognitive(i: usize) -> Resource {
                               "raiPolicyName": if hardened { "strict" } else { "relaxed" }}}),
     ]);
     details.rai_policies = Fetched::Value(vec![rai_policy(true), rai_policy(false)]);
-    details.defender_for_ai = Fetched::Value(
-        json!({"properties": {"state": if i.is_multiple_of(4) { "Disabled" } else { "Enabled" }}}),
-    );
+    details.defender_for_ai =
+        Fetched::Value(json!({"properties": {"state": if i.is_multiple_of(4) { "Disabled" } else { "Enabled" }}}));
     details.managed_network = Fetched::Value(Some(
         json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
     ));
@@ -314,26 +313,28 @@ fn bench_checks(c: &mut Criterion) {
     let resources = inventory();
     let subscriptions = subscriptions();
     let findings = evaluate_all(&resources, &subscriptions);
-    assert!(
-        findings.len() > RESOURCES * 15,
-        "{} findings",
-        findings.len()
-    );
+    assert!(findings.len() > RESOURCES * 15, "{} findings", findings.len());
+    // `CHECKS_DUMP=file` writes every finding as one JSON line and stops: diff two dumps to prove an engine
+    // change alters no verdict and no evidence text.
+    if let Ok(path) = std::env::var("CHECKS_DUMP") {
+        let mut out = String::new();
+        for f in &findings {
+            out.push_str(&serde_json::to_string(f).expect("serialises"));
+            out.push('\n');
+        }
+        std::fs::write(path, out).expect("dump written");
+        return;
+    }
     drop(findings);
     // Diagnostic mode for shared machines and profilers: `CHECKS_RUNS=n` evaluates n times and prints wall
     // time and the CPU time the process consumed (from /proc), which a busy machine does not inflate.
-    if let Some(runs) = std::env::var("CHECKS_RUNS")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-    {
+    if let Some(runs) = std::env::var("CHECKS_RUNS").ok().and_then(|v| v.parse::<u32>().ok()) {
         for _ in 0..runs {
             let cpu = process_cpu_ms();
             let start = std::time::Instant::now();
             let findings = black_box(evaluate_all(&resources, &subscriptions));
             let wall = start.elapsed();
-            let cpu = process_cpu_ms()
-                .zip(cpu)
-                .map(|(after, before)| after - before);
+            let cpu = process_cpu_ms().zip(cpu).map(|(after, before)| after - before);
             eprintln!(
                 "evaluate_all: wall {wall:?}, cpu {cpu:?} ms, {} findings",
                 findings.len()

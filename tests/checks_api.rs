@@ -36,15 +36,9 @@ fn control_metadata_is_public_and_complete() {
     assert!(control.fix.one_way);
     assert!(!control.fix.changes.is_empty() && !control.check_summary.is_empty());
     assert!(control.mcsb.is_empty());
-    assert_eq!(
-        checks::control("AI-NET-01").expect("implemented").mcsb,
-        vec!["NS-2"]
-    );
+    assert_eq!(checks::control("AI-NET-01").expect("implemented").mcsb, vec!["NS-2"]);
     let insecure = account(include_str!("fixtures/checks/cs_account_insecure.json"));
     assert_eq!(control.applicability.check(&insecure), Applies::Yes);
     assert!(checks::is_attestation("AI-SAFE-02"));
-    assert_eq!(
-        checks::omitted_controls().len() + checks::controls().len(),
-        45
-    );
+    assert_eq!(checks::omitted_controls().len() + checks::controls().len(), 45);
 }

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::model::{Area, Evidence, Finding, Resource, ResourceFamily, Severity, Status, Subscription};
+use crate::model::{Area, Evidence, Finding, Resource, ResourceFamily, ResourceId, Severity, Status, Subscription};
 
 /// Which resources a control is evaluated on.
 ///
@@ -159,7 +159,30 @@ impl Control {
     }
 
     pub fn evaluate(&self, resource: &Resource, subscription: Option<&Subscription>) -> Finding {
-        let Outcome { status, evidence } = match self.applicability.check(resource) {
+        self.evaluate_for(resource, subscription, &ResourceId::new(&resource.id))
+    }
+
+    /// [`Control::evaluate`] with the resource's id already shared: every finding of one resource holds the
+    /// same id text.
+    pub(super) fn evaluate_for(
+        &self,
+        resource: &Resource,
+        subscription: Option<&Subscription>,
+        id: &ResourceId,
+    ) -> Finding {
+        let applies = self.applicability.check(resource);
+        self.evaluate_applying(resource, subscription, id, applies)
+    }
+
+    /// Evaluates with the applicability already decided (the caller skipped `Applies::No`).
+    pub(super) fn evaluate_applying(
+        &self,
+        resource: &Resource,
+        subscription: Option<&Subscription>,
+        id: &ResourceId,
+        applies: Applies,
+    ) -> Finding {
+        let Outcome { status, evidence } = match applies {
             Applies::Yes => (self.evaluator)(resource, subscription),
             Applies::KindUnknown => Outcome {
                 status: Status::Unknown,
@@ -185,7 +208,7 @@ impl Control {
         };
         Finding {
             control_id: self.id,
-            resource_id: resource.id.clone(),
+            resource_id: id.clone(),
             status,
             severity: self.severity,
             evidence,

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::model::Resource;
+use crate::model::{EvidenceText, Resource};
 
 /// Evidence text for a property Azure did not return.
 pub const ABSENT: &str = "<absent>";
@@ -67,9 +67,9 @@ pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
     }
 }
 
-/// Concatenates pieces into one exactly-sized string (cheaper than `format!` on hot paths).
-pub fn concat(pieces: &[&str]) -> String {
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+/// Concatenates pieces into one exactly-sized text, inline when short (cheaper than `format!` on hot paths).
+pub fn concat(pieces: &[&str]) -> EvidenceText {
+    let mut out = EvidenceText::with_capacity(pieces.iter().map(|p| p.len()).sum());
     for piece in pieces {
         out.push_str(piece);
     }
@@ -136,14 +136,14 @@ pub fn integer(got: Got<'_>) -> Typed<u64> {
 
 /// Evidence text for a value as Azure returned it: strings unquoted, other JSON compact, long text cut.
 /// Containers are rendered only as far as the evidence keeps, so a huge array costs no more than a short one.
-pub fn short(value: &Value) -> String {
+pub fn short(value: &Value) -> EvidenceText {
     match value {
         Value::String(s) => truncate(s),
-        Value::Bool(true) => "true".to_string(),
-        Value::Bool(false) => "false".to_string(),
-        Value::Null => "null".to_string(),
+        Value::Bool(true) => EvidenceText::const_new("true"),
+        Value::Bool(false) => EvidenceText::const_new("false"),
+        Value::Null => EvidenceText::const_new("null"),
         other => {
-            let mut out = String::new();
+            let mut out = EvidenceText::default();
             render(other, &mut out);
             if out.len() > MAX_OBSERVED_CHARS {
                 truncate(&out)
@@ -155,7 +155,7 @@ pub fn short(value: &Value) -> String {
 }
 
 /// Compact JSON into `out`, stopping once it holds more than the evidence keeps. Returns `false` when cut.
-fn render(value: &Value, out: &mut String) -> bool {
+fn render(value: &Value, out: &mut EvidenceText) -> bool {
     use std::fmt::Write;
     if out.len() > MAX_OBSERVED_CHARS {
         return false;
@@ -203,7 +203,7 @@ fn render(value: &Value, out: &mut String) -> bool {
     out.len() <= MAX_OBSERVED_CHARS
 }
 
-fn push_quoted(text: &str, out: &mut String) -> bool {
+fn push_quoted(text: &str, out: &mut EvidenceText) -> bool {
     out.push('"');
     for c in text.chars() {
         if out.len() > MAX_OBSERVED_CHARS {
@@ -219,7 +219,7 @@ fn push_quoted(text: &str, out: &mut String) -> bool {
 }
 
 /// Appends the evidence text of a read to `out` (same text as [`observed_got`], without a temporary string).
-pub fn push_observed(out: &mut String, got: Got<'_>, well_typed: bool, expected: &str) {
+pub fn push_observed(out: &mut EvidenceText, got: Got<'_>, well_typed: bool, expected: &str) {
     match got {
         Got::Found(Value::String(s)) if well_typed => push_truncated(out, s),
         Got::Found(Value::Bool(b)) if well_typed => out.push_str(if *b { "true" } else { "false" }),
@@ -227,7 +227,7 @@ pub fn push_observed(out: &mut String, got: Got<'_>, well_typed: bool, expected:
     }
 }
 
-fn push_truncated(out: &mut String, text: &str) {
+fn push_truncated(out: &mut EvidenceText, text: &str) {
     match text.char_indices().nth(MAX_OBSERVED_CHARS) {
         _ if text.len() <= MAX_OBSERVED_CHARS => out.push_str(text),
         None => out.push_str(text),
@@ -239,30 +239,54 @@ fn push_truncated(out: &mut String, text: &str) {
 }
 
 /// Evidence text for a read: `<absent>`, the value, or the value with a note saying it was of the wrong type.
-pub fn observed_got(got: Got<'_>, well_typed: bool, expected: &str) -> String {
+pub fn observed_got(got: Got<'_>, well_typed: bool, expected: &str) -> EvidenceText {
     match got {
-        Got::Absent => ABSENT.to_string(),
-        Got::Blocked(parent) => format!("<unreadable: a parent is {}>", short(parent)),
+        Got::Absent => EvidenceText::const_new(ABSENT),
+        Got::Blocked(parent) => concat(&["<unreadable: a parent is ", &short(parent), ">"]),
         Got::Found(value) if well_typed => short(value),
-        Got::Found(value) => format!("{} (unexpected type, expected {expected})", short(value)),
+        Got::Found(value) => concat(&[&short(value), " (unexpected type, expected ", expected, ")"]),
     }
 }
 
 /// Text of a value for evidence: strings unquoted, absent shown as `<absent>`.
-pub fn observed(value: Option<&Value>) -> String {
+pub fn observed(value: Option<&Value>) -> EvidenceText {
     match value {
-        None | Some(Value::Null) => ABSENT.to_string(),
+        None | Some(Value::Null) => EvidenceText::const_new(ABSENT),
         Some(other) => short(other),
     }
 }
 
-pub fn truncate(text: &str) -> String {
+/// A copy of `text` cut to the evidence length (on a character boundary, marked with `…`).
+pub fn truncate(text: &str) -> EvidenceText {
     if text.len() <= MAX_OBSERVED_CHARS {
-        return text.to_string();
+        return EvidenceText::new(text);
     }
     match text.char_indices().nth(MAX_OBSERVED_CHARS) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => EvidenceText::new(text),
+        Some((cut, _)) => concat(&[text.get(..cut).unwrap_or_default(), "…"]),
+    }
+}
+
+/// [`truncate`] without the copy: the kept part and the `…` marker (empty when nothing was cut), to be
+/// concatenated.
+pub fn cut(text: &str) -> (&str, &'static str) {
+    let kept = clip(text, MAX_OBSERVED_CHARS);
+    (kept, if kept.len() < text.len() { "…" } else { "" })
+}
+
+/// The text of an optional string for evidence: the string, or `<absent>`.
+pub fn or_absent(text: Option<&str>) -> EvidenceText {
+    text.map_or(EvidenceText::const_new(ABSENT), EvidenceText::new)
+}
+
+/// The first `max_chars` characters of `text` (what `format!("{text:.max_chars$}")` prints), without copying.
+pub fn clip(text: &str, max_chars: usize) -> &str {
+    if text.len() <= max_chars {
+        return text;
+    }
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => text.get(..cut).unwrap_or(text),
+        None => text,
     }
 }
 
@@ -299,11 +323,7 @@ pub fn identity_kinds(identity_type: &str) -> Option<IdentityKinds> {
         system: false,
         user: false,
     };
-    for part in identity_type
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    for part in identity_type.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         if part.eq_ignore_ascii_case("SystemAssigned") {
             kinds.system = true;
         } else if part.eq_ignore_ascii_case("UserAssigned") {

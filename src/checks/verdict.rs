@@ -7,7 +7,31 @@ use serde_json::Value;
 
 use super::catalog::Outcome;
 use super::value::{self, Got, Typed};
-use crate::model::{Evidence, Fetched, Resource, Status};
+use crate::model::{Evidence, EvidenceText, Fetched, Resource, Status};
+
+/// Text that becomes part of an evidence line without a needless copy: a `&'static str` is referenced, a
+/// `String` gives its buffer (or is inlined when short), an [`EvidenceText`] is moved.
+pub(super) trait IntoText {
+    fn into_text(self) -> EvidenceText;
+}
+
+impl IntoText for &'static str {
+    fn into_text(self) -> EvidenceText {
+        EvidenceText::const_new(self)
+    }
+}
+
+impl IntoText for String {
+    fn into_text(self) -> EvidenceText {
+        EvidenceText::from(self)
+    }
+}
+
+impl IntoText for EvidenceText {
+    fn into_text(self) -> EvidenceText {
+        self
+    }
+}
 
 #[derive(Debug, Default)]
 pub(super) struct Check {
@@ -22,12 +46,15 @@ impl Check {
         Self::default()
     }
 
-    pub fn note(&mut self, path: impl Into<String>, observed: impl Into<String>) {
-        self.evidence.push(Evidence::new(path, observed));
+    pub fn note(&mut self, path: impl IntoText, observed: impl IntoText) {
+        self.evidence.push(Evidence {
+            path: path.into_text(),
+            observed: observed.into_text(),
+        });
     }
 
     /// Records that a child list is empty (`{label}` → `none`). Non-empty lists are described by their items.
-    pub fn note_if_empty(&mut self, label: &str, len: usize) {
+    pub fn note_if_empty(&mut self, label: &'static str, len: usize) {
         if len == 0 {
             self.note(label, "none");
         }
@@ -55,11 +82,15 @@ impl Check {
         }
     }
 
-    /// Moves a sub-check's evidence into this one and returns the sub-check's status without recording it, so
-    /// the caller decides how partial results combine (e.g. "any setting passes" instead of "all must").
-    pub fn absorb(&mut self, sub: Check) -> Status {
-        let status = sub.status();
-        self.evidence.extend(sub.evidence);
+    /// Runs a part of the check on its own verdicts (its evidence joins this check's) and returns the part's
+    /// status without recording it, so the caller decides how partial results combine (e.g. "any setting
+    /// passes" instead of "all must").
+    pub fn part(&mut self, run: impl FnOnce(&mut Check)) -> Status {
+        let saved = (self.failed, self.unknown, self.passed);
+        (self.failed, self.unknown, self.passed) = (false, false, false);
+        run(self);
+        let status = self.status();
+        (self.failed, self.unknown, self.passed) = saved;
         status
     }
 
@@ -104,24 +135,24 @@ impl Check {
         }
     }
 
-    fn record<T>(&mut self, path: &str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
+    fn record<T>(&mut self, path: &'static str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
         let well_typed = matches!(typed, Typed::Ok(_));
         self.note(path, value::observed_got(got, well_typed, expected));
         typed
     }
 
     /// Reads a string property of the resource and records it.
-    pub fn text<'a>(&mut self, resource: &'a Resource, path: &str) -> Typed<&'a str> {
+    pub fn text<'a>(&mut self, resource: &'a Resource, path: &'static str) -> Typed<&'a str> {
         let got = value::resource_get(resource, path);
         self.record(path, got, value::text(got), "a string")
     }
 
-    pub fn flag(&mut self, resource: &Resource, path: &str) -> Typed<bool> {
+    pub fn flag(&mut self, resource: &Resource, path: &'static str) -> Typed<bool> {
         let got = value::resource_get(resource, path);
         self.record(path, got, value::boolean(got), "a boolean")
     }
 
-    pub fn list<'a>(&mut self, resource: &'a Resource, path: &str) -> Typed<&'a [Value]> {
+    pub fn list<'a>(&mut self, resource: &'a Resource, path: &'static str) -> Typed<&'a [Value]> {
         let got = value::resource_get(resource, path);
         self.record(path, got, value::array(got), "an array")
     }
@@ -129,29 +160,29 @@ impl Check {
     /// Reads a string inside a child document. Reads of one child item are gathered into one evidence line:
     /// path `{label}` (e.g. `computes[name=ci-1]`), observed `path=value; path=value` — every property read,
     /// with its value, at a fraction of the allocations of one line per property.
-    pub fn item_text<'a>(&mut self, item: &'a Value, label: &str, path: &str) -> Typed<&'a str> {
+    pub fn item_text<'a>(&mut self, item: &'a Value, label: &EvidenceText, path: &str) -> Typed<&'a str> {
         let got = value::walk(item, path);
         self.record_item(label, path, got, value::text(got), "a string")
     }
 
-    pub fn item_flag(&mut self, item: &Value, label: &str, path: &str) -> Typed<bool> {
+    pub fn item_flag(&mut self, item: &Value, label: &EvidenceText, path: &str) -> Typed<bool> {
         let got = value::walk(item, path);
         self.record_item(label, path, got, value::boolean(got), "a boolean")
     }
 
-    pub fn item_integer(&mut self, item: &Value, label: &str, path: &str) -> Typed<u64> {
+    pub fn item_integer(&mut self, item: &Value, label: &EvidenceText, path: &str) -> Typed<u64> {
         let got = value::walk(item, path);
         self.record_item(label, path, got, value::integer(got), "an integer")
     }
 
     /// Appends free text about a child item to its evidence line (`{label}`).
-    pub fn item_note(&mut self, label: &str, text: &str) {
+    pub fn item_note(&mut self, label: &EvidenceText, text: &str) {
         self.with_item_line(label, |line| line.push_str(text));
     }
 
     fn record_item<T>(
         &mut self,
-        label: &str,
+        label: &EvidenceText,
         path: &str,
         got: Got<'_>,
         typed: Typed<T>,
@@ -168,23 +199,26 @@ impl Check {
 
     /// Writes into the evidence line of a child item: the last line when it belongs to the same item (after a
     /// `; ` separator), a new line otherwise.
-    fn with_item_line(&mut self, label: &str, write: impl FnOnce(&mut String)) {
+    fn with_item_line(&mut self, label: &EvidenceText, write: impl FnOnce(&mut EvidenceText)) {
         match self.evidence.last_mut() {
-            Some(last) if last.path == label => {
+            Some(last) if last.path == *label => {
                 last.observed.push_str("; ");
                 write(&mut last.observed);
             }
             _ => {
-                let mut line = String::with_capacity(128);
+                let mut line = EvidenceText::default();
                 write(&mut line);
-                self.evidence.push(Evidence::new(label, line));
+                self.evidence.push(Evidence {
+                    path: label.clone(),
+                    observed: line,
+                });
             }
         }
     }
 
     /// Unwraps separately fetched data. `Missing` and `Denied` are recorded as evidence and make the check
     /// `unknown`; the caller gets `None` and must not decide `pass` on that part.
-    pub fn fetched<'a, T>(&mut self, label: &str, fetched: &'a Fetched<T>) -> Option<&'a T> {
+    pub fn fetched<'a, T>(&mut self, label: impl IntoText, fetched: &'a Fetched<T>) -> Option<&'a T> {
         match fetched {
             Fetched::Value(value) => Some(value),
             Fetched::Missing => {
@@ -193,7 +227,7 @@ impl Check {
                 None
             }
             Fetched::Denied(reason) => {
-                self.note(label, format!("<denied: {}>", value::truncate(reason)));
+                self.note(label, value::concat(&["<denied: ", &value::truncate(reason), ">"]));
                 self.unknown();
                 None
             }
@@ -203,7 +237,7 @@ impl Check {
 
 /// A readable label for the n-th item of a child list: `{list}[name=x]`, falling back to the id's last
 /// segment, then to the position.
-pub(super) fn item_label(list: &str, index: usize, item: &Value) -> String {
+pub(super) fn item_label(list: &str, index: usize, item: &Value) -> EvidenceText {
     let name = item
         .get("name")
         .and_then(Value::as_str)
@@ -217,7 +251,7 @@ pub(super) fn item_label(list: &str, index: usize, item: &Value) -> String {
     match name {
         Some(name) if name.len() <= 120 => value::concat(&[list, "[name=", name, "]"]),
         Some(name) => value::concat(&[list, "[name=", &value::truncate(name), "]"]),
-        None => format!("{list}[{index}]"),
+        None => compact_str::format_compact!("{list}[{index}]"),
     }
 }
 

@@ -22,7 +22,7 @@ pub fn data_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 .and_then(value::identity_kinds)
                 .is_some_and(|k| k.user && !k.system);
             if user_only {
-                check.note("identity.type", identity.ok().unwrap_or_default());
+                check.note("identity.type", EvidenceText::new(identity.ok().unwrap_or_default()));
                 required_text(
                     &mut check,
                     resource,
@@ -37,7 +37,7 @@ pub fn data_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
-fn required_text(check: &mut Check, resource: &Resource, path: &str) {
+fn required_text(check: &mut Check, resource: &Resource, path: &'static str) {
     match non_empty(check.text(resource, path)) {
         Typed::Ok(true) => {}
         Typed::Ok(false) | Typed::Absent => check.fail(),

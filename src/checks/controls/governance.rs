@@ -98,8 +98,7 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
         check.unknown();
         return check.done();
     };
-    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments)
-    else {
+    let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments) else {
         return check.done();
     };
     let mut statuses = Vec::new();
@@ -108,21 +107,15 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
         let Typed::Ok(definition) = definition else {
             let label = item_label("policyAssignments", index, assignment);
             check.note(
-                format!("{label}.properties.policyDefinitionId"),
+                value::concat(&[&label, ".properties.policyDefinitionId"]),
                 "<unreadable>",
             );
             statuses.push(Status::Unknown);
             continue;
         };
-        let kind = if value::starts_with_ci(
-            definition,
-            "/providers/Microsoft.Authorization/policySetDefinitions/",
-        ) {
+        let kind = if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policySetDefinitions/") {
             "set"
-        } else if value::starts_with_ci(
-            definition,
-            "/providers/Microsoft.Authorization/policyDefinitions/",
-        ) {
+        } else if value::starts_with_ci(definition, "/providers/Microsoft.Authorization/policyDefinitions/") {
             "definition"
         } else {
             continue; // custom definition
@@ -146,30 +139,32 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
     check.done()
 }
 
-fn assignment_status(
-    check: &mut Check,
-    assignment: &Value,
-    label: String,
-    resource: &Resource,
-) -> Status {
+fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText, resource: &Resource) -> Status {
     let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"))
         .ok()
         .unwrap_or(value::ABSENT);
+    let definition = value::clip(definition, 160);
     let scope = match value::text(value::walk(assignment, "properties.scope")) {
         Typed::Ok(scope) => Some(scope),
-        Typed::Absent => assignment.get("id").and_then(Value::as_str).and_then(|id| {
-            value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")
-        }),
+        Typed::Absent => assignment
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")),
         Typed::Bad => None,
     };
     let Some(scope) = scope else {
-        check.note(label, format!("{definition:.160} (scope unreadable)"));
+        check.note(label, value::concat(&[definition, " (scope unreadable)"]));
         return Status::Unknown;
     };
     if !value::scope_covers(scope, &resource.id) {
         check.note(
             label,
-            format!("{definition:.160} at {scope:.160} (does not cover the resource)"),
+            value::concat(&[
+                definition,
+                " at ",
+                value::clip(scope, 160),
+                " (does not cover the resource)",
+            ]),
         );
         return Status::Fail;
     }
@@ -180,16 +175,13 @@ fn assignment_status(
                 .filter_map(Value::as_str)
                 .any(|s| value::scope_covers(s, &resource.id))
             {
-                check.note(
-                    label,
-                    format!("{definition:.160} (resource excluded by notScopes)"),
-                );
+                check.note(label, value::concat(&[definition, " (resource excluded by notScopes)"]));
                 return Status::Fail;
             }
         }
         Typed::Absent => {}
         Typed::Bad => {
-            check.note(label, format!("{definition:.160} (notScopes unreadable)"));
+            check.note(label, value::concat(&[definition, " (notScopes unreadable)"]));
             return Status::Unknown;
         }
     }
@@ -199,32 +191,29 @@ fn assignment_status(
         Typed::Ok(mode) => {
             check.note(
                 label,
-                format!("{definition:.160} (enforcementMode {mode:.40})"),
+                value::concat(&[definition, " (enforcementMode ", value::clip(mode, 40), ")"]),
             );
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(
-                label,
-                format!("{definition:.160} (enforcementMode unreadable)"),
-            );
+            check.note(label, value::concat(&[definition, " (enforcementMode unreadable)"]));
             return Status::Unknown;
         }
     }
-    let effect = value::text(value::walk(
-        assignment,
-        "properties.parameters.effect.value",
-    ));
+    let effect = value::text(value::walk(assignment, "properties.parameters.effect.value"));
     if effect.ok().is_some_and(|e| is_one_of(e, &["Disabled"])) {
-        check.note(label, format!("{definition:.160} (effect Disabled)"));
+        check.note(label, value::concat(&[definition, " (effect Disabled)"]));
         return Status::Fail;
     }
     check.note(
-        label.to_string(),
-        format!(
-            "{definition:.160} at {scope:.160}, enforced, effect {:.40}",
-            effect.ok().unwrap_or("default")
-        ),
+        label,
+        value::concat(&[
+            definition,
+            " at ",
+            value::clip(scope, 160),
+            ", enforced, effect ",
+            value::clip(effect.ok().unwrap_or("default"), 40),
+        ]),
     );
     Status::Pass
 }
@@ -235,7 +224,7 @@ fn assignment_status(
 pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let environment = environment(resource);
-    check.note("tags.environment", environment.unwrap_or(value::ABSENT));
+    check.note("tags.environment", value::or_absent(environment));
     if environment.is_some_and(|e| is_one_of(e, &["dev", "test"])) {
         return check.not_applicable();
     }
@@ -255,18 +244,18 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             (Some(scope), Typed::Ok(level)) => {
                 let covers = value::scope_covers(scope, &resource.id);
                 let blocks_delete = is_one_of(level, &["CanNotDelete", "ReadOnly"]);
+                let (level, level_cut) = value::cut(level);
+                let (scope, scope_cut) = value::cut(scope);
                 check.note(
-                    format!("{label}.properties.level"),
-                    format!(
-                        "{} at {}{}",
-                        value::truncate(level),
-                        value::truncate(scope),
-                        if covers {
-                            ""
-                        } else {
-                            " (does not cover the resource)"
-                        }
-                    ),
+                    value::concat(&[&label, ".properties.level"]),
+                    value::concat(&[
+                        level,
+                        level_cut,
+                        " at ",
+                        scope,
+                        scope_cut,
+                        if covers { "" } else { " (does not cover the resource)" },
+                    ]),
                 );
                 if covers && blocks_delete {
                     Status::Pass
@@ -293,13 +282,13 @@ const ENVIRONMENTS: &[&str] = &["dev", "test", "prod"];
 pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let environment = tag(resource, "environment");
-    check.note("tags.environment", environment.unwrap_or(value::ABSENT));
+    check.note("tags.environment", value::or_absent(environment));
     match environment {
         Some(env) if is_one_of(env, ENVIRONMENTS) => check.pass(),
         _ => check.fail(),
     }
     let owner = tag(resource, "owner");
-    check.note("tags.owner", owner.unwrap_or(value::ABSENT));
+    check.note("tags.owner", value::or_absent(owner));
     if owner.is_none_or(|o| o.trim().is_empty()) {
         check.fail();
     }
@@ -327,20 +316,15 @@ impl<'a> Colocation<'a> {
     /// Fails the AI-GOV-03 finding among `findings` (those of `resource`) when the resource is tagged prod and
     /// its subscription also holds dev or test AI resources.
     pub fn adjust(&self, resource: &Resource, findings: &mut [Finding]) {
-        if self.non_prod.is_empty()
-            || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"]))
-        {
+        if self.non_prod.is_empty() || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"])) {
             return;
         }
-        let Some(other) = self
-            .non_prod
-            .get(&resource.subscription_id.to_ascii_lowercase())
-        else {
+        let Some(other) = self.non_prod.get(&resource.subscription_id.to_ascii_lowercase()) else {
             return;
         };
         for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {
             finding.evidence.push(Evidence::new(
-                "subscription.environments",
+                EvidenceText::const_new("subscription.environments"),
                 format!(
                     "prod shares subscription {} with {} (tagged {})",
                     value::truncate(&resource.subscription_id),

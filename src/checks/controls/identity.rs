@@ -126,10 +126,7 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
     for (index, connection) in connections.iter().enumerate() {
         let label = item_label("connections", index, connection);
-        let workspace_identity = value::boolean(value::walk(
-            connection,
-            "properties.useWorkspaceManagedIdentity",
-        ));
+        let workspace_identity = value::boolean(value::walk(connection, "properties.useWorkspaceManagedIdentity"));
         if workspace_identity == Typed::Ok(true) {
             check.item_note(&label, "properties.useWorkspaceManagedIdentity=true");
             check.pass();
@@ -156,8 +153,7 @@ pub fn iam_08(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// AI-IAM-09. Absent compute `disableLocalAuth` means local accounts are on.
 pub fn iam_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"])
-    else {
+    let Some(computes) = computes_of(&mut check, resource, &["ComputeInstance", "AmlCompute"]) else {
         return check.done();
     };
     if computes.is_empty() {
@@ -183,10 +179,7 @@ pub fn iam_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let online = check.fetched("onlineEndpoints", &resource.details.online_endpoints);
-    let serverless = check.fetched(
-        "serverlessEndpoints",
-        &resource.details.serverless_endpoints,
-    );
+    let serverless = check.fetched("serverlessEndpoints", &resource.details.serverless_endpoints);
     let count = online.map_or(0, Vec::len) + serverless.map_or(0, Vec::len);
     if let Some(online) = online {
         check.note_if_empty("onlineEndpoints", online.len());
@@ -226,10 +219,7 @@ pub fn iam_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 const BROAD_ROLES: &[(&str, &str)] = &[
     ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
     ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
-    (
-        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-        "User Access Administrator",
-    ),
+    ("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"),
     (
         "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
         "Role Based Access Control Administrator",
@@ -238,14 +228,8 @@ const BROAD_ROLES: &[(&str, &str)] = &[
 
 /// Built-in roles that can list the API keys of an account.
 const CS_KEY_ROLES: &[(&str, &str)] = &[
-    (
-        "25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68",
-        "Cognitive Services Contributor",
-    ),
-    (
-        "a97b65f3-24c7-4388-baec-2e87135dc908",
-        "Cognitive Services User",
-    ),
+    ("25fbc0a9-bd7c-42a3-aa1a-3b75d497ee68", "Cognitive Services Contributor"),
+    ("a97b65f3-24c7-4388-baec-2e87135dc908", "Cognitive Services User"),
     (
         "a001fd3d-188f-4b5d-821b-7da978bf7442",
         "Cognitive Services OpenAI Contributor",
@@ -253,10 +237,7 @@ const CS_KEY_ROLES: &[(&str, &str)] = &[
 ];
 
 /// Built-in roles that can list the admin and query keys of a search service.
-const SEARCH_KEY_ROLES: &[(&str, &str)] = &[(
-    "7ca78c08-252a-4471-8644-bb5ff32d4ba0",
-    "Search Service Contributor",
-)];
+const SEARCH_KEY_ROLES: &[(&str, &str)] = &[("7ca78c08-252a-4471-8644-bb5ff32d4ba0", "Search Service Contributor")];
 
 fn role_name<'a>(roles: &'a [(&str, &str)], guid: &str) -> Option<&'a str> {
     roles
@@ -285,16 +266,12 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             Typed::Bad => Typed::Bad,
         }
     };
-    let Some(assignments) = check.fetched("roleAssignments", &resource.details.role_assignments)
-    else {
+    let Some(assignments) = check.fetched("roleAssignments", &resource.details.role_assignments) else {
         return check.done();
     };
     check.note(
         "roleAssignments",
-        format!(
-            "{} assignment(s) at or above the resource",
-            assignments.len()
-        ),
+        format!("{} assignment(s) at or above the resource", assignments.len()),
     );
     check.pass();
     for (index, assignment) in assignments.iter().enumerate() {
@@ -329,10 +306,7 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 }
                 Typed::Ok(_) => {}
                 Typed::Absent | Typed::Bad => {
-                    check.note(
-                        label(),
-                        assignment_text(assignment, name, "principal type unreadable"),
-                    );
+                    check.note(label(), assignment_text(assignment, name, "principal type unreadable"));
                     check.unknown();
                 }
             }
@@ -360,11 +334,7 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 }
 
 fn assignment_text(assignment: &Value, role: &str, why: &str) -> String {
-    let field = |path: &str| {
-        value::text(value::walk(assignment, path))
-            .ok()
-            .unwrap_or(value::ABSENT)
-    };
+    let field = |path: &str| value::text(value::walk(assignment, path)).ok().unwrap_or(value::ABSENT);
     format!(
         "{role} → {:.40} {:.80} at {:.160} ({why})",
         field("properties.principalType"),

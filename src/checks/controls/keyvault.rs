@@ -57,10 +57,7 @@ fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
             .eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
     };
     match reference {
-        Reference::Id(id) => vault
-            .get("id")
-            .and_then(Value::as_str)
-            .is_some_and(|v| same(v, id)),
+        Reference::Id(id) => vault.get("id").and_then(Value::as_str).is_some_and(|v| same(v, id)),
         Reference::Uri(uri) => {
             let by_uri = value::text(value::walk(vault, "properties.vaultUri"))
                 .ok()
@@ -82,7 +79,7 @@ fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
     }
 }
 
-type VaultRule = fn(&mut Check, &Value, &str);
+type VaultRule = fn(&mut Check, &Value, &EvidenceText);
 
 /// Applies `rule` to every referenced vault. Not applicable when the resource references none.
 fn each_vault(resource: &Resource, rule: VaultRule) -> Result<Check, Outcome> {
@@ -114,7 +111,7 @@ fn each_vault(resource: &Resource, rule: VaultRule) -> Result<Check, Outcome> {
             }
             None => {
                 check.note(
-                    format!("keyVaults[{path}]"),
+                    value::concat(&["keyVaults[", path, "]"]),
                     "<not collected: referenced vault not in the list>",
                 );
                 check.unknown();
@@ -133,7 +130,7 @@ pub fn kv_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
 }
 
-fn recoverable(check: &mut Check, vault: &Value, label: &str) {
+fn recoverable(check: &mut Check, vault: &Value, label: &EvidenceText) {
     for path in ["properties.enableSoftDelete", "properties.enablePurgeProtection"] {
         match check.item_flag(vault, label, path) {
             Typed::Ok(true) => check.pass(),
@@ -174,7 +171,7 @@ pub fn kv_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
 }
 
-fn hardened(check: &mut Check, vault: &Value, label: &str) {
+fn hardened(check: &mut Check, vault: &Value, label: &EvidenceText) {
     match check.item_flag(vault, label, "properties.enableRbacAuthorization") {
         Typed::Ok(true) => check.pass(),
         Typed::Ok(false) | Typed::Absent => check.fail(),

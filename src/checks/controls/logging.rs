@@ -15,12 +15,7 @@ const GROUPS: &[&str] = &["allLogs", "audit"];
 pub fn log_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let openai = effective_kind(resource).is_some_and(|k| is_one_of(k, &["OpenAI", "AIServices"]));
     let categories: &[&str] = if openai {
-        &[
-            "Audit",
-            "RequestResponse",
-            "Trace",
-            "AzureOpenAIRequestUsage",
-        ]
+        &["Audit", "RequestResponse", "Trace", "AzureOpenAIRequestUsage"]
     } else {
         &["Audit", "RequestResponse", "Trace"]
     };
@@ -59,23 +54,20 @@ pub fn log_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// matters (as in the built-in deploy-if-not-exists policies): storage or event-hub only settings fail.
 fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
     let mut check = Check::new();
-    let Some(settings) = check.fetched("diagnosticSettings", &resource.details.diagnostic_settings)
-    else {
+    let Some(settings) = check.fetched("diagnosticSettings", &resource.details.diagnostic_settings) else {
         return check.done();
     };
     check.note_if_empty("diagnosticSettings", settings.len());
     let mut statuses = Vec::with_capacity(settings.len());
     for (index, setting) in settings.iter().enumerate() {
         let label = item_label("diagnosticSettings", index, setting);
-        let mut one = Check::new();
-        setting_sends_logs(&mut one, setting, &label, wanted);
-        statuses.push(check.absorb(one));
+        statuses.push(check.part(|one| setting_sends_logs(one, setting, &label, wanted)));
     }
     check.verdict(any_pass(statuses));
     check.done()
 }
 
-fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &Wanted<'_>) {
+fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, wanted: &Wanted<'_>) {
     match check.item_text(setting, label, "properties.workspaceId") {
         Typed::Ok(id) if is_workspace_id(id) => check.pass(),
         Typed::Ok(_) | Typed::Absent => check.fail(),
@@ -84,12 +76,12 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
     let logs = match value::array(value::walk(setting, "properties.logs")) {
         Typed::Ok(logs) => logs,
         Typed::Absent => {
-            check.note(format!("{label}.properties.logs"), value::ABSENT);
+            check.note(value::concat(&[label, ".properties.logs"]), value::ABSENT);
             check.fail();
             return;
         }
         Typed::Bad => {
-            check.note(format!("{label}.properties.logs"), "<unreadable>");
+            check.note(value::concat(&[label, ".properties.logs"]), "<unreadable>");
             check.unknown();
             return;
         }
@@ -118,16 +110,15 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
         }
     }
     check.note(
-        format!("{label}.properties.logs[enabled]"),
+        value::concat(&[label, ".properties.logs[enabled]"]),
         describe_enabled(&enabled_groups, &enabled_categories),
     );
     let by_group = enabled_groups.iter().any(|g| is_one_of(g, wanted.groups));
     let by_category = !wanted.categories.is_empty()
-        && wanted.categories.iter().all(|wanted| {
-            enabled_categories
-                .iter()
-                .any(|c| c.trim().eq_ignore_ascii_case(wanted))
-        });
+        && wanted
+            .categories
+            .iter()
+            .all(|wanted| enabled_categories.iter().any(|c| c.trim().eq_ignore_ascii_case(wanted)));
     if by_group || by_category {
         check.pass();
     } else if unreadable {
@@ -137,13 +128,23 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
     }
 }
 
-fn describe_enabled(groups: &[&str], categories: &[&str]) -> String {
+fn describe_enabled(groups: &[&str], categories: &[&str]) -> EvidenceText {
     if groups.is_empty() && categories.is_empty() {
-        return "none".to_string();
+        return EvidenceText::const_new("none");
     }
-    let mut parts: Vec<String> = groups.iter().map(|g| format!("group {g}")).collect();
-    parts.extend(categories.iter().map(|c| format!("category {c}")));
-    value::truncate(&parts.join(", "))
+    let mut text = EvidenceText::default();
+    let parts = groups
+        .iter()
+        .map(|g| ("group ", g))
+        .chain(categories.iter().map(|c| ("category ", c)));
+    for (i, (prefix, name)) in parts.enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(prefix);
+        text.push_str(name);
+    }
+    if text.len() > 160 { value::truncate(&text) } else { text }
 }
 
 fn is_workspace_id(id: &str) -> bool {

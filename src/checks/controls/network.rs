@@ -22,9 +22,7 @@ pub fn net_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     if exposure == Exposure::Private {
         return check.not_applicable();
     }
-    let mut acl = Check::new();
-    cs_firewall(&mut acl, resource);
-    let firewall = check.absorb(acl);
+    let firewall = check.part(|acl| cs_firewall(acl, resource));
     check.verdict(match (firewall, exposure) {
         (Status::Pass, _) => Status::Pass,
         (status, Exposure::Public) => status,
@@ -81,7 +79,7 @@ fn is_subnet_id(id: &str) -> bool {
 
 /// Judges an `ipRules` array: a rule broader than a /8 fails, an unreadable one is unknown. With
 /// `required`, an absent or empty list fails (Search: no rule means the public endpoint admits everyone).
-fn ip_rules(check: &mut Check, resource: &Resource, path: &str, required: bool) {
+fn ip_rules(check: &mut Check, resource: &Resource, path: &'static str, required: bool) {
     match check.list(resource, path) {
         Typed::Absent if required => check.fail(),
         Typed::Absent => {}
@@ -149,17 +147,17 @@ pub fn net_05(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     if exposure == Exposure::Private {
         return check.not_applicable();
     }
-    let mut rules = Check::new();
-    ip_rules(&mut rules, resource, "properties.networkRuleSet.ipRules", true);
-    match rules.text(resource, "properties.networkRuleSet.bypass") {
-        Typed::Absent => {}
-        Typed::Ok(bypass) if is_one_of(bypass, &["None", "AzureServices", "AzurePortal"]) => {}
-        Typed::Ok(_) | Typed::Bad => rules.unknown(),
-    }
-    if !rules.has_failed() {
-        rules.pass();
-    }
-    let firewall = check.absorb(rules);
+    let firewall = check.part(|rules| {
+        ip_rules(rules, resource, "properties.networkRuleSet.ipRules", true);
+        match rules.text(resource, "properties.networkRuleSet.bypass") {
+            Typed::Absent => {}
+            Typed::Ok(bypass) if is_one_of(bypass, &["None", "AzureServices", "AzurePortal"]) => {}
+            Typed::Ok(_) | Typed::Bad => rules.unknown(),
+        }
+        if !rules.has_failed() {
+            rules.pass();
+        }
+    });
     check.verdict(match (firewall, exposure) {
         (Status::Pass, _) => Status::Pass,
         (status, Exposure::Public) => status,
@@ -171,7 +169,10 @@ pub fn net_05(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// AI-NET-06 (free tier is excluded by applicability).
 pub fn net_06(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    check.note("sku.name", resource.sku.as_deref().unwrap_or(value::ABSENT));
+    check.note(
+        "sku.name",
+        EvidenceText::new(resource.sku.as_deref().unwrap_or(value::ABSENT)),
+    );
     approved_endpoint(&mut check, resource);
     check.done()
 }
@@ -226,16 +227,16 @@ pub fn net_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 _ => check.unknown(),
             }
         }
-    } else if let Some(network) = check.fetched("managedNetworks/default", &resource.details.managed_network) {
+    } else if let Some(network) = check.fetched(NETWORK, &resource.details.managed_network) {
         match network {
             None => {
-                check.note("managedNetworks/default", "<not found: no managed network>");
+                check.note(NETWORK, "<not found: no managed network>");
                 check.fail();
             }
             Some(body) => {
                 let mode = check.item_text(
                     body,
-                    "managedNetworks/default",
+                    &EvidenceText::const_new(NETWORK),
                     "properties.managedNetwork.isolationMode",
                 );
                 if isolation_verdict(&mut check, mode) {
@@ -246,6 +247,8 @@ pub fn net_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
     check.done()
 }
+
+const NETWORK: &str = "managedNetworks/default";
 
 /// Records the verdict of an isolation mode; `true` when it is AllowOnlyApprovedOutbound (caller decides pass).
 fn isolation_verdict(check: &mut Check, mode: Typed<&str>) -> bool {
@@ -334,7 +337,7 @@ pub fn net_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Typed::Ok(items) => {
             let mut statuses = Vec::with_capacity(items.len());
             for (index, item) in items.iter().enumerate() {
-                let label = format!("properties.networkInjections[{index}]");
+                let label = format_compact!("properties.networkInjections[{index}]");
                 let scenario = check.item_text(item, &label, "scenario");
                 statuses.push(match scenario {
                     Typed::Ok(s) if is_one_of(s, &["agent"]) => {

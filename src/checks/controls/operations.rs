@@ -15,12 +15,8 @@ const USAGE_METRICS: &[&str] = &[
 /// filter still includes this account cannot be told from the budget alone.
 pub fn ops_02(resource: &Resource, subscription: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    let mut budget = Check::new();
-    budget_covers(&mut budget, resource, subscription);
-    let budget = check.absorb(budget);
-    let mut alert = Check::new();
-    usage_alert(&mut alert, resource);
-    let alert = check.absorb(alert);
+    let budget = check.part(|budget| budget_covers(budget, resource, subscription));
+    let alert = check.part(|alert| usage_alert(alert, resource));
     check.verdict(budget);
     check.verdict(alert);
     check.done()
@@ -45,8 +41,8 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Consumption/budgets/"));
         let Some(scope) = scope else {
             check.note(
-                format!("{label}.id"),
-                format!("{} (unreadable budget id)", value::observed(budget.get("id"))),
+                value::concat(&[&label, ".id"]),
+                value::concat(&[&value::observed(budget.get("id")), " (unreadable budget id)"]),
             );
             statuses.push(Status::Unknown);
             continue;
@@ -71,13 +67,13 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
     match value::text(value::walk(budget, "properties.category")) {
         Typed::Ok(category) if !is_one_of(category, &["Cost"]) => {
             check.note(
-                format!("{label}.properties.category"),
-                format!("{category} (not a cost budget)"),
+                value::concat(&[label, ".properties.category"]),
+                value::concat(&[category, " (not a cost budget)"]),
             );
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(format!("{label}.properties.category"), "<unreadable>");
+            check.note(value::concat(&[label, ".properties.category"]), "<unreadable>");
             return Status::Unknown;
         }
         _ => {}
@@ -87,11 +83,11 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         value::Got::Found(Value::Object(filter)) if filter.is_empty() => {}
         other => {
             check.note(
-                format!("{label}.properties.filter"),
-                format!(
-                    "{} (filtered budget not counted)",
-                    value::observed_got(other, true, "an object")
-                ),
+                value::concat(&[label, ".properties.filter"]),
+                value::concat(&[
+                    &value::observed_got(other, true, "an object"),
+                    " (filtered budget not counted)",
+                ]),
             );
             return Status::Fail;
         }
@@ -99,11 +95,11 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
     let notifications = match value::object(value::walk(budget, "properties.notifications")) {
         Typed::Ok(map) => map,
         Typed::Absent => {
-            check.note(format!("{label}.properties.notifications"), value::ABSENT);
+            check.note(value::concat(&[label, ".properties.notifications"]), value::ABSENT);
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(format!("{label}.properties.notifications"), "<unreadable>");
+            check.note(value::concat(&[label, ".properties.notifications"]), "<unreadable>");
             return Status::Unknown;
         }
     };
@@ -119,7 +115,7 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         match (enabled, has_contact) {
             (Typed::Ok(true), true) => {
                 check.note(
-                    format!("{label}.properties.notifications.{}", value::truncate(name)),
+                    value::concat(&[label, ".properties.notifications.", &value::truncate(name)]),
                     "enabled, with contacts",
                 );
                 return Status::Pass;
@@ -129,7 +125,7 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         }
     }
     check.note(
-        format!("{label}.properties.notifications"),
+        value::concat(&[label, ".properties.notifications"]),
         "no enabled notification with a contact",
     );
     status
@@ -142,7 +138,7 @@ fn usage_alert(check: &mut Check, resource: &Resource) {
     let mut statuses = Vec::with_capacity(alerts.len());
     for (index, alert) in alerts.iter().enumerate() {
         let label = item_label("metricAlerts", index, alert);
-        statuses.push(alert_status(check, alert, &label, resource));
+        statuses.push(alert_status(check, alert, label, resource));
     }
     if !statuses.contains(&Status::Pass) {
         check.note(
@@ -153,7 +149,7 @@ fn usage_alert(check: &mut Check, resource: &Resource) {
     check.verdict(any_pass(statuses));
 }
 
-fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resource) -> Status {
+fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource: &Resource) -> Status {
     let target_type = value::text(value::walk(alert, "properties.targetResourceType"))
         .ok()
         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts"));
@@ -163,7 +159,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resour
                 || (target_type && value::scope_covers(scope, &resource.id))
         }),
         _ => {
-            check.note(format!("{label}.properties.scopes"), "<unreadable>");
+            check.note(value::concat(&[&label, ".properties.scopes"]), "<unreadable>");
             return Status::Unknown;
         }
     };
@@ -171,7 +167,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resour
         return Status::Fail;
     }
     let enabled = value::boolean(value::walk(alert, "properties.enabled"));
-    let mut observed = String::with_capacity(96);
+    let mut observed = EvidenceText::with_capacity(96);
     observed.push_str("enabled=");
     value::push_observed(
         &mut observed,
@@ -200,11 +196,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resour
     let has_action = value::array(value::walk(alert, "properties.actions"))
         .ok()
         .is_some_and(|a| !a.is_empty());
-    observed.push_str(if has_action {
-        ", actions=yes"
-    } else {
-        ", actions=none"
-    });
+    observed.push_str(if has_action { ", actions=yes" } else { ", actions=none" });
     let status = match enabled {
         Typed::Ok(true) if watches_usage && has_action => Status::Pass,
         Typed::Absent | Typed::Bad => Status::Unknown,

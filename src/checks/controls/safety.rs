@@ -44,12 +44,12 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         });
         match policy {
             Some(policy) => {
-                let policy_label = format!("raiPolicies[name={}]", value::truncate(name));
+                let policy_label = value::concat(&["raiPolicies[name=", &value::truncate(name), "]"]);
                 strict_policy(&mut check, policy, &policy_label);
             }
             None => {
                 check.note(
-                    format!("raiPolicies[name={}]", value::truncate(name)),
+                    value::concat(&["raiPolicies[name=", &value::truncate(name), "]"]),
                     "<not collected: referenced policy not in the list>",
                 );
                 check.unknown();
@@ -103,7 +103,7 @@ const REQUIRED_FILTERS: [Requirement; 11] = [
 
 /// Judges one policy. Compliant filters are summed up in one evidence line; every filter that fails or
 /// cannot be read gets its own line with the values observed.
-fn strict_policy(check: &mut Check, policy: &Value, label: &str) {
+fn strict_policy(check: &mut Check, policy: &Value, label: &EvidenceText) {
     match check.item_text(policy, label, "properties.mode") {
         Typed::Ok(mode) if is_one_of(mode, &["Blocking", "Default"]) => check.pass(),
         Typed::Absent => check.pass(),
@@ -114,7 +114,7 @@ fn strict_policy(check: &mut Check, policy: &Value, label: &str) {
         Typed::Ok(filters) => filters,
         other => {
             check.note(
-                format!("{label}.properties.contentFilters"),
+                value::concat(&[label, ".properties.contentFilters"]),
                 value::observed_got(
                     value::walk(policy, "properties.contentFilters"),
                     other == Typed::Absent,
@@ -161,12 +161,7 @@ fn strict_policy(check: &mut Check, policy: &Value, label: &str) {
 /// Requires one filter entry: enabled, and blocking / with a Low or Medium threshold when the requirement
 /// says so. A missing entry is unknown (the base policy's setting applies and is not resolved here).
 /// Returns `true` when the entry complies (the caller sums those up).
-fn require(
-    check: &mut Check,
-    entry: Option<&Value>,
-    label: &str,
-    requirement: &Requirement,
-) -> bool {
+fn require(check: &mut Check, entry: Option<&Value>, label: &str, requirement: &Requirement) -> bool {
     let &(display, _, _, blocking, threshold) = requirement;
     let path = || value::concat(&[label, ".contentFilters[", display, "]"]);
     let Some(entry) = entry else {
@@ -176,12 +171,11 @@ fn require(
     };
     let mut problems: Vec<&str> = Vec::new();
     let mut unreadable = false;
-    let mut flag =
-        |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
-            Typed::Ok(true) => {}
-            Typed::Ok(false) => problems.push(problem),
-            Typed::Absent | Typed::Bad => unreadable = true,
-        };
+    let mut flag = |field: &str, problem: &'static str| match value::boolean(value::walk(entry, field)) {
+        Typed::Ok(true) => {}
+        Typed::Ok(false) => problems.push(problem),
+        Typed::Absent | Typed::Bad => unreadable = true,
+    };
     flag("enabled", "disabled");
     if blocking {
         flag("blocking", "not blocking");
@@ -198,11 +192,8 @@ fn require(
     if problems.is_empty() && !unreadable {
         return true;
     }
-    let mut observed = String::with_capacity(128);
-    for (i, field) in ["enabled", "blocking", "severityThreshold"]
-        .iter()
-        .enumerate()
-    {
+    let mut observed = EvidenceText::with_capacity(128);
+    for (i, field) in ["enabled", "blocking", "severityThreshold"].iter().enumerate() {
         if i > 0 {
             observed.push_str(", ");
         }

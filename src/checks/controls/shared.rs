@@ -60,19 +60,17 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
             items
         }
         // The connections are described one by one below, so the array itself is not rendered.
-        not_listed => match value::array(value::resource_get(
-            resource,
-            "properties.privateEndpointConnections",
-        )) {
+        not_listed => match value::array(value::resource_get(resource, "properties.privateEndpointConnections")) {
             Typed::Ok(items) => {
                 check.note_if_empty("properties.privateEndpointConnections", items.len());
                 if let Fetched::Denied(reason) = not_listed {
                     check.note(
-                        format!("{LIST} (listed)"),
-                        format!(
-                            "<denied: {}> (the array in the body is used)",
-                            value::truncate(reason)
-                        ),
+                        "privateEndpointConnections (listed)",
+                        value::concat(&[
+                            "<denied: ",
+                            &value::truncate(reason),
+                            "> (the array in the body is used)",
+                        ]),
                     );
                 }
                 items
@@ -88,7 +86,7 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
                 );
                 check.unknown();
                 if !matches!(not_listed, Fetched::Value(_)) {
-                    check.fetched(&format!("{LIST} (listed)"), not_listed);
+                    check.fetched("privateEndpointConnections (listed)", not_listed);
                 }
                 return None;
             }
@@ -97,15 +95,9 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
     let mut counts = Connections::default();
     for (index, item) in items.iter().enumerate() {
         let label = item_label(LIST, index, item);
-        match check.item_text(
-            item,
-            &label,
-            "properties.privateLinkServiceConnectionState.status",
-        ) {
+        match check.item_text(item, &label, "properties.privateLinkServiceConnectionState.status") {
             Typed::Ok(status) if is_one_of(status, &["Approved"]) => counts.approved += 1,
-            Typed::Ok(status) if is_one_of(status, &["Pending", "Rejected", "Disconnected"]) => {
-                counts.stray += 1
-            }
+            Typed::Ok(status) if is_one_of(status, &["Pending", "Rejected", "Disconnected"]) => counts.stray += 1,
             _ => counts.unreadable += 1,
         }
     }
@@ -145,7 +137,7 @@ pub fn computes_of<'a>(
     check: &mut Check,
     resource: &'a Resource,
     types: &[&str],
-) -> Option<Vec<(String, &'a Value)>> {
+) -> Option<Vec<(EvidenceText, &'a Value)>> {
     let computes = check.fetched("computes", &resource.details.computes)?;
     let mut kept = Vec::new();
     for (index, compute) in computes.iter().enumerate() {
@@ -155,15 +147,11 @@ pub fn computes_of<'a>(
             Some(_) => {}
             None => {
                 check.note(
-                    format!("{label}.properties.computeType"),
-                    format!(
-                        "{} (unreadable compute)",
-                        value::observed_got(
-                            value::walk(compute, "properties.computeType"),
-                            false,
-                            "a string"
-                        )
-                    ),
+                    value::concat(&[&label, ".properties.computeType"]),
+                    value::concat(&[
+                        &value::observed_got(value::walk(compute, "properties.computeType"), false, "a string"),
+                        " (unreadable compute)",
+                    ]),
                 );
                 check.unknown();
             }
@@ -172,11 +160,7 @@ pub fn computes_of<'a>(
     if kept.is_empty() {
         check.note(
             "computes",
-            format!(
-                "{} compute(s), none of type {}",
-                computes.len(),
-                types.join("/")
-            ),
+            format!("{} compute(s), none of type {}", computes.len(), types.join("/")),
         );
     }
     Some(kept)
