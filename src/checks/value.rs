@@ -42,6 +42,22 @@ impl<T> Typed<T> {
     }
 }
 
+/// `map[key]`. ARM objects hold a few dozen keys at most: a scan that compares lengths first touches the
+/// bytes of same-length keys only, where the ordered search calls `memcmp` for every key it passes.
+pub fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+        .map(|(_, v)| v)
+}
+
+/// `value[key]` when `value` is an object ([`Value::get`] with the cheaper key comparison of [`field`]).
+pub fn member<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => field(map, key),
+        _ => None,
+    }
+}
+
 /// Walks `a.b.c` through nested objects; an empty path yields the root itself.
 pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
     let mut current = root;
@@ -53,7 +69,7 @@ pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
         rest = rest.get(end + 1..).unwrap_or_default();
         match current {
             Value::Null => return Got::Absent,
-            Value::Object(map) => match map.get(segment) {
+            Value::Object(map) => match field(map, segment) {
                 Some(next) => current = next,
                 None => return Got::Absent,
             },
@@ -203,16 +219,35 @@ fn render(value: &Value, out: &mut EvidenceText) -> bool {
     out.len() <= MAX_OBSERVED_CHARS
 }
 
+/// Appends `"text"` with `"` and `\\` escaped, stopping (`false`) once `out` holds more than the evidence keeps:
+/// every character that starts while `out` is within the limit is kept, as a char-by-char loop would.
 fn push_quoted(text: &str, out: &mut EvidenceText) -> bool {
     out.push('"');
-    for c in text.chars() {
+    let mut rest = text;
+    while !rest.is_empty() {
         if out.len() > MAX_OBSERVED_CHARS {
             return false;
         }
-        if c == '"' || c == '\\' {
+        // Runs without a character to escape are copied whole; `"` and `\\` are ASCII, so every cut below is
+        // on a character boundary.
+        let run = rest.bytes().position(|b| b == b'"' || b == b'\\').unwrap_or(rest.len());
+        if run == 0 {
             out.push('\\');
+            out.push_str(rest.get(..1).unwrap_or_default());
+            rest = rest.get(1..).unwrap_or_default();
+            continue;
         }
-        out.push(c);
+        let budget = MAX_OBSERVED_CHARS - out.len();
+        let mut end = run;
+        if run > budget {
+            // Keep the characters starting at or before `budget`: cut at the first boundary past it.
+            end = budget + 1;
+            while !rest.is_char_boundary(end) {
+                end += 1;
+            }
+        }
+        out.push_str(rest.get(..end).unwrap_or_default());
+        rest = rest.get(end..).unwrap_or_default();
     }
     out.push('"');
     true
@@ -297,17 +332,32 @@ pub fn contains_ci(text: &str, needle: &str) -> bool {
 
 /// Byte offset of the first case-insensitive occurrence of `needle` in `text`.
 pub fn find_ci(text: &str, needle: &str) -> Option<usize> {
-    if needle.is_empty() {
+    let (hay, pattern) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, tail)) = pattern.split_first() else {
         return Some(0);
+    };
+    let last_start = hay.len().checked_sub(pattern.len())?;
+    // Only positions whose first byte matches are compared in full.
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    (0..=last_start).find(|&at| {
+        hay.get(at).is_some_and(|&b| b == lower || b == upper)
+            && hay
+                .get(at + 1..at + pattern.len())
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(tail))
+    })
+}
+
+/// `text.trim()`, without the Unicode scan when both ends are visible ASCII (ARM values almost always are).
+pub fn trimmed(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
-    text.as_bytes()
-        .windows(needle.len())
-        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Case-insensitive comparison of an enum string against one of several spellings.
 pub fn is_one_of(value: &str, accepted: &[&str]) -> bool {
-    let value = value.trim();
+    let value = trimmed(value);
     accepted.iter().any(|a| a.eq_ignore_ascii_case(value))
 }
 
@@ -368,7 +418,7 @@ pub fn starts_with_ci(text: &str, prefix: &str) -> bool {
 /// subscription), compared on whole path segments without case. Management-group and root scopes are
 /// ancestors of everything they are returned for (the lists come from `atScope()` queries).
 pub fn scope_covers(scope: &str, resource_id: &str) -> bool {
-    let scope = scope.trim().trim_end_matches('/');
+    let scope = trimmed(scope).trim_end_matches('/');
     if scope.is_empty() || starts_with_ci(scope, "/providers/Microsoft.Management/managementGroups/") {
         return true;
     }

@@ -3,6 +3,8 @@
 //! another part could not be read), then any `unknown`, then `pass`. A check that recorded no verdict at all
 //! is `unknown`, so a forgotten branch can never turn into a silent pass.
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 use super::catalog::Outcome;
@@ -33,7 +35,14 @@ impl IntoText for EvidenceText {
     }
 }
 
-#[derive(Debug, Default)]
+thread_local! {
+    /// The evidence buffer of the check being built on this thread, handed from check to check: lines are
+    /// gathered there, and a finding's own vector is allocated once, at its exact length, when its check is
+    /// done (no growth, no spare capacity kept in the snapshot).
+    static SCRATCH: Cell<Vec<Evidence>> = const { Cell::new(Vec::new()) };
+}
+
+#[derive(Debug)]
 pub(super) struct Check {
     evidence: Vec<Evidence>,
     failed: bool,
@@ -41,9 +50,31 @@ pub(super) struct Check {
     passed: bool,
 }
 
+impl Drop for Check {
+    fn drop(&mut self) {
+        let mut buffer = std::mem::take(&mut self.evidence);
+        if buffer.capacity() > 0 {
+            buffer.clear();
+            SCRATCH.set(buffer);
+        }
+    }
+}
+
 impl Check {
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            evidence: SCRATCH.take(),
+            failed: false,
+            unknown: false,
+            passed: false,
+        }
+    }
+
+    /// The recorded lines in a vector of their own, exactly sized; the buffer stays for the next check.
+    fn take_evidence(&mut self) -> Vec<Evidence> {
+        let mut evidence = Vec::with_capacity(self.evidence.len());
+        evidence.append(&mut self.evidence);
+        evidence
     }
 
     pub fn note(&mut self, path: impl IntoText, observed: impl IntoText) {
@@ -121,7 +152,7 @@ impl Check {
         }
         Outcome {
             status,
-            evidence: self.evidence,
+            evidence: self.take_evidence(),
         }
     }
 
@@ -131,7 +162,7 @@ impl Check {
         }
         Outcome {
             status: Status::NotApplicable,
-            evidence: self.evidence,
+            evidence: self.take_evidence(),
         }
     }
 
@@ -238,12 +269,11 @@ impl Check {
 /// A readable label for the n-th item of a child list: `{list}[name=x]`, falling back to the id's last
 /// segment, then to the position.
 pub(super) fn item_label(list: &str, index: usize, item: &Value) -> EvidenceText {
-    let name = item
-        .get("name")
+    let name = value::member(item, "name")
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .or_else(|| {
-            item.get("id")
+            value::member(item, "id")
                 .and_then(Value::as_str)
                 .map(value::last_segment)
                 .filter(|n| !n.is_empty())

@@ -146,8 +146,7 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText,
     let definition = value::clip(definition, 160);
     let scope = match value::text(value::walk(assignment, "properties.scope")) {
         Typed::Ok(scope) => Some(scope),
-        Typed::Absent => assignment
-            .get("id")
+        Typed::Absent => value::member(assignment, "id")
             .and_then(Value::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")),
         Typed::Bad => None,
@@ -235,8 +234,7 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut statuses = Vec::with_capacity(locks.len());
     for (index, lock) in locks.iter().enumerate() {
         let label = item_label("locks", index, lock);
-        let scope = lock
-            .get("id")
+        let scope = value::member(lock, "id")
             .and_then(Value::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/locks/"));
         let level = value::text(value::walk(lock, "properties.level"));
@@ -289,7 +287,7 @@ pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
     let owner = tag(resource, "owner");
     check.note("tags.owner", value::or_absent(owner));
-    if owner.is_none_or(|o| o.trim().is_empty()) {
+    if owner.is_none_or(|o| value::trimmed(o).is_empty()) {
         check.fail();
     }
     check.done()

@@ -52,12 +52,14 @@ fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static st
 
 fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
     let same = |a: &str, b: &str| {
-        a.trim()
+        value::trimmed(a)
             .trim_end_matches('/')
-            .eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
+            .eq_ignore_ascii_case(value::trimmed(b).trim_end_matches('/'))
     };
     match reference {
-        Reference::Id(id) => vault.get("id").and_then(Value::as_str).is_some_and(|v| same(v, id)),
+        Reference::Id(id) => value::member(vault, "id")
+            .and_then(Value::as_str)
+            .is_some_and(|v| same(v, id)),
         Reference::Uri(uri) => {
             let by_uri = value::text(value::walk(vault, "properties.vaultUri"))
                 .ok()
@@ -70,8 +72,7 @@ fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
                 .next()
                 .unwrap_or("");
             let by_name = !host.is_empty()
-                && vault
-                    .get("name")
+                && value::member(vault, "name")
                     .and_then(Value::as_str)
                     .is_some_and(|n| n.eq_ignore_ascii_case(host));
             by_uri || by_name

@@ -91,8 +91,8 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, 
     let mut unreadable = false;
     for entry in logs {
         let on = value::boolean(value::walk(entry, "enabled"));
-        let group = entry.get("categoryGroup").and_then(Value::as_str);
-        let category = entry.get("category").and_then(Value::as_str);
+        let group = value::member(entry, "categoryGroup").and_then(Value::as_str);
+        let category = value::member(entry, "category").and_then(Value::as_str);
         match on {
             Typed::Ok(true) => {
                 if let Some(group) = group {
@@ -115,10 +115,11 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, 
     );
     let by_group = enabled_groups.iter().any(|g| is_one_of(g, wanted.groups));
     let by_category = !wanted.categories.is_empty()
-        && wanted
-            .categories
-            .iter()
-            .all(|wanted| enabled_categories.iter().any(|c| c.trim().eq_ignore_ascii_case(wanted)));
+        && wanted.categories.iter().all(|wanted| {
+            enabled_categories
+                .iter()
+                .any(|c| value::trimmed(c).eq_ignore_ascii_case(wanted))
+        });
     if by_group || by_category {
         check.pass();
     } else if unreadable {
@@ -148,7 +149,7 @@ fn describe_enabled(groups: &[&str], categories: &[&str]) -> EvidenceText {
 }
 
 fn is_workspace_id(id: &str) -> bool {
-    let id = id.trim();
+    let id = value::trimmed(id);
     value::starts_with_ci(id, "/subscriptions/")
         && value::contains_ci(id, "/providers/microsoft.operationalinsights/workspaces/")
 }

@@ -48,7 +48,7 @@ fn cs_firewall(check: &mut Check, resource: &Resource) {
         Typed::Ok(rules) => {
             for (index, rule) in rules.iter().enumerate() {
                 let path = format!("properties.networkAcls.virtualNetworkRules[{index}].id");
-                match rule.get("id") {
+                match value::member(rule, "id") {
                     Some(Value::String(id)) if is_subnet_id(id) => {}
                     Some(Value::String(id)) => {
                         check.note(path, format!("{} (not a subnet id)", value::truncate(id)));
@@ -70,7 +70,7 @@ fn cs_firewall(check: &mut Check, resource: &Resource) {
 }
 
 fn is_subnet_id(id: &str) -> bool {
-    let id = id.trim();
+    let id = value::trimmed(id);
     value::starts_with_ci(id, "/subscriptions/")
         && value::contains_ci(id, "/providers/microsoft.network/virtualnetworks/")
         && value::contains_ci(id, "/subnets/")
@@ -90,7 +90,7 @@ fn ip_rules(check: &mut Check, resource: &Resource, path: &'static str, required
             }
             for (index, rule) in rules.iter().enumerate() {
                 let rule_path = format!("{path}[{index}].value");
-                let text = rule.get("value").and_then(Value::as_str);
+                let text = value::member(rule, "value").and_then(Value::as_str);
                 match text.map(|t| (t, value::ip_rule_too_broad(t))) {
                     Some((_, Some(false))) => {}
                     Some((text, Some(true))) => {
@@ -103,7 +103,10 @@ fn ip_rules(check: &mut Check, resource: &Resource, path: &'static str, required
                     _ => {
                         check.note(
                             rule_path,
-                            format!("{} (not an IP address or range)", value::observed(rule.get("value"))),
+                            format!(
+                                "{} (not an IP address or range)",
+                                value::observed(value::member(rule, "value"))
+                            ),
                         );
                         check.unknown();
                     }

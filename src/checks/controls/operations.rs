@@ -35,14 +35,13 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
     let mut covering = 0usize;
     for (index, budget) in budgets.iter().enumerate() {
         let label = item_label("budgets", index, budget);
-        let scope = budget
-            .get("id")
+        let scope = value::member(budget, "id")
             .and_then(Value::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Consumption/budgets/"));
         let Some(scope) = scope else {
             check.note(
                 value::concat(&[&label, ".id"]),
-                value::concat(&[&value::observed(budget.get("id")), " (unreadable budget id)"]),
+                value::concat(&[&value::observed(value::member(budget, "id")), " (unreadable budget id)"]),
             );
             statuses.push(Status::Unknown);
             continue;
@@ -155,7 +154,9 @@ fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource:
         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts"));
     let covers = match value::array(value::walk(alert, "properties.scopes")) {
         Typed::Ok(scopes) => scopes.iter().filter_map(Value::as_str).any(|scope| {
-            scope.trim().trim_end_matches('/').eq_ignore_ascii_case(&resource.id)
+            value::trimmed(scope)
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(&resource.id)
                 || (target_type && value::scope_covers(scope, &resource.id))
         }),
         _ => {
@@ -182,7 +183,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource:
         .unwrap_or_default();
     for (i, metric) in criteria
         .iter()
-        .filter_map(|c| c.get("metricName").and_then(Value::as_str))
+        .filter_map(|c| value::member(c, "metricName").and_then(Value::as_str))
         .enumerate()
     {
         watches_usage |= is_one_of(metric, USAGE_METRICS);
@@ -223,7 +224,7 @@ pub fn ops_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     for (label, instance) in instances {
         match check.item_text(instance, &label, "properties.properties.idleTimeBeforeShutdown") {
             Typed::Ok(duration) if is_iso_duration(duration) => check.pass(),
-            Typed::Ok(duration) if duration.trim().is_empty() => check.fail(),
+            Typed::Ok(duration) if value::trimmed(duration).is_empty() => check.fail(),
             Typed::Absent => check.fail(),
             Typed::Ok(_) | Typed::Bad => check.unknown(),
         }
@@ -242,7 +243,7 @@ pub fn ops_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 
 /// An ISO 8601 duration such as `PT60M` or `P1D` (shape only).
 fn is_iso_duration(text: &str) -> bool {
-    let text = text.trim();
+    let text = value::trimmed(text);
     text.len() > 1
         && text.starts_with(['P', 'p'])
         && text.chars().skip(1).any(|c| c.is_ascii_digit())

@@ -20,7 +20,7 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     for (index, deployment) in deployments.iter().enumerate() {
         let label = item_label("deployments", index, deployment);
         let name = match check.item_text(deployment, &label, "properties.raiPolicyName") {
-            Typed::Ok(name) if !name.trim().is_empty() => name.trim(),
+            Typed::Ok(name) if !value::trimmed(name).is_empty() => value::trimmed(name),
             Typed::Ok(_) | Typed::Absent => {
                 check.fail();
                 continue;
@@ -38,9 +38,9 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         }
         judged.push(name);
         let policy = policies.iter().find(|p| {
-            p.get("name")
+            value::member(p, "name")
                 .and_then(Value::as_str)
-                .is_some_and(|n| n.trim().eq_ignore_ascii_case(name))
+                .is_some_and(|n| value::trimmed(n).eq_ignore_ascii_case(name))
         });
         match policy {
             Some(policy) => {
@@ -128,8 +128,10 @@ fn strict_policy(check: &mut Check, policy: &Value, label: &EvidenceText) {
     // One pass over the filters places each entry on the requirement it answers (first entry wins).
     let mut placed: [Option<&Value>; REQUIRED_FILTERS.len()] = [None; REQUIRED_FILTERS.len()];
     for filter in filters {
-        let source = filter.get("source").and_then(Value::as_str).map(str::trim);
-        let name = filter.get("name").and_then(Value::as_str);
+        let source = value::member(filter, "source")
+            .and_then(Value::as_str)
+            .map(value::trimmed);
+        let name = value::member(filter, "name").and_then(Value::as_str);
         let (Some(source), Some(name)) = (source, name) else {
             continue;
         };

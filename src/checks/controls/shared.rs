@@ -109,13 +109,13 @@ pub fn tag<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
     resource
         .tags
         .iter()
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .find(|(k, _)| value::trimmed(k).eq_ignore_ascii_case(key))
         .map(|(_, v)| v.as_str())
 }
 
 /// The environment a resource declares through its `environment` tag (compare without case).
 pub fn environment(resource: &Resource) -> Option<&str> {
-    tag(resource, "environment").map(str::trim)
+    tag(resource, "environment").map(value::trimmed)
 }
 
 /// ML workspace managed network isolation mode (`properties.managedNetwork.isolationMode`), recorded.
@@ -125,9 +125,8 @@ pub fn ml_isolation<'a>(check: &mut Check, resource: &'a Resource) -> Typed<&'a 
 
 /// The compute type of an ML compute (`properties.computeType`).
 pub fn compute_type(compute: &Value) -> Option<&str> {
-    compute
-        .get("properties")
-        .and_then(|p| p.get("computeType"))
+    value::member(compute, "properties")
+        .and_then(|p| value::member(p, "computeType"))
         .and_then(Value::as_str)
 }
 
@@ -169,7 +168,7 @@ pub fn computes_of<'a>(
 /// `true` for a non-empty, non-blank string.
 pub fn non_empty(typed: Typed<&str>) -> Typed<bool> {
     match typed {
-        Typed::Ok(text) => Typed::Ok(!text.trim().is_empty()),
+        Typed::Ok(text) => Typed::Ok(!value::trimmed(text).is_empty()),
         Typed::Absent => Typed::Absent,
         Typed::Bad => Typed::Bad,
     }

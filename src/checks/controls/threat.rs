@@ -26,12 +26,12 @@ pub fn thr_01(_: &Resource, subscription: Option<&Subscription>) -> Outcome {
         .ok()
         .and_then(|extensions| {
             extensions.iter().find(|e| {
-                e.get("name")
+                value::member(e, "name")
                     .and_then(Value::as_str)
                     .is_some_and(|n| is_one_of(n, &["AIPromptEvidence"]))
             })
         })
-        .map(|e| value::observed(e.get("isEnabled")));
+        .map(|e| value::observed(value::member(e, "isEnabled")));
     check.item_note(
         &PRICING_LABEL,
         &value::concat(&[
