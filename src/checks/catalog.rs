@@ -77,6 +77,17 @@ impl Applicability {
         }
     }
 
+    /// Whether the rule can apply to some resource of `family` (`check` answers `No` for every other family).
+    fn may_apply_to(&self, family: ResourceFamily) -> bool {
+        match *self {
+            Applicability::Family(f)
+            | Applicability::Kinds(f, _)
+            | Applicability::ExceptKinds(f, _)
+            | Applicability::ExceptSkus(f, _) => f == family,
+            Applicability::AnyOf(rules) => rules.iter().any(|rule| rule.may_apply_to(family)),
+        }
+    }
+
     /// Plain-words description for the UI: `AI services (kinds OpenAI, AIServices)`.
     pub fn describe(&self) -> String {
         match *self {
@@ -312,6 +323,30 @@ pub fn controls() -> &'static [Control] {
     })
 }
 
+/// The controls that may apply to resources of `family`, in catalog order: the others answer `No` for every
+/// such resource, so evaluation skips them without asking.
+pub(super) fn candidates(family: ResourceFamily) -> &'static [&'static Control] {
+    static BY_FAMILY: OnceLock<[Vec<&'static Control>; 3]> = OnceLock::new();
+    let [cognitive, machine_learning, search] = BY_FAMILY.get_or_init(|| {
+        let of = |family| {
+            controls()
+                .iter()
+                .filter(|control| control.applicability.may_apply_to(family))
+                .collect()
+        };
+        [
+            of(ResourceFamily::CognitiveServices),
+            of(ResourceFamily::MachineLearning),
+            of(ResourceFamily::Search),
+        ]
+    });
+    match family {
+        ResourceFamily::CognitiveServices => cognitive,
+        ResourceFamily::MachineLearning => machine_learning,
+        ResourceFamily::Search => search,
+    }
+}
+
 pub fn control(id: &str) -> Option<&'static Control> {
     controls().iter().find(|control| control.id == id)
 }
@@ -411,6 +446,21 @@ mod tests {
             );
         }
         assert_eq!(controls().len() + omitted_controls().len(), catalog().controls.len());
+    }
+
+    #[test]
+    fn every_control_is_a_candidate_of_some_family() {
+        // Which candidates a resource gets is covered by the contract tests (`evaluate` yields exactly the
+        // controls whose applicability is not `No`); here: no control is unreachable.
+        for control in controls() {
+            assert!(
+                ResourceFamily::ALL
+                    .iter()
+                    .any(|family| candidates(*family).iter().any(|c| c.id == control.id)),
+                "{} applies to no family",
+                control.id
+            );
+        }
     }
 
     #[test]

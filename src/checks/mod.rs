@@ -33,7 +33,7 @@ pub fn evaluate(resource: &Resource, subscription: Option<&Subscription>) -> Vec
 /// Appends the findings of `resource` to `findings`; they all share one copy of the resource id.
 fn evaluate_into(findings: &mut Vec<Finding>, resource: &Resource, subscription: Option<&Subscription>) {
     let id = ResourceId::new(&resource.id);
-    for control in controls() {
+    for control in catalog::candidates(resource.family) {
         let applies = control.applicability.check(resource);
         if applies != Applies::No {
             findings.push(control.evaluate_applying(resource, subscription, &id, applies));

@@ -33,6 +33,17 @@ pub enum Typed<T> {
     Ok(T),
 }
 
+impl<'a> Got<'a> {
+    /// Continues a walk: `walk(root, "a").walk("b.c")` is `walk(root, "a.b.c")`, without repeating the first
+    /// lookups when several properties under `a` are read.
+    pub fn walk(self, dotted: &str) -> Got<'a> {
+        match self {
+            Got::Found(value) => walk(value, dotted),
+            other => other,
+        }
+    }
+}
+
 impl<T> Typed<T> {
     pub fn ok(self) -> Option<T> {
         match self {
@@ -48,6 +59,36 @@ pub fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&
     map.iter()
         .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
         .map(|(_, v)| v)
+}
+
+/// Several members of an object in one pass over its keys: `fields(v, ["a", "b"])` is
+/// `[member(v, "a"), member(v, "b")]` (the first key of each name; names should be distinct).
+pub fn fields<'a, const N: usize>(value: &'a Value, names: [&str; N]) -> [Option<&'a Value>; N] {
+    let mut found = [None; N];
+    if let Value::Object(map) = value {
+        let mut missing = N;
+        for (key, item) in map {
+            for (name, slot) in names.iter().zip(found.iter_mut()) {
+                if slot.is_none() && key.len() == name.len() && key.as_bytes() == name.as_bytes() {
+                    *slot = Some(item);
+                    missing -= 1;
+                    break;
+                }
+            }
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// [`walk`] from an optional member: `Absent` for `None` and for JSON `null`.
+pub fn got(value: Option<&Value>) -> Got<'_> {
+    match value {
+        None | Some(Value::Null) => Got::Absent,
+        Some(found) => Got::Found(found),
+    }
 }
 
 /// `value[key]` when `value` is an object ([`Value::get`] with the cheaper key comparison of [`field`]).
@@ -85,11 +126,45 @@ pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
 
 /// Concatenates pieces into one exactly-sized text, inline when short (cheaper than `format!` on hot paths).
 pub fn concat(pieces: &[&str]) -> EvidenceText {
-    let mut out = EvidenceText::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    if total <= INLINE {
+        // Short: assembled on the stack and stored inline, no allocation.
+        let mut buffer = [0u8; INLINE];
+        let mut at = 0;
+        for piece in pieces {
+            if let Some(slot) = buffer.get_mut(at..at + piece.len()) {
+                slot.copy_from_slice(piece.as_bytes());
+            }
+            at += piece.len();
+        }
+        return EvidenceText::new(std::str::from_utf8(buffer.get(..total).unwrap_or_default()).unwrap_or_default());
+    }
+    // Long: one exactly sized buffer, handed over to the text without a copy.
+    let mut out = String::with_capacity(total);
     for piece in pieces {
         out.push_str(piece);
     }
-    out
+    EvidenceText::from(out)
+}
+
+/// Text up to this many bytes is stored inline in an [`EvidenceText`].
+const INLINE: usize = std::mem::size_of::<EvidenceText>();
+
+/// `{n}{rest}` (e.g. `3 budget(s)…`) without the formatting machinery.
+pub fn counted(n: usize, rest: &str) -> EvidenceText {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut n = n;
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let number = std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default();
+    concat(&[number, rest])
 }
 
 /// Reads `properties.…` or `identity.…` from a resource (the two JSON documents a `Resource` keeps whole).
@@ -159,19 +234,19 @@ pub fn short(value: &Value) -> EvidenceText {
         Value::Bool(false) => EvidenceText::const_new("false"),
         Value::Null => EvidenceText::const_new("null"),
         other => {
-            let mut out = EvidenceText::default();
+            let mut out = String::with_capacity(32);
             render(other, &mut out);
             if out.len() > MAX_OBSERVED_CHARS {
                 truncate(&out)
             } else {
-                out
+                EvidenceText::from(out)
             }
         }
     }
 }
 
 /// Compact JSON into `out`, stopping once it holds more than the evidence keeps. Returns `false` when cut.
-fn render(value: &Value, out: &mut EvidenceText) -> bool {
+fn render(value: &Value, out: &mut String) -> bool {
     use std::fmt::Write;
     if out.len() > MAX_OBSERVED_CHARS {
         return false;
@@ -221,7 +296,7 @@ fn render(value: &Value, out: &mut EvidenceText) -> bool {
 
 /// Appends `"text"` with `"` and `\\` escaped, stopping (`false`) once `out` holds more than the evidence keeps:
 /// every character that starts while `out` is within the limit is kept, as a char-by-char loop would.
-fn push_quoted(text: &str, out: &mut EvidenceText) -> bool {
+fn push_quoted(text: &str, out: &mut String) -> bool {
     out.push('"');
     let mut rest = text;
     while !rest.is_empty() {
@@ -254,7 +329,7 @@ fn push_quoted(text: &str, out: &mut EvidenceText) -> bool {
 }
 
 /// Appends the evidence text of a read to `out` (same text as [`observed_got`], without a temporary string).
-pub fn push_observed(out: &mut EvidenceText, got: Got<'_>, well_typed: bool, expected: &str) {
+pub fn push_observed(out: &mut String, got: Got<'_>, well_typed: bool, expected: &str) {
     match got {
         Got::Found(Value::String(s)) if well_typed => push_truncated(out, s),
         Got::Found(Value::Bool(b)) if well_typed => out.push_str(if *b { "true" } else { "false" }),
@@ -262,7 +337,7 @@ pub fn push_observed(out: &mut EvidenceText, got: Got<'_>, well_typed: bool, exp
     }
 }
 
-fn push_truncated(out: &mut EvidenceText, text: &str) {
+fn push_truncated(out: &mut String, text: &str) {
     match text.char_indices().nth(MAX_OBSERVED_CHARS) {
         _ if text.len() <= MAX_OBSERVED_CHARS => out.push_str(text),
         None => out.push_str(text),
@@ -537,6 +612,72 @@ mod tests {
             Some(0)
         );
         assert!(!contains_ci("abc", "abcd"));
+    }
+
+    #[test]
+    fn fields_are_members_found_in_one_pass() {
+        let doc = json!({"a": 1, "bb": null, "c": "x", "d": [1]});
+        let [a, bb, c, z] = fields(&doc, ["a", "bb", "c", "z"]);
+        assert_eq!(
+            (a, bb, c, z),
+            (member(&doc, "a"), member(&doc, "bb"), member(&doc, "c"), None)
+        );
+        assert_eq!(got(bb), walk(&doc, "bb"));
+        assert_eq!(got(c), walk(&doc, "c"));
+        assert_eq!(got(z), walk(&doc, "z"));
+        assert_eq!(fields(&json!("s"), ["a"]), [None]);
+    }
+
+    #[test]
+    fn counts_and_continued_walks_match_their_plain_forms() {
+        for n in [0, 7, 10, 1234, usize::MAX] {
+            assert_eq!(counted(n, " x"), format!("{n} x"));
+        }
+        let doc = json!({"p": {"a": {"b": 1}, "n": null}, "s": "x"});
+        for (first, rest) in [("p", "a.b"), ("p", "n.x"), ("s", "t"), ("q", "a"), ("p.a", "b.c")] {
+            assert_eq!(
+                walk(&doc, first).walk(rest),
+                walk(&doc, &format!("{first}.{rest}")),
+                "{first}.{rest}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoting_stops_where_the_char_by_char_loop_stopped() {
+        fn reference(text: &str, out: &mut String) -> bool {
+            out.push('"');
+            for c in text.chars() {
+                if out.len() > MAX_OBSERVED_CHARS {
+                    return false;
+                }
+                if c == '"' || c == '\\' {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+            true
+        }
+        let texts = [
+            String::new(),
+            "plain".to_string(),
+            "a\"b\\c".to_string(),
+            "é".repeat(200),
+            "x".repeat(159) + "é\"" + &"y".repeat(10),
+            "\"".repeat(120),
+        ];
+        for prefix in ["", "[", &"z".repeat(150)] {
+            for text in &texts {
+                let (mut fast, mut slow) = (prefix.to_string(), prefix.to_string());
+                assert_eq!(push_quoted(text, &mut fast), reference(text, &mut slow));
+                assert_eq!(fast, slow, "{prefix:?} + {text:?}");
+            }
+        }
+        assert_eq!(find_ci("/a/Providers/X", "/providers/x"), Some(2));
+        assert_eq!(find_ci("ab", "abc"), None);
+        assert_eq!(trimmed(" a "), "a");
+        assert_eq!(trimmed("\u{a0}a"), "a");
     }
 
     #[test]

@@ -36,15 +36,19 @@ impl IntoText for EvidenceText {
 }
 
 thread_local! {
-    /// The evidence buffer of the check being built on this thread, handed from check to check: lines are
-    /// gathered there, and a finding's own vector is allocated once, at its exact length, when its check is
-    /// done (no growth, no spare capacity kept in the snapshot).
-    static SCRATCH: Cell<Vec<Evidence>> = const { Cell::new(Vec::new()) };
+    /// The buffers of the check being built on this thread, handed from check to check. Lines are gathered in
+    /// the first, and a finding's own vector is allocated once, at its exact length, when its check is done (no
+    /// growth, no spare capacity kept in snapshots); an item's line is written in the second and copied out
+    /// once complete (inline when short, else one exactly sized allocation).
+    static SCRATCH: Cell<(Vec<Evidence>, String)> = const { Cell::new((Vec::new(), String::new())) };
 }
 
 #[derive(Debug)]
 pub(super) struct Check {
     evidence: Vec<Evidence>,
+    /// The path of the item line being written (in `line`), not yet among `evidence`.
+    item: Option<EvidenceText>,
+    line: String,
     failed: bool,
     unknown: bool,
     passed: bool,
@@ -52,32 +56,54 @@ pub(super) struct Check {
 
 impl Drop for Check {
     fn drop(&mut self) {
-        let mut buffer = std::mem::take(&mut self.evidence);
-        if buffer.capacity() > 0 {
-            buffer.clear();
-            SCRATCH.set(buffer);
+        let mut evidence = std::mem::take(&mut self.evidence);
+        let mut line = std::mem::take(&mut self.line);
+        if evidence.capacity() > 0 || line.capacity() > 0 {
+            evidence.clear();
+            line.clear();
+            SCRATCH.set((evidence, line));
         }
     }
 }
 
 impl Check {
     pub fn new() -> Self {
+        let (evidence, line) = SCRATCH.take();
         Self {
-            evidence: SCRATCH.take(),
+            evidence,
+            item: None,
+            line,
             failed: false,
             unknown: false,
             passed: false,
         }
     }
 
+    /// Moves the item line being written, if any, to the evidence.
+    fn close_item(&mut self) {
+        if let Some(path) = self.item.take() {
+            self.evidence.push(Evidence {
+                path,
+                observed: EvidenceText::new(&self.line),
+            });
+            self.line.clear();
+        }
+    }
+
     /// The recorded lines in a vector of their own, exactly sized; the buffer stays for the next check.
     fn take_evidence(&mut self) -> Vec<Evidence> {
+        self.close_item();
         let mut evidence = Vec::with_capacity(self.evidence.len());
         evidence.append(&mut self.evidence);
         evidence
     }
 
+    fn is_empty(&self) -> bool {
+        self.evidence.is_empty() && self.item.is_none()
+    }
+
     pub fn note(&mut self, path: impl IntoText, observed: impl IntoText) {
+        self.close_item();
         self.evidence.push(Evidence {
             path: path.into_text(),
             observed: observed.into_text(),
@@ -147,7 +173,7 @@ impl Check {
 
     pub fn done(mut self) -> Outcome {
         let status = self.status();
-        if self.evidence.is_empty() {
+        if self.is_empty() {
             self.note("<check>", "no property was read");
         }
         Outcome {
@@ -157,7 +183,7 @@ impl Check {
     }
 
     pub fn not_applicable(mut self) -> Outcome {
-        if self.evidence.is_empty() {
+        if self.is_empty() {
             self.note("<check>", "not applicable");
         }
         Outcome {
@@ -192,12 +218,21 @@ impl Check {
     /// path `{label}` (e.g. `computes[name=ci-1]`), observed `path=value; path=value` — every property read,
     /// with its value, at a fraction of the allocations of one line per property.
     pub fn item_text<'a>(&mut self, item: &'a Value, label: &EvidenceText, path: &str) -> Typed<&'a str> {
-        let got = value::walk(item, path);
-        self.record_item(label, path, got, value::text(got), "a string")
+        self.item_text_at(value::walk(item, path), label, path)
     }
 
     pub fn item_flag(&mut self, item: &Value, label: &EvidenceText, path: &str) -> Typed<bool> {
-        let got = value::walk(item, path);
+        self.item_flag_at(value::walk(item, path), label, path)
+    }
+
+    /// [`Check::item_text`] with the value already walked to (`got` is `walk(item, path)`, e.g. continued from
+    /// a parent object read once for several fields).
+    pub fn item_text_at<'a>(&mut self, got: Got<'a>, label: &EvidenceText, path: &str) -> Typed<&'a str> {
+        self.record_item(label, path, got, value::text(got), "a string")
+    }
+
+    /// [`Check::item_flag`] with the value already walked to.
+    pub fn item_flag_at(&mut self, got: Got<'_>, label: &EvidenceText, path: &str) -> Typed<bool> {
         self.record_item(label, path, got, value::boolean(got), "a boolean")
     }
 
@@ -230,21 +265,25 @@ impl Check {
 
     /// Writes into the evidence line of a child item: the last line when it belongs to the same item (after a
     /// `; ` separator), a new line otherwise.
-    fn with_item_line(&mut self, label: &EvidenceText, write: impl FnOnce(&mut EvidenceText)) {
-        match self.evidence.last_mut() {
-            Some(last) if last.path == *label => {
-                last.observed.push_str("; ");
-                write(&mut last.observed);
-            }
-            _ => {
-                let mut line = EvidenceText::default();
-                write(&mut line);
-                self.evidence.push(Evidence {
-                    path: label.clone(),
-                    observed: line,
-                });
+    fn with_item_line(&mut self, label: &EvidenceText, write: impl FnOnce(&mut String)) {
+        if self.item.as_ref() == Some(label) {
+            self.line.push_str("; ");
+        } else {
+            self.close_item();
+            match self.evidence.pop() {
+                // The last line already has this path (a note about the item): it continues.
+                Some(last) if last.path == *label => {
+                    self.line.push_str(&last.observed);
+                    self.line.push_str("; ");
+                    self.item = Some(last.path);
+                }
+                other => {
+                    self.evidence.extend(other);
+                    self.item = Some(label.clone());
+                }
             }
         }
+        write(&mut self.line);
     }
 
     /// Unwraps separately fetched data. `Missing` and `Denied` are recorded as evidence and make the check

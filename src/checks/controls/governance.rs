@@ -103,7 +103,8 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
     };
     let mut statuses = Vec::new();
     for (index, assignment) in assignments.iter().enumerate() {
-        let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"));
+        let properties = value::walk(assignment, "properties");
+        let definition = value::text(properties.walk("policyDefinitionId"));
         let Typed::Ok(definition) = definition else {
             let label = item_label("policyAssignments", index, assignment);
             check.note(
@@ -140,11 +141,12 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
 }
 
 fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText, resource: &Resource) -> Status {
-    let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"))
+    let properties = value::walk(assignment, "properties");
+    let definition = value::text(properties.walk("policyDefinitionId"))
         .ok()
         .unwrap_or(value::ABSENT);
     let definition = value::clip(definition, 160);
-    let scope = match value::text(value::walk(assignment, "properties.scope")) {
+    let scope = match value::text(properties.walk("scope")) {
         Typed::Ok(scope) => Some(scope),
         Typed::Absent => value::member(assignment, "id")
             .and_then(Value::as_str)
@@ -167,7 +169,7 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText,
         );
         return Status::Fail;
     }
-    match value::array(value::walk(assignment, "properties.notScopes")) {
+    match value::array(properties.walk("notScopes")) {
         Typed::Ok(excluded) => {
             if excluded
                 .iter()
@@ -184,7 +186,7 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText,
             return Status::Unknown;
         }
     }
-    match value::text(value::walk(assignment, "properties.enforcementMode")) {
+    match value::text(properties.walk("enforcementMode")) {
         Typed::Ok(mode) if is_one_of(mode, &["Default"]) => {}
         Typed::Absent => {}
         Typed::Ok(mode) => {
@@ -199,7 +201,7 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText,
             return Status::Unknown;
         }
     }
-    let effect = value::text(value::walk(assignment, "properties.parameters.effect.value"));
+    let effect = value::text(properties.walk("parameters.effect.value"));
     if effect.ok().is_some_and(|e| is_one_of(e, &["Disabled"])) {
         check.note(label, value::concat(&[definition, " (effect Disabled)"]));
         return Status::Fail;

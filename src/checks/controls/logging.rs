@@ -68,12 +68,13 @@ fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
 }
 
 fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, wanted: &Wanted<'_>) {
-    match check.item_text(setting, label, "properties.workspaceId") {
+    let properties = value::walk(setting, "properties");
+    match check.item_text_at(properties.walk("workspaceId"), label, "properties.workspaceId") {
         Typed::Ok(id) if is_workspace_id(id) => check.pass(),
         Typed::Ok(_) | Typed::Absent => check.fail(),
         Typed::Bad => check.unknown(),
     }
-    let logs = match value::array(value::walk(setting, "properties.logs")) {
+    let logs = match value::array(properties.walk("logs")) {
         Typed::Ok(logs) => logs,
         Typed::Absent => {
             check.note(value::concat(&[label, ".properties.logs"]), value::ABSENT);
@@ -90,9 +91,11 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, 
     let mut enabled_categories = Vec::new();
     let mut unreadable = false;
     for entry in logs {
-        let on = value::boolean(value::walk(entry, "enabled"));
-        let group = value::member(entry, "categoryGroup").and_then(Value::as_str);
-        let category = value::member(entry, "category").and_then(Value::as_str);
+        // A non-object entry reads as absent here (unreadable either way).
+        let [on, group, category] = value::fields(entry, ["enabled", "categoryGroup", "category"]);
+        let on = value::boolean(value::got(on));
+        let group = group.and_then(Value::as_str);
+        let category = category.and_then(Value::as_str);
         match on {
             Typed::Ok(true) => {
                 if let Some(group) = group {

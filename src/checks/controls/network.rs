@@ -293,28 +293,43 @@ pub fn net_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         return check.done();
     };
     for (label, compute) in computes {
-        let subnet = non_empty(check.item_text(compute, &label, "properties.properties.subnet.id"));
+        // The settings read below all sit under `properties.properties`: walked to once.
+        let settings = value::walk(compute, "properties.properties");
+        let subnet =
+            non_empty(check.item_text_at(settings.walk("subnet.id"), &label, "properties.properties.subnet.id"));
         let in_subnet = subnet == Typed::Ok(true);
         match subnet {
             Typed::Bad => check.unknown(),
             _ if in_subnet || managed => {}
             _ => check.fail(),
         }
-        match check.item_flag(compute, &label, "properties.properties.enableNodePublicIp") {
+        match check.item_flag_at(
+            settings.walk("enableNodePublicIp"),
+            &label,
+            "properties.properties.enableNodePublicIp",
+        ) {
             Typed::Ok(false) => {}
             Typed::Ok(true) | Typed::Absent => check.fail(),
             Typed::Bad => check.unknown(),
         }
         let instance = compute_type(compute).is_some_and(|t| is_one_of(t, &["ComputeInstance"]));
         if instance {
-            match check.item_text(compute, &label, "properties.properties.sshSettings.sshPublicAccess") {
+            match check.item_text_at(
+                settings.walk("sshSettings.sshPublicAccess"),
+                &label,
+                "properties.properties.sshSettings.sshPublicAccess",
+            ) {
                 Typed::Ok(v) if is_one_of(v, &["Disabled"]) => {}
                 Typed::Absent => {}
                 Typed::Ok(v) if is_one_of(v, &["Enabled"]) => check.fail(),
                 Typed::Ok(_) | Typed::Bad => check.unknown(),
             }
         } else {
-            match check.item_text(compute, &label, "properties.properties.remoteLoginPortPublicAccess") {
+            match check.item_text_at(
+                settings.walk("remoteLoginPortPublicAccess"),
+                &label,
+                "properties.properties.remoteLoginPortPublicAccess",
+            ) {
                 Typed::Ok(v) if is_one_of(v, &["Disabled"]) => {}
                 Typed::Ok(v) if is_one_of(v, &["Enabled"]) => check.fail(),
                 Typed::Ok(v) if is_one_of(v, &["NotSpecified"]) && in_subnet => {}

@@ -63,7 +63,8 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
 }
 
 fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
-    match value::text(value::walk(budget, "properties.category")) {
+    let properties = value::walk(budget, "properties");
+    match value::text(properties.walk("category")) {
         Typed::Ok(category) if !is_one_of(category, &["Cost"]) => {
             check.note(
                 value::concat(&[label, ".properties.category"]),
@@ -77,7 +78,7 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         }
         _ => {}
     }
-    match value::walk(budget, "properties.filter") {
+    match properties.walk("filter") {
         value::Got::Absent => {}
         value::Got::Found(Value::Object(filter)) if filter.is_empty() => {}
         other => {
@@ -91,7 +92,7 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
             return Status::Fail;
         }
     }
-    let notifications = match value::object(value::walk(budget, "properties.notifications")) {
+    let notifications = match value::object(properties.walk("notifications")) {
         Typed::Ok(map) => map,
         Typed::Absent => {
             check.note(value::concat(&[label, ".properties.notifications"]), value::ABSENT);
@@ -149,10 +150,11 @@ fn usage_alert(check: &mut Check, resource: &Resource) {
 }
 
 fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource: &Resource) -> Status {
-    let target_type = value::text(value::walk(alert, "properties.targetResourceType"))
+    let properties = value::walk(alert, "properties");
+    let target_type = value::text(properties.walk("targetResourceType"))
         .ok()
         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts"));
-    let covers = match value::array(value::walk(alert, "properties.scopes")) {
+    let covers = match value::array(properties.walk("scopes")) {
         Typed::Ok(scopes) => scopes.iter().filter_map(Value::as_str).any(|scope| {
             value::trimmed(scope)
                 .trim_end_matches('/')
@@ -167,20 +169,18 @@ fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource:
     if !covers {
         return Status::Fail;
     }
-    let enabled = value::boolean(value::walk(alert, "properties.enabled"));
-    let mut observed = EvidenceText::with_capacity(96);
+    let enabled = value::boolean(properties.walk("enabled"));
+    let mut observed = String::with_capacity(96);
     observed.push_str("enabled=");
     value::push_observed(
         &mut observed,
-        value::walk(alert, "properties.enabled"),
+        properties.walk("enabled"),
         matches!(enabled, Typed::Ok(_)),
         "a boolean",
     );
     observed.push_str(", metrics=");
     let mut watches_usage = false;
-    let criteria = value::array(value::walk(alert, "properties.criteria.allOf"))
-        .ok()
-        .unwrap_or_default();
+    let criteria = value::array(properties.walk("criteria.allOf")).ok().unwrap_or_default();
     for (i, metric) in criteria
         .iter()
         .filter_map(|c| value::member(c, "metricName").and_then(Value::as_str))
@@ -194,7 +194,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource:
             observed.push_str(metric.get(..metric.len().min(64)).unwrap_or(metric));
         }
     }
-    let has_action = value::array(value::walk(alert, "properties.actions"))
+    let has_action = value::array(properties.walk("actions"))
         .ok()
         .is_some_and(|a| !a.is_empty());
     observed.push_str(if has_action { ", actions=yes" } else { ", actions=none" });
@@ -222,14 +222,19 @@ pub fn ops_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         };
     }
     for (label, instance) in instances {
-        match check.item_text(instance, &label, "properties.properties.idleTimeBeforeShutdown") {
+        let settings = value::walk(instance, "properties.properties");
+        match check.item_text_at(
+            settings.walk("idleTimeBeforeShutdown"),
+            &label,
+            "properties.properties.idleTimeBeforeShutdown",
+        ) {
             Typed::Ok(duration) if is_iso_duration(duration) => check.pass(),
             Typed::Ok(duration) if value::trimmed(duration).is_empty() => check.fail(),
             Typed::Absent => check.fail(),
             Typed::Ok(_) | Typed::Bad => check.unknown(),
         }
-        match check.item_flag(
-            instance,
+        match check.item_flag_at(
+            settings.walk("osImageMetadata.isLatestOsImageVersion"),
             &label,
             "properties.properties.osImageMetadata.isLatestOsImageVersion",
         ) {
