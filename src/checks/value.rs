@@ -150,12 +150,11 @@ pub fn concat(pieces: &[&str]) -> EvidenceText {
 /// Text up to this many bytes is stored inline in an [`EvidenceText`].
 const INLINE: usize = std::mem::size_of::<EvidenceText>();
 
-/// `{n}{rest}` (e.g. `3 budget(s)…`) without the formatting machinery.
-pub fn counted(n: usize, rest: &str) -> EvidenceText {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
+/// The decimal digits of `n`, written at the end of `buffer` (to be concatenated without `format!`).
+pub fn digits(n: usize, buffer: &mut [u8; 20]) -> &str {
+    let mut start = buffer.len();
     let mut n = n;
-    for slot in digits.iter_mut().rev() {
+    for slot in buffer.iter_mut().rev() {
         *slot = b'0' + (n % 10) as u8;
         start -= 1;
         n /= 10;
@@ -163,16 +162,22 @@ pub fn counted(n: usize, rest: &str) -> EvidenceText {
             break;
         }
     }
-    let number = std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default();
-    concat(&[number, rest])
+    std::str::from_utf8(buffer.get(start..).unwrap_or_default()).unwrap_or_default()
+}
+
+/// `{n}{rest}` (e.g. `3 budget(s)…`) without the formatting machinery.
+pub fn counted(n: usize, rest: &str) -> EvidenceText {
+    concat(&[digits(n, &mut [0; 20]), rest])
 }
 
 /// Reads `properties.…` or `identity.…` from a resource (the two JSON documents a `Resource` keeps whole).
 pub fn resource_get<'a>(resource: &'a Resource, dotted: &str) -> Got<'a> {
-    let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
-    match head {
-        "properties" => walk(&resource.properties, rest),
-        "identity" => match resource.identity.as_ref() {
+    if let Some(rest) = dotted.strip_prefix("properties.") {
+        return walk(&resource.properties, rest);
+    }
+    match dotted.split_once('.').unwrap_or((dotted, "")) {
+        ("properties", rest) => walk(&resource.properties, rest),
+        ("identity", rest) => match resource.identity.as_ref() {
             Some(identity) => walk(identity, rest),
             None => Got::Absent,
         },
@@ -338,14 +343,9 @@ pub fn push_observed(out: &mut String, got: Got<'_>, well_typed: bool, expected:
 }
 
 fn push_truncated(out: &mut String, text: &str) {
-    match text.char_indices().nth(MAX_OBSERVED_CHARS) {
-        _ if text.len() <= MAX_OBSERVED_CHARS => out.push_str(text),
-        None => out.push_str(text),
-        Some((cut, _)) => {
-            out.push_str(text.get(..cut).unwrap_or_default());
-            out.push('…');
-        }
-    }
+    let (kept, marker) = cut(text);
+    out.push_str(kept);
+    out.push_str(marker);
 }
 
 /// Evidence text for a read: `<absent>`, the value, or the value with a note saying it was of the wrong type.

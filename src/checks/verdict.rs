@@ -319,7 +319,10 @@ pub(super) fn item_label(list: &str, index: usize, item: &Value) -> EvidenceText
         });
     match name {
         Some(name) if name.len() <= 120 => value::concat(&[list, "[name=", name, "]"]),
-        Some(name) => value::concat(&[list, "[name=", &value::truncate(name), "]"]),
+        Some(name) => {
+            let (name, cut) = value::cut(name);
+            value::concat(&[list, "[name=", name, cut, "]"])
+        }
         None => compact_str::format_compact!("{list}[{index}]"),
     }
 }

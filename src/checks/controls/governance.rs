@@ -101,7 +101,7 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
     let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments) else {
         return check.done();
     };
-    let mut statuses = Vec::new();
+    let mut statuses = AnyPass::default();
     for (index, assignment) in assignments.iter().enumerate() {
         let properties = value::walk(assignment, "properties");
         let definition = value::text(properties.walk("policyDefinitionId"));
@@ -136,7 +136,7 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
             ),
         );
     }
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
     check.done()
 }
 
@@ -233,7 +233,7 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         return check.done();
     };
     check.note_if_empty("locks", locks.len());
-    let mut statuses = Vec::with_capacity(locks.len());
+    let mut statuses = AnyPass::default();
     for (index, lock) in locks.iter().enumerate() {
         let label = item_label("locks", index, lock);
         let scope = value::member(lock, "id")
@@ -270,7 +270,7 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         };
         statuses.push(status);
     }
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
     check.done()
 }
 
@@ -319,7 +319,25 @@ impl<'a> Colocation<'a> {
         if self.non_prod.is_empty() || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"])) {
             return;
         }
-        let Some(other) = self.non_prod.get(&resource.subscription_id.to_ascii_lowercase()) else {
+        // Subscription ids are GUIDs: lower-cased on the stack, no allocation per resource.
+        let mut buffer = [0u8; 64];
+        let key = match buffer.get_mut(..resource.subscription_id.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(resource.subscription_id.as_bytes());
+                slot.make_ascii_lowercase();
+                std::str::from_utf8(slot).ok()
+            }
+            None => None,
+        };
+        let owned;
+        let key = match key {
+            Some(key) => key,
+            None => {
+                owned = resource.subscription_id.to_ascii_lowercase();
+                &owned
+            }
+        };
+        let Some(other) = self.non_prod.get(key) else {
             return;
         };
         for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {

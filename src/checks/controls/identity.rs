@@ -240,9 +240,17 @@ const CS_KEY_ROLES: &[(&str, &str)] = &[
 const SEARCH_KEY_ROLES: &[(&str, &str)] = &[("7ca78c08-252a-4471-8644-bb5ff32d4ba0", "Search Service Contributor")];
 
 fn role_name<'a>(roles: &'a [(&str, &str)], guid: &str) -> Option<&'a str> {
+    // GUIDs share their length: the first character rejects most candidates before the full comparison.
+    let first = guid.as_bytes().first();
     roles
         .iter()
-        .find(|(id, _)| id.eq_ignore_ascii_case(guid))
+        .find(|(id, _)| {
+            id.as_bytes()
+                .first()
+                .zip(first)
+                .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                && id.eq_ignore_ascii_case(guid)
+        })
         .map(|&(_, name)| name)
 }
 

@@ -353,7 +353,7 @@ pub fn net_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Typed::Absent => {}
         Typed::Bad => injected = Status::Unknown,
         Typed::Ok(items) => {
-            let mut statuses = Vec::with_capacity(items.len());
+            let mut statuses = AnyPass::default();
             for (index, item) in items.iter().enumerate() {
                 let label = format_compact!("properties.networkInjections[{index}]");
                 let scenario = check.item_text(item, &label, "scenario");
@@ -371,7 +371,7 @@ pub fn net_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                     Typed::Absent | Typed::Bad => Status::Unknown,
                 });
             }
-            injected = any_pass(statuses);
+            injected = statuses.status();
         }
     }
     match injected {

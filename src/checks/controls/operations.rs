@@ -31,7 +31,7 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
     let Some(budgets) = check.fetched("budgets", &subscription.budgets) else {
         return;
     };
-    let mut statuses = Vec::new();
+    let mut statuses = AnyPass::default();
     let mut covering = 0usize;
     for (index, budget) in budgets.iter().enumerate() {
         let label = item_label("budgets", index, budget);
@@ -54,12 +54,14 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
     }
     check.note(
         "budgets",
-        format!(
-            "{} budget(s), {covering} over this account's subscription or resource group",
-            budgets.len()
-        ),
+        value::concat(&[
+            value::digits(budgets.len(), &mut [0; 20]),
+            " budget(s), ",
+            value::digits(covering, &mut [0; 20]),
+            " over this account's subscription or resource group",
+        ]),
     );
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
 }
 
 fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
@@ -115,7 +117,12 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         match (enabled, has_contact) {
             (Typed::Ok(true), true) => {
                 check.note(
-                    value::concat(&[label, ".properties.notifications.", &value::truncate(name)]),
+                    value::concat(&[
+                        label,
+                        ".properties.notifications.",
+                        value::cut(name).0,
+                        value::cut(name).1,
+                    ]),
                     "enabled, with contacts",
                 );
                 return Status::Pass;
@@ -135,18 +142,18 @@ fn usage_alert(check: &mut Check, resource: &Resource) {
     let Some(alerts) = check.fetched("metricAlerts", &resource.details.metric_alerts) else {
         return;
     };
-    let mut statuses = Vec::with_capacity(alerts.len());
+    let mut statuses = AnyPass::default();
     for (index, alert) in alerts.iter().enumerate() {
         let label = item_label("metricAlerts", index, alert);
         statuses.push(alert_status(check, alert, label, resource));
     }
-    if !statuses.contains(&Status::Pass) {
+    if !statuses.has_pass() {
         check.note(
             "metricAlerts",
-            format!("{} alert rule(s) in scope of the collector", alerts.len()),
+            value::counted(alerts.len(), " alert rule(s) in scope of the collector"),
         );
     }
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
 }
 
 fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource: &Resource) -> Status {

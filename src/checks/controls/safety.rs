@@ -44,12 +44,13 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         });
         match policy {
             Some(policy) => {
-                let policy_label = value::concat(&["raiPolicies[name=", &value::truncate(name), "]"]);
+                let (name, cut) = value::cut(name);
+                let policy_label = value::concat(&["raiPolicies[name=", name, cut, "]"]);
                 strict_policy(&mut check, policy, &policy_label);
             }
             None => {
                 check.note(
-                    value::concat(&["raiPolicies[name=", &value::truncate(name), "]"]),
+                    value::concat(&["raiPolicies[name=", value::cut(name).0, value::cut(name).1, "]"]),
                     "<not collected: referenced policy not in the list>",
                 );
                 check.unknown();

@@ -18,6 +18,44 @@ pub fn any_pass(statuses: impl IntoIterator<Item = Status>) -> Status {
     result
 }
 
+/// [`any_pass`] folded as the statuses come, without keeping them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AnyPass {
+    count: usize,
+    passed: bool,
+    unknown: bool,
+}
+
+impl AnyPass {
+    pub fn push(&mut self, status: Status) {
+        self.count += 1;
+        match status {
+            Status::Pass => self.passed = true,
+            Status::Unknown => self.unknown = true,
+            Status::Fail | Status::NotApplicable => {}
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn has_pass(&self) -> bool {
+        self.passed
+    }
+
+    /// What [`any_pass`] gives for the statuses pushed so far.
+    pub fn status(&self) -> Status {
+        if self.passed {
+            Status::Pass
+        } else if self.unknown {
+            Status::Unknown
+        } else {
+            Status::Fail
+        }
+    }
+}
+
 /// What `properties.publicNetworkAccess` says about the public endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exposure {
