@@ -314,6 +314,17 @@ fn bench_checks(c: &mut Criterion) {
     let subscriptions = subscriptions();
     let findings = evaluate_all(&resources, &subscriptions);
     assert!(findings.len() > RESOURCES * 15, "{} findings", findings.len());
+    // `CHECKS_DUMP=file` writes every finding as one JSON line and stops: diff two dumps to prove an engine
+    // change alters no verdict and no evidence text.
+    if let Ok(path) = std::env::var("CHECKS_DUMP") {
+        let mut out = String::new();
+        for f in &findings {
+            out.push_str(&serde_json::to_string(f).expect("serialises"));
+            out.push('\n');
+        }
+        std::fs::write(path, out).expect("dump written");
+        return;
+    }
     drop(findings);
     // Diagnostic mode for shared machines and profilers: `CHECKS_RUNS=n` evaluates n times and prints wall
     // time and the CPU time the process consumed (from /proc), which a busy machine does not inflate.

@@ -296,7 +296,7 @@ impl State {
         let finding_key = |rows: &[usize]| {
             rows.get(row)
                 .and_then(|i| self.snapshot.findings.get(*i))
-                .map(|f| f.resource_id.clone())
+                .map(|f| f.resource_id.to_string())
         };
         match pane {
             Pane::Checklist => self.checklist.get(row).map(ChecklistRow::key),

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::model::{Area, Evidence, Finding, Resource, ResourceFamily, Severity, Status, Subscription};
+use crate::model::{Area, Evidence, Finding, Resource, ResourceFamily, ResourceId, Severity, Status, Subscription};
 
 /// Which resources a control is evaluated on.
 ///
@@ -74,6 +74,17 @@ impl Applicability {
                 }
                 result
             }
+        }
+    }
+
+    /// Whether the rule can apply to some resource of `family` (`check` answers `No` for every other family).
+    fn may_apply_to(&self, family: ResourceFamily) -> bool {
+        match *self {
+            Applicability::Family(f)
+            | Applicability::Kinds(f, _)
+            | Applicability::ExceptKinds(f, _)
+            | Applicability::ExceptSkus(f, _) => f == family,
+            Applicability::AnyOf(rules) => rules.iter().any(|rule| rule.may_apply_to(family)),
         }
     }
 
@@ -159,7 +170,30 @@ impl Control {
     }
 
     pub fn evaluate(&self, resource: &Resource, subscription: Option<&Subscription>) -> Finding {
-        let Outcome { status, evidence } = match self.applicability.check(resource) {
+        self.evaluate_for(resource, subscription, &ResourceId::new(&resource.id))
+    }
+
+    /// [`Control::evaluate`] with the resource's id already shared: every finding of one resource holds the
+    /// same id text.
+    pub(super) fn evaluate_for(
+        &self,
+        resource: &Resource,
+        subscription: Option<&Subscription>,
+        id: &ResourceId,
+    ) -> Finding {
+        let applies = self.applicability.check(resource);
+        self.evaluate_applying(resource, subscription, id, applies)
+    }
+
+    /// Evaluates with the applicability already decided (the caller skipped `Applies::No`).
+    pub(super) fn evaluate_applying(
+        &self,
+        resource: &Resource,
+        subscription: Option<&Subscription>,
+        id: &ResourceId,
+        applies: Applies,
+    ) -> Finding {
+        let Outcome { status, evidence } = match applies {
             Applies::Yes => (self.evaluator)(resource, subscription),
             Applies::KindUnknown => Outcome {
                 status: Status::Unknown,
@@ -185,7 +219,7 @@ impl Control {
         };
         Finding {
             control_id: self.id,
-            resource_id: resource.id.clone(),
+            resource_id: id.clone(),
             status,
             severity: self.severity,
             evidence,
@@ -289,6 +323,30 @@ pub fn controls() -> &'static [Control] {
     })
 }
 
+/// The controls that may apply to resources of `family`, in catalog order: the others answer `No` for every
+/// such resource, so evaluation skips them without asking.
+pub(super) fn candidates(family: ResourceFamily) -> &'static [&'static Control] {
+    static BY_FAMILY: OnceLock<[Vec<&'static Control>; 3]> = OnceLock::new();
+    let [cognitive, machine_learning, search] = BY_FAMILY.get_or_init(|| {
+        let of = |family| {
+            controls()
+                .iter()
+                .filter(|control| control.applicability.may_apply_to(family))
+                .collect()
+        };
+        [
+            of(ResourceFamily::CognitiveServices),
+            of(ResourceFamily::MachineLearning),
+            of(ResourceFamily::Search),
+        ]
+    });
+    match family {
+        ResourceFamily::CognitiveServices => cognitive,
+        ResourceFamily::MachineLearning => machine_learning,
+        ResourceFamily::Search => search,
+    }
+}
+
 pub fn control(id: &str) -> Option<&'static Control> {
     controls().iter().find(|control| control.id == id)
 }
@@ -388,6 +446,21 @@ mod tests {
             );
         }
         assert_eq!(controls().len() + omitted_controls().len(), catalog().controls.len());
+    }
+
+    #[test]
+    fn every_control_is_a_candidate_of_some_family() {
+        // Which candidates a resource gets is covered by the contract tests (`evaluate` yields exactly the
+        // controls whose applicability is not `No`); here: no control is unreachable.
+        for control in controls() {
+            assert!(
+                ResourceFamily::ALL
+                    .iter()
+                    .any(|family| candidates(*family).iter().any(|c| c.id == control.id)),
+                "{} applies to no family",
+                control.id
+            );
+        }
     }
 
     #[test]

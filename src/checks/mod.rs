@@ -18,18 +18,27 @@ pub use catalog::{
     omitted_controls,
 };
 
-use crate::model::{Finding, Resource, Subscription};
+use crate::model::{Finding, Resource, ResourceId, Subscription};
 
 /// Evaluates every applicable control of the catalog on one resource.
 ///
 /// AI-GOV-03's cross-resource part (prod sharing a subscription with dev/test) needs the whole inventory and
 /// is only applied by [`evaluate_all`].
 pub fn evaluate(resource: &Resource, subscription: Option<&Subscription>) -> Vec<Finding> {
-    controls()
-        .iter()
-        .filter(|control| control.applies_to(resource))
-        .map(|control| control.evaluate(resource, subscription))
-        .collect()
+    let mut findings = Vec::with_capacity(24);
+    evaluate_into(&mut findings, resource, subscription);
+    findings
+}
+
+/// Appends the findings of `resource` to `findings`; they all share one copy of the resource id.
+fn evaluate_into(findings: &mut Vec<Finding>, resource: &Resource, subscription: Option<&Subscription>) {
+    let id = ResourceId::new(&resource.id);
+    for control in catalog::candidates(resource.family) {
+        let applies = control.applicability.check(resource);
+        if applies != Applies::No {
+            findings.push(control.evaluate_applying(resource, subscription, &id, applies));
+        }
+    }
 }
 
 /// Inventories at least this large are split across threads.
@@ -83,12 +92,7 @@ fn evaluate_slice(
             .iter()
             .find(|s| s.id.eq_ignore_ascii_case(&resource.subscription_id));
         let start = findings.len();
-        findings.extend(
-            controls()
-                .iter()
-                .filter(|control| control.applies_to(resource))
-                .map(|control| control.evaluate(resource, subscription)),
-        );
+        evaluate_into(&mut findings, resource, subscription);
         if let Some(own) = findings.get_mut(start..) {
             colocation.adjust(resource, own);
         }

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::model::Resource;
+use crate::model::{EvidenceText, Resource};
 
 /// Evidence text for a property Azure did not return.
 pub const ABSENT: &str = "<absent>";
@@ -33,12 +33,69 @@ pub enum Typed<T> {
     Ok(T),
 }
 
+impl<'a> Got<'a> {
+    /// Continues a walk: `walk(root, "a").walk("b.c")` is `walk(root, "a.b.c")`, without repeating the first
+    /// lookups when several properties under `a` are read.
+    pub fn walk(self, dotted: &str) -> Got<'a> {
+        match self {
+            Got::Found(value) => walk(value, dotted),
+            other => other,
+        }
+    }
+}
+
 impl<T> Typed<T> {
     pub fn ok(self) -> Option<T> {
         match self {
             Typed::Ok(value) => Some(value),
             _ => None,
         }
+    }
+}
+
+/// `map[key]`. ARM objects hold a few dozen keys at most: a scan that compares lengths first touches the
+/// bytes of same-length keys only, where the ordered search calls `memcmp` for every key it passes.
+pub fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+        .map(|(_, v)| v)
+}
+
+/// Several members of an object in one pass over its keys: `fields(v, ["a", "b"])` is
+/// `[member(v, "a"), member(v, "b")]` (the first key of each name; names should be distinct).
+pub fn fields<'a, const N: usize>(value: &'a Value, names: [&str; N]) -> [Option<&'a Value>; N] {
+    let mut found = [None; N];
+    if let Value::Object(map) = value {
+        let mut missing = N;
+        for (key, item) in map {
+            for (name, slot) in names.iter().zip(found.iter_mut()) {
+                if slot.is_none() && key.len() == name.len() && key.as_bytes() == name.as_bytes() {
+                    *slot = Some(item);
+                    missing -= 1;
+                    break;
+                }
+            }
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// [`walk`] from an optional member: `Absent` for `None` and for JSON `null`.
+pub fn got(value: Option<&Value>) -> Got<'_> {
+    match value {
+        None | Some(Value::Null) => Got::Absent,
+        Some(found) => Got::Found(found),
+    }
+}
+
+/// `value[key]` when `value` is an object ([`Value::get`] with the cheaper key comparison of [`field`]).
+pub fn member<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => field(map, key),
+        _ => None,
     }
 }
 
@@ -53,7 +110,7 @@ pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
         rest = rest.get(end + 1..).unwrap_or_default();
         match current {
             Value::Null => return Got::Absent,
-            Value::Object(map) => match map.get(segment) {
+            Value::Object(map) => match field(map, segment) {
                 Some(next) => current = next,
                 None => return Got::Absent,
             },
@@ -67,21 +124,60 @@ pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
     }
 }
 
-/// Concatenates pieces into one exactly-sized string (cheaper than `format!` on hot paths).
-pub fn concat(pieces: &[&str]) -> String {
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+/// Concatenates pieces into one exactly-sized text, inline when short (cheaper than `format!` on hot paths).
+pub fn concat(pieces: &[&str]) -> EvidenceText {
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    if total <= INLINE {
+        // Short: assembled on the stack and stored inline, no allocation.
+        let mut buffer = [0u8; INLINE];
+        let mut at = 0;
+        for piece in pieces {
+            if let Some(slot) = buffer.get_mut(at..at + piece.len()) {
+                slot.copy_from_slice(piece.as_bytes());
+            }
+            at += piece.len();
+        }
+        return EvidenceText::new(std::str::from_utf8(buffer.get(..total).unwrap_or_default()).unwrap_or_default());
+    }
+    // Long: one exactly sized buffer, handed over to the text without a copy.
+    let mut out = String::with_capacity(total);
     for piece in pieces {
         out.push_str(piece);
     }
-    out
+    EvidenceText::from(out)
+}
+
+/// Text up to this many bytes is stored inline in an [`EvidenceText`].
+const INLINE: usize = std::mem::size_of::<EvidenceText>();
+
+/// The decimal digits of `n`, written at the end of `buffer` (to be concatenated without `format!`).
+pub fn digits(n: usize, buffer: &mut [u8; 20]) -> &str {
+    let mut start = buffer.len();
+    let mut n = n;
+    for slot in buffer.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buffer.get(start..).unwrap_or_default()).unwrap_or_default()
+}
+
+/// `{n}{rest}` (e.g. `3 budget(s)…`) without the formatting machinery.
+pub fn counted(n: usize, rest: &str) -> EvidenceText {
+    concat(&[digits(n, &mut [0; 20]), rest])
 }
 
 /// Reads `properties.…` or `identity.…` from a resource (the two JSON documents a `Resource` keeps whole).
 pub fn resource_get<'a>(resource: &'a Resource, dotted: &str) -> Got<'a> {
-    let (head, rest) = dotted.split_once('.').unwrap_or((dotted, ""));
-    match head {
-        "properties" => walk(&resource.properties, rest),
-        "identity" => match resource.identity.as_ref() {
+    if let Some(rest) = dotted.strip_prefix("properties.") {
+        return walk(&resource.properties, rest);
+    }
+    match dotted.split_once('.').unwrap_or((dotted, "")) {
+        ("properties", rest) => walk(&resource.properties, rest),
+        ("identity", rest) => match resource.identity.as_ref() {
             Some(identity) => walk(identity, rest),
             None => Got::Absent,
         },
@@ -136,19 +232,19 @@ pub fn integer(got: Got<'_>) -> Typed<u64> {
 
 /// Evidence text for a value as Azure returned it: strings unquoted, other JSON compact, long text cut.
 /// Containers are rendered only as far as the evidence keeps, so a huge array costs no more than a short one.
-pub fn short(value: &Value) -> String {
+pub fn short(value: &Value) -> EvidenceText {
     match value {
         Value::String(s) => truncate(s),
-        Value::Bool(true) => "true".to_string(),
-        Value::Bool(false) => "false".to_string(),
-        Value::Null => "null".to_string(),
+        Value::Bool(true) => EvidenceText::const_new("true"),
+        Value::Bool(false) => EvidenceText::const_new("false"),
+        Value::Null => EvidenceText::const_new("null"),
         other => {
-            let mut out = String::new();
+            let mut out = String::with_capacity(32);
             render(other, &mut out);
             if out.len() > MAX_OBSERVED_CHARS {
                 truncate(&out)
             } else {
-                out
+                EvidenceText::from(out)
             }
         }
     }
@@ -203,16 +299,35 @@ fn render(value: &Value, out: &mut String) -> bool {
     out.len() <= MAX_OBSERVED_CHARS
 }
 
+/// Appends `"text"` with `"` and `\\` escaped, stopping (`false`) once `out` holds more than the evidence keeps:
+/// every character that starts while `out` is within the limit is kept, as a char-by-char loop would.
 fn push_quoted(text: &str, out: &mut String) -> bool {
     out.push('"');
-    for c in text.chars() {
+    let mut rest = text;
+    while !rest.is_empty() {
         if out.len() > MAX_OBSERVED_CHARS {
             return false;
         }
-        if c == '"' || c == '\\' {
+        // Runs without a character to escape are copied whole; `"` and `\\` are ASCII, so every cut below is
+        // on a character boundary.
+        let run = rest.bytes().position(|b| b == b'"' || b == b'\\').unwrap_or(rest.len());
+        if run == 0 {
             out.push('\\');
+            out.push_str(rest.get(..1).unwrap_or_default());
+            rest = rest.get(1..).unwrap_or_default();
+            continue;
         }
-        out.push(c);
+        let budget = MAX_OBSERVED_CHARS - out.len();
+        let mut end = run;
+        if run > budget {
+            // Keep the characters starting at or before `budget`: cut at the first boundary past it.
+            end = budget + 1;
+            while !rest.is_char_boundary(end) {
+                end += 1;
+            }
+        }
+        out.push_str(rest.get(..end).unwrap_or_default());
+        rest = rest.get(end..).unwrap_or_default();
     }
     out.push('"');
     true
@@ -228,41 +343,60 @@ pub fn push_observed(out: &mut String, got: Got<'_>, well_typed: bool, expected:
 }
 
 fn push_truncated(out: &mut String, text: &str) {
-    match text.char_indices().nth(MAX_OBSERVED_CHARS) {
-        _ if text.len() <= MAX_OBSERVED_CHARS => out.push_str(text),
-        None => out.push_str(text),
-        Some((cut, _)) => {
-            out.push_str(text.get(..cut).unwrap_or_default());
-            out.push('…');
-        }
-    }
+    let (kept, marker) = cut(text);
+    out.push_str(kept);
+    out.push_str(marker);
 }
 
 /// Evidence text for a read: `<absent>`, the value, or the value with a note saying it was of the wrong type.
-pub fn observed_got(got: Got<'_>, well_typed: bool, expected: &str) -> String {
+pub fn observed_got(got: Got<'_>, well_typed: bool, expected: &str) -> EvidenceText {
     match got {
-        Got::Absent => ABSENT.to_string(),
-        Got::Blocked(parent) => format!("<unreadable: a parent is {}>", short(parent)),
+        Got::Absent => EvidenceText::const_new(ABSENT),
+        Got::Blocked(parent) => concat(&["<unreadable: a parent is ", &short(parent), ">"]),
         Got::Found(value) if well_typed => short(value),
-        Got::Found(value) => format!("{} (unexpected type, expected {expected})", short(value)),
+        Got::Found(value) => concat(&[&short(value), " (unexpected type, expected ", expected, ")"]),
     }
 }
 
 /// Text of a value for evidence: strings unquoted, absent shown as `<absent>`.
-pub fn observed(value: Option<&Value>) -> String {
+pub fn observed(value: Option<&Value>) -> EvidenceText {
     match value {
-        None | Some(Value::Null) => ABSENT.to_string(),
+        None | Some(Value::Null) => EvidenceText::const_new(ABSENT),
         Some(other) => short(other),
     }
 }
 
-pub fn truncate(text: &str) -> String {
+/// A copy of `text` cut to the evidence length (on a character boundary, marked with `…`).
+pub fn truncate(text: &str) -> EvidenceText {
     if text.len() <= MAX_OBSERVED_CHARS {
-        return text.to_string();
+        return EvidenceText::new(text);
     }
     match text.char_indices().nth(MAX_OBSERVED_CHARS) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => EvidenceText::new(text),
+        Some((cut, _)) => concat(&[text.get(..cut).unwrap_or_default(), "…"]),
+    }
+}
+
+/// [`truncate`] without the copy: the kept part and the `…` marker (empty when nothing was cut), to be
+/// concatenated.
+pub fn cut(text: &str) -> (&str, &'static str) {
+    let kept = clip(text, MAX_OBSERVED_CHARS);
+    (kept, if kept.len() < text.len() { "…" } else { "" })
+}
+
+/// The text of an optional string for evidence: the string, or `<absent>`.
+pub fn or_absent(text: Option<&str>) -> EvidenceText {
+    text.map_or(EvidenceText::const_new(ABSENT), EvidenceText::new)
+}
+
+/// The first `max_chars` characters of `text` (what `format!("{text:.max_chars$}")` prints), without copying.
+pub fn clip(text: &str, max_chars: usize) -> &str {
+    if text.len() <= max_chars {
+        return text;
+    }
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => text.get(..cut).unwrap_or(text),
+        None => text,
     }
 }
 
@@ -273,17 +407,32 @@ pub fn contains_ci(text: &str, needle: &str) -> bool {
 
 /// Byte offset of the first case-insensitive occurrence of `needle` in `text`.
 pub fn find_ci(text: &str, needle: &str) -> Option<usize> {
-    if needle.is_empty() {
+    let (hay, pattern) = (text.as_bytes(), needle.as_bytes());
+    let Some((&first, tail)) = pattern.split_first() else {
         return Some(0);
+    };
+    let last_start = hay.len().checked_sub(pattern.len())?;
+    // Only positions whose first byte matches are compared in full.
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    (0..=last_start).find(|&at| {
+        hay.get(at).is_some_and(|&b| b == lower || b == upper)
+            && hay
+                .get(at + 1..at + pattern.len())
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(tail))
+    })
+}
+
+/// `text.trim()`, without the Unicode scan when both ends are visible ASCII (ARM values almost always are).
+pub fn trimmed(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
-    text.as_bytes()
-        .windows(needle.len())
-        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Case-insensitive comparison of an enum string against one of several spellings.
 pub fn is_one_of(value: &str, accepted: &[&str]) -> bool {
-    let value = value.trim();
+    let value = trimmed(value);
     accepted.iter().any(|a| a.eq_ignore_ascii_case(value))
 }
 
@@ -344,7 +493,7 @@ pub fn starts_with_ci(text: &str, prefix: &str) -> bool {
 /// subscription), compared on whole path segments without case. Management-group and root scopes are
 /// ancestors of everything they are returned for (the lists come from `atScope()` queries).
 pub fn scope_covers(scope: &str, resource_id: &str) -> bool {
-    let scope = scope.trim().trim_end_matches('/');
+    let scope = trimmed(scope).trim_end_matches('/');
     if scope.is_empty() || starts_with_ci(scope, "/providers/Microsoft.Management/managementGroups/") {
         return true;
     }
@@ -463,6 +612,72 @@ mod tests {
             Some(0)
         );
         assert!(!contains_ci("abc", "abcd"));
+    }
+
+    #[test]
+    fn fields_are_members_found_in_one_pass() {
+        let doc = json!({"a": 1, "bb": null, "c": "x", "d": [1]});
+        let [a, bb, c, z] = fields(&doc, ["a", "bb", "c", "z"]);
+        assert_eq!(
+            (a, bb, c, z),
+            (member(&doc, "a"), member(&doc, "bb"), member(&doc, "c"), None)
+        );
+        assert_eq!(got(bb), walk(&doc, "bb"));
+        assert_eq!(got(c), walk(&doc, "c"));
+        assert_eq!(got(z), walk(&doc, "z"));
+        assert_eq!(fields(&json!("s"), ["a"]), [None]);
+    }
+
+    #[test]
+    fn counts_and_continued_walks_match_their_plain_forms() {
+        for n in [0, 7, 10, 1234, usize::MAX] {
+            assert_eq!(counted(n, " x"), format!("{n} x"));
+        }
+        let doc = json!({"p": {"a": {"b": 1}, "n": null}, "s": "x"});
+        for (first, rest) in [("p", "a.b"), ("p", "n.x"), ("s", "t"), ("q", "a"), ("p.a", "b.c")] {
+            assert_eq!(
+                walk(&doc, first).walk(rest),
+                walk(&doc, &format!("{first}.{rest}")),
+                "{first}.{rest}"
+            );
+        }
+    }
+
+    #[test]
+    fn quoting_stops_where_the_char_by_char_loop_stopped() {
+        fn reference(text: &str, out: &mut String) -> bool {
+            out.push('"');
+            for c in text.chars() {
+                if out.len() > MAX_OBSERVED_CHARS {
+                    return false;
+                }
+                if c == '"' || c == '\\' {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+            true
+        }
+        let texts = [
+            String::new(),
+            "plain".to_string(),
+            "a\"b\\c".to_string(),
+            "é".repeat(200),
+            "x".repeat(159) + "é\"" + &"y".repeat(10),
+            "\"".repeat(120),
+        ];
+        for prefix in ["", "[", &"z".repeat(150)] {
+            for text in &texts {
+                let (mut fast, mut slow) = (prefix.to_string(), prefix.to_string());
+                assert_eq!(push_quoted(text, &mut fast), reference(text, &mut slow));
+                assert_eq!(fast, slow, "{prefix:?} + {text:?}");
+            }
+        }
+        assert_eq!(find_ci("/a/Providers/X", "/providers/x"), Some(2));
+        assert_eq!(find_ci("ab", "abc"), None);
+        assert_eq!(trimmed(" a "), "a");
+        assert_eq!(trimmed("\u{a0}a"), "a");
     }
 
     #[test]

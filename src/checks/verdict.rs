@@ -3,31 +3,115 @@
 //! another part could not be read), then any `unknown`, then `pass`. A check that recorded no verdict at all
 //! is `unknown`, so a forgotten branch can never turn into a silent pass.
 
+use std::cell::Cell;
+
 use serde_json::Value;
 
 use super::catalog::Outcome;
 use super::value::{self, Got, Typed};
-use crate::model::{Evidence, Fetched, Resource, Status};
+use crate::model::{Evidence, EvidenceText, Fetched, Resource, Status};
 
-#[derive(Debug, Default)]
+/// Text that becomes part of an evidence line without a needless copy: a `&'static str` is referenced, a
+/// `String` gives its buffer (or is inlined when short), an [`EvidenceText`] is moved.
+pub(super) trait IntoText {
+    fn into_text(self) -> EvidenceText;
+}
+
+impl IntoText for &'static str {
+    fn into_text(self) -> EvidenceText {
+        EvidenceText::const_new(self)
+    }
+}
+
+impl IntoText for String {
+    fn into_text(self) -> EvidenceText {
+        EvidenceText::from(self)
+    }
+}
+
+impl IntoText for EvidenceText {
+    fn into_text(self) -> EvidenceText {
+        self
+    }
+}
+
+thread_local! {
+    /// The buffers of the check being built on this thread, handed from check to check. Lines are gathered in
+    /// the first, and a finding's own vector is allocated once, at its exact length, when its check is done (no
+    /// growth, no spare capacity kept in snapshots); an item's line is written in the second and copied out
+    /// once complete (inline when short, else one exactly sized allocation).
+    static SCRATCH: Cell<(Vec<Evidence>, String)> = const { Cell::new((Vec::new(), String::new())) };
+}
+
+#[derive(Debug)]
 pub(super) struct Check {
     evidence: Vec<Evidence>,
+    /// The path of the item line being written (in `line`), not yet among `evidence`.
+    item: Option<EvidenceText>,
+    line: String,
     failed: bool,
     unknown: bool,
     passed: bool,
 }
 
+impl Drop for Check {
+    fn drop(&mut self) {
+        let mut evidence = std::mem::take(&mut self.evidence);
+        let mut line = std::mem::take(&mut self.line);
+        if evidence.capacity() > 0 || line.capacity() > 0 {
+            evidence.clear();
+            line.clear();
+            SCRATCH.set((evidence, line));
+        }
+    }
+}
+
 impl Check {
     pub fn new() -> Self {
-        Self::default()
+        let (evidence, line) = SCRATCH.take();
+        Self {
+            evidence,
+            item: None,
+            line,
+            failed: false,
+            unknown: false,
+            passed: false,
+        }
     }
 
-    pub fn note(&mut self, path: impl Into<String>, observed: impl Into<String>) {
-        self.evidence.push(Evidence::new(path, observed));
+    /// Moves the item line being written, if any, to the evidence.
+    fn close_item(&mut self) {
+        if let Some(path) = self.item.take() {
+            self.evidence.push(Evidence {
+                path,
+                observed: EvidenceText::new(&self.line),
+            });
+            self.line.clear();
+        }
+    }
+
+    /// The recorded lines in a vector of their own, exactly sized; the buffer stays for the next check.
+    fn take_evidence(&mut self) -> Vec<Evidence> {
+        self.close_item();
+        let mut evidence = Vec::with_capacity(self.evidence.len());
+        evidence.append(&mut self.evidence);
+        evidence
+    }
+
+    fn is_empty(&self) -> bool {
+        self.evidence.is_empty() && self.item.is_none()
+    }
+
+    pub fn note(&mut self, path: impl IntoText, observed: impl IntoText) {
+        self.close_item();
+        self.evidence.push(Evidence {
+            path: path.into_text(),
+            observed: observed.into_text(),
+        });
     }
 
     /// Records that a child list is empty (`{label}` → `none`). Non-empty lists are described by their items.
-    pub fn note_if_empty(&mut self, label: &str, len: usize) {
+    pub fn note_if_empty(&mut self, label: &'static str, len: usize) {
         if len == 0 {
             self.note(label, "none");
         }
@@ -55,11 +139,15 @@ impl Check {
         }
     }
 
-    /// Moves a sub-check's evidence into this one and returns the sub-check's status without recording it, so
-    /// the caller decides how partial results combine (e.g. "any setting passes" instead of "all must").
-    pub fn absorb(&mut self, sub: Check) -> Status {
-        let status = sub.status();
-        self.evidence.extend(sub.evidence);
+    /// Runs a part of the check on its own verdicts (its evidence joins this check's) and returns the part's
+    /// status without recording it, so the caller decides how partial results combine (e.g. "any setting
+    /// passes" instead of "all must").
+    pub fn part(&mut self, run: impl FnOnce(&mut Check)) -> Status {
+        let saved = (self.failed, self.unknown, self.passed);
+        (self.failed, self.unknown, self.passed) = (false, false, false);
+        run(self);
+        let status = self.status();
+        (self.failed, self.unknown, self.passed) = saved;
         status
     }
 
@@ -85,43 +173,43 @@ impl Check {
 
     pub fn done(mut self) -> Outcome {
         let status = self.status();
-        if self.evidence.is_empty() {
+        if self.is_empty() {
             self.note("<check>", "no property was read");
         }
         Outcome {
             status,
-            evidence: self.evidence,
+            evidence: self.take_evidence(),
         }
     }
 
     pub fn not_applicable(mut self) -> Outcome {
-        if self.evidence.is_empty() {
+        if self.is_empty() {
             self.note("<check>", "not applicable");
         }
         Outcome {
             status: Status::NotApplicable,
-            evidence: self.evidence,
+            evidence: self.take_evidence(),
         }
     }
 
-    fn record<T>(&mut self, path: &str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
+    fn record<T>(&mut self, path: &'static str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
         let well_typed = matches!(typed, Typed::Ok(_));
         self.note(path, value::observed_got(got, well_typed, expected));
         typed
     }
 
     /// Reads a string property of the resource and records it.
-    pub fn text<'a>(&mut self, resource: &'a Resource, path: &str) -> Typed<&'a str> {
+    pub fn text<'a>(&mut self, resource: &'a Resource, path: &'static str) -> Typed<&'a str> {
         let got = value::resource_get(resource, path);
         self.record(path, got, value::text(got), "a string")
     }
 
-    pub fn flag(&mut self, resource: &Resource, path: &str) -> Typed<bool> {
+    pub fn flag(&mut self, resource: &Resource, path: &'static str) -> Typed<bool> {
         let got = value::resource_get(resource, path);
         self.record(path, got, value::boolean(got), "a boolean")
     }
 
-    pub fn list<'a>(&mut self, resource: &'a Resource, path: &str) -> Typed<&'a [Value]> {
+    pub fn list<'a>(&mut self, resource: &'a Resource, path: &'static str) -> Typed<&'a [Value]> {
         let got = value::resource_get(resource, path);
         self.record(path, got, value::array(got), "an array")
     }
@@ -129,27 +217,43 @@ impl Check {
     /// Reads a string inside a child document. Reads of one child item are gathered into one evidence line:
     /// path `{label}` (e.g. `computes[name=ci-1]`), observed `path=value; path=value` — every property read,
     /// with its value, at a fraction of the allocations of one line per property.
-    pub fn item_text<'a>(&mut self, item: &'a Value, label: &str, path: &str) -> Typed<&'a str> {
-        let got = value::walk(item, path);
+    pub fn item_text<'a>(&mut self, item: &'a Value, label: &EvidenceText, path: &str) -> Typed<&'a str> {
+        self.item_text_at(value::walk(item, path), label, path)
+    }
+
+    pub fn item_flag(&mut self, item: &Value, label: &EvidenceText, path: &str) -> Typed<bool> {
+        self.item_flag_at(value::walk(item, path), label, path)
+    }
+
+    /// [`Check::item_text`] with the value already walked to (`got` is `walk(item, path)`, e.g. continued from
+    /// a parent object read once for several fields).
+    pub fn item_text_at<'a>(&mut self, got: Got<'a>, label: &EvidenceText, path: &str) -> Typed<&'a str> {
         self.record_item(label, path, got, value::text(got), "a string")
     }
 
-    pub fn item_flag(&mut self, item: &Value, label: &str, path: &str) -> Typed<bool> {
-        let got = value::walk(item, path);
+    /// [`Check::item_flag`] with the value already walked to.
+    pub fn item_flag_at(&mut self, got: Got<'_>, label: &EvidenceText, path: &str) -> Typed<bool> {
         self.record_item(label, path, got, value::boolean(got), "a boolean")
     }
 
-    pub fn item_integer(&mut self, item: &Value, label: &str, path: &str) -> Typed<u64> {
+    pub fn item_integer(&mut self, item: &Value, label: &EvidenceText, path: &str) -> Typed<u64> {
         let got = value::walk(item, path);
         self.record_item(label, path, got, value::integer(got), "an integer")
     }
 
     /// Appends free text about a child item to its evidence line (`{label}`).
-    pub fn item_note(&mut self, label: &str, text: &str) {
+    pub fn item_note(&mut self, label: &EvidenceText, text: &str) {
         self.with_item_line(label, |line| line.push_str(text));
     }
 
-    fn record_item<T>(&mut self, label: &str, path: &str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
+    fn record_item<T>(
+        &mut self,
+        label: &EvidenceText,
+        path: &str,
+        got: Got<'_>,
+        typed: Typed<T>,
+        expected: &str,
+    ) -> Typed<T> {
         let well_typed = matches!(typed, Typed::Ok(_));
         self.with_item_line(label, |line| {
             line.push_str(path);
@@ -161,23 +265,30 @@ impl Check {
 
     /// Writes into the evidence line of a child item: the last line when it belongs to the same item (after a
     /// `; ` separator), a new line otherwise.
-    fn with_item_line(&mut self, label: &str, write: impl FnOnce(&mut String)) {
-        match self.evidence.last_mut() {
-            Some(last) if last.path == label => {
-                last.observed.push_str("; ");
-                write(&mut last.observed);
-            }
-            _ => {
-                let mut line = String::with_capacity(128);
-                write(&mut line);
-                self.evidence.push(Evidence::new(label, line));
+    fn with_item_line(&mut self, label: &EvidenceText, write: impl FnOnce(&mut String)) {
+        if self.item.as_ref() == Some(label) {
+            self.line.push_str("; ");
+        } else {
+            self.close_item();
+            match self.evidence.pop() {
+                // The last line already has this path (a note about the item): it continues.
+                Some(last) if last.path == *label => {
+                    self.line.push_str(&last.observed);
+                    self.line.push_str("; ");
+                    self.item = Some(last.path);
+                }
+                other => {
+                    self.evidence.extend(other);
+                    self.item = Some(label.clone());
+                }
             }
         }
+        write(&mut self.line);
     }
 
     /// Unwraps separately fetched data. `Missing` and `Denied` are recorded as evidence and make the check
     /// `unknown`; the caller gets `None` and must not decide `pass` on that part.
-    pub fn fetched<'a, T>(&mut self, label: &str, fetched: &'a Fetched<T>) -> Option<&'a T> {
+    pub fn fetched<'a, T>(&mut self, label: impl IntoText, fetched: &'a Fetched<T>) -> Option<&'a T> {
         match fetched {
             Fetched::Value(value) => Some(value),
             Fetched::Missing => {
@@ -186,7 +297,7 @@ impl Check {
                 None
             }
             Fetched::Denied(reason) => {
-                self.note(label, format!("<denied: {}>", value::truncate(reason)));
+                self.note(label, value::concat(&["<denied: ", &value::truncate(reason), ">"]));
                 self.unknown();
                 None
             }
@@ -196,21 +307,23 @@ impl Check {
 
 /// A readable label for the n-th item of a child list: `{list}[name=x]`, falling back to the id's last
 /// segment, then to the position.
-pub(super) fn item_label(list: &str, index: usize, item: &Value) -> String {
-    let name = item
-        .get("name")
+pub(super) fn item_label(list: &str, index: usize, item: &Value) -> EvidenceText {
+    let name = value::member(item, "name")
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .or_else(|| {
-            item.get("id")
+            value::member(item, "id")
                 .and_then(Value::as_str)
                 .map(value::last_segment)
                 .filter(|n| !n.is_empty())
         });
     match name {
         Some(name) if name.len() <= 120 => value::concat(&[list, "[name=", name, "]"]),
-        Some(name) => value::concat(&[list, "[name=", &value::truncate(name), "]"]),
-        None => format!("{list}[{index}]"),
+        Some(name) => {
+            let (name, cut) = value::cut(name);
+            value::concat(&[list, "[name=", name, cut, "]"])
+        }
+        None => compact_str::format_compact!("{list}[{index}]"),
     }
 }
 

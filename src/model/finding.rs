@@ -1,3 +1,7 @@
+use std::fmt;
+use std::sync::Arc;
+
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// Outcome of one control on one resource. `Unknown` is never rounded up to `Pass`.
@@ -89,27 +93,190 @@ impl Area {
     }
 }
 
+/// Text of an evidence line. A `&'static str` is kept by reference (no copy, no allocation), text up to 24
+/// bytes is stored inline, only longer text goes to the heap. Derefs to `&str`; serialises as a JSON string.
+pub type EvidenceText = CompactString;
+
 /// What was observed, where: the property path and its value as text (`<absent>` when Azure omitted it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    pub path: String,
-    pub observed: String,
+    pub path: EvidenceText,
+    pub observed: EvidenceText,
 }
 
 impl Evidence {
-    pub fn new(path: impl Into<String>, observed: impl Into<String>) -> Self {
+    /// Copies `path` and `observed` (inline when short). For fixed text prefer [`Evidence::fixed`].
+    pub fn new(path: impl Into<EvidenceText>, observed: impl Into<EvidenceText>) -> Self {
         Self {
             path: path.into(),
             observed: observed.into(),
         }
+    }
+
+    /// An evidence line made of two static strings: nothing is copied or allocated.
+    pub const fn fixed(path: &'static str, observed: &'static str) -> Self {
+        Self {
+            path: CompactString::const_new(path),
+            observed: CompactString::const_new(observed),
+        }
+    }
+}
+
+/// The id of the resource a finding is about. Every finding of one resource shares the same text (cloning it
+/// is a reference-count increment, not a copy of the ~150-byte ARM id). Derefs to `&str`, compares with
+/// strings, and serialises as a JSON string.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceId(Arc<str>);
+
+impl ResourceId {
+    pub fn new(id: &str) -> Self {
+        Self(Arc::from(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ResourceId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ResourceId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for ResourceId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for ResourceId {
+    fn from(id: &str) -> Self {
+        Self::new(id)
+    }
+}
+
+impl From<String> for ResourceId {
+    fn from(id: String) -> Self {
+        Self(Arc::from(id))
+    }
+}
+
+impl From<&String> for ResourceId {
+    fn from(id: &String) -> Self {
+        Self::new(id)
+    }
+}
+
+impl PartialEq<str> for ResourceId {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for ResourceId {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for ResourceId {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<ResourceId> for str {
+    fn eq(&self, other: &ResourceId) -> bool {
+        self == &*other.0
+    }
+}
+
+impl PartialEq<ResourceId> for &str {
+    fn eq(&self, other: &ResourceId) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl PartialEq<ResourceId> for String {
+    fn eq(&self, other: &ResourceId) -> bool {
+        **self == *other.0
+    }
+}
+
+impl Serialize for ResourceId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub control_id: &'static str,
-    pub resource_id: String,
+    pub resource_id: ResourceId,
     pub status: Status,
     pub severity: Severity,
     pub evidence: Vec<Evidence>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_serialise_to_the_documented_shape() {
+        let finding = Finding {
+            control_id: "AI-NET-01",
+            resource_id: ResourceId::from("/subscriptions/s/x"),
+            status: Status::Fail,
+            severity: Severity::High,
+            evidence: vec![
+                Evidence::fixed("properties.publicNetworkAccess", "<absent>"),
+                Evidence::new(String::from("computes[name=a]"), "x".repeat(40)),
+            ],
+        };
+        let json = serde_json::to_value(&finding).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "control_id": "AI-NET-01",
+                "resource_id": "/subscriptions/s/x",
+                "status": "fail",
+                "severity": "high",
+                "evidence": [
+                    {"path": "properties.publicNetworkAccess", "observed": "<absent>"},
+                    {"path": "computes[name=a]", "observed": "x".repeat(40)}
+                ]
+            })
+        );
+        let back: Evidence = serde_json::from_value(json["evidence"][1].clone()).expect("deserialises");
+        assert_eq!(back, finding.evidence[1]);
+        assert_eq!(finding.resource_id, "/subscriptions/s/x");
+        assert_eq!(format!("{:?}", finding.resource_id), "\"/subscriptions/s/x\"");
+    }
 }

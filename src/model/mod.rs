@@ -5,7 +5,7 @@ mod resource;
 mod snapshot;
 mod telemetry;
 
-pub use finding::{Area, Evidence, Finding, Severity, Status};
+pub use finding::{Area, Evidence, EvidenceText, Finding, ResourceId, Severity, Status};
 pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
 pub use snapshot::{Snapshot, SourceKind, SourceStatus};
 pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MetricSeries};

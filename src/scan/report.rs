@@ -284,7 +284,7 @@ fn report_findings(snapshot: &Snapshot) -> Vec<ReportFinding> {
                 control_id: finding.control_id.to_string(),
                 title: control.map(|c| c.title.clone()).unwrap_or_default(),
                 area: control.map(|c| c.area).unwrap_or(Area::Governance),
-                resource_id: finding.resource_id.clone(),
+                resource_id: finding.resource_id.to_string(),
                 resource_name: resource
                     .map(|r| r.name.clone())
                     .unwrap_or_else(|| last_segment(&finding.resource_id)),

@@ -22,7 +22,7 @@ pub fn data_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 .and_then(value::identity_kinds)
                 .is_some_and(|k| k.user && !k.system);
             if user_only {
-                check.note("identity.type", identity.ok().unwrap_or_default());
+                check.note("identity.type", EvidenceText::new(identity.ok().unwrap_or_default()));
                 required_text(
                     &mut check,
                     resource,
@@ -37,7 +37,7 @@ pub fn data_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
-fn required_text(check: &mut Check, resource: &Resource, path: &str) {
+fn required_text(check: &mut Check, resource: &Resource, path: &'static str) {
     match non_empty(check.text(resource, path)) {
         Typed::Ok(true) => {}
         Typed::Ok(false) | Typed::Absent => check.fail(),
@@ -103,7 +103,7 @@ pub fn data_04(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                                 );
                                 check.fail();
                             }
-                            Some(name) if !name.trim().is_empty() => {}
+                            Some(name) if !value::trimmed(name).is_empty() => {}
                             _ => {
                                 check.note(
                                     format!("properties.allowedFqdnList[{index}]"),
@@ -164,9 +164,9 @@ pub fn data_06(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let storage = match check.list(resource, "properties.userOwnedStorage") {
         Typed::Ok(items) => {
             if items.iter().any(|item| {
-                item.get("resourceId")
+                value::member(item, "resourceId")
                     .and_then(Value::as_str)
-                    .is_some_and(|id| !id.trim().is_empty())
+                    .is_some_and(|id| !value::trimmed(id).is_empty())
             }) {
                 Status::Pass
             } else if items.iter().all(Value::is_object) {
@@ -185,7 +185,7 @@ pub fn data_06(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let capable = match value::array(value::resource_get(resource, "properties.capabilities")) {
         Typed::Ok(capabilities) => {
             let found = capabilities.iter().any(|c| {
-                c.get("name")
+                value::member(c, "name")
                     .and_then(Value::as_str)
                     .is_some_and(|n| is_one_of(n, &["CustomerManagedStorage"]))
             });

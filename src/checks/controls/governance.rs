@@ -101,12 +101,16 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
     let Some(assignments) = check.fetched("policyAssignments", &subscription.policy_assignments) else {
         return check.done();
     };
-    let mut statuses = Vec::new();
+    let mut statuses = AnyPass::default();
     for (index, assignment) in assignments.iter().enumerate() {
-        let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"));
+        let properties = value::walk(assignment, "properties");
+        let definition = value::text(properties.walk("policyDefinitionId"));
         let Typed::Ok(definition) = definition else {
             let label = item_label("policyAssignments", index, assignment);
-            check.note(format!("{label}.properties.policyDefinitionId"), "<unreadable>");
+            check.note(
+                value::concat(&[&label, ".properties.policyDefinitionId"]),
+                "<unreadable>",
+            );
             statuses.push(Status::Unknown);
             continue;
         };
@@ -132,73 +136,85 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
             ),
         );
     }
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
     check.done()
 }
 
-fn assignment_status(check: &mut Check, assignment: &Value, label: String, resource: &Resource) -> Status {
-    let definition = value::text(value::walk(assignment, "properties.policyDefinitionId"))
+fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText, resource: &Resource) -> Status {
+    let properties = value::walk(assignment, "properties");
+    let definition = value::text(properties.walk("policyDefinitionId"))
         .ok()
         .unwrap_or(value::ABSENT);
-    let scope = match value::text(value::walk(assignment, "properties.scope")) {
+    let definition = value::clip(definition, 160);
+    let scope = match value::text(properties.walk("scope")) {
         Typed::Ok(scope) => Some(scope),
-        Typed::Absent => assignment
-            .get("id")
+        Typed::Absent => value::member(assignment, "id")
             .and_then(Value::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")),
         Typed::Bad => None,
     };
     let Some(scope) = scope else {
-        check.note(label, format!("{definition:.160} (scope unreadable)"));
+        check.note(label, value::concat(&[definition, " (scope unreadable)"]));
         return Status::Unknown;
     };
     if !value::scope_covers(scope, &resource.id) {
         check.note(
             label,
-            format!("{definition:.160} at {scope:.160} (does not cover the resource)"),
+            value::concat(&[
+                definition,
+                " at ",
+                value::clip(scope, 160),
+                " (does not cover the resource)",
+            ]),
         );
         return Status::Fail;
     }
-    match value::array(value::walk(assignment, "properties.notScopes")) {
+    match value::array(properties.walk("notScopes")) {
         Typed::Ok(excluded) => {
             if excluded
                 .iter()
                 .filter_map(Value::as_str)
                 .any(|s| value::scope_covers(s, &resource.id))
             {
-                check.note(label, format!("{definition:.160} (resource excluded by notScopes)"));
+                check.note(label, value::concat(&[definition, " (resource excluded by notScopes)"]));
                 return Status::Fail;
             }
         }
         Typed::Absent => {}
         Typed::Bad => {
-            check.note(label, format!("{definition:.160} (notScopes unreadable)"));
+            check.note(label, value::concat(&[definition, " (notScopes unreadable)"]));
             return Status::Unknown;
         }
     }
-    match value::text(value::walk(assignment, "properties.enforcementMode")) {
+    match value::text(properties.walk("enforcementMode")) {
         Typed::Ok(mode) if is_one_of(mode, &["Default"]) => {}
         Typed::Absent => {}
         Typed::Ok(mode) => {
-            check.note(label, format!("{definition:.160} (enforcementMode {mode:.40})"));
+            check.note(
+                label,
+                value::concat(&[definition, " (enforcementMode ", value::clip(mode, 40), ")"]),
+            );
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(label, format!("{definition:.160} (enforcementMode unreadable)"));
+            check.note(label, value::concat(&[definition, " (enforcementMode unreadable)"]));
             return Status::Unknown;
         }
     }
-    let effect = value::text(value::walk(assignment, "properties.parameters.effect.value"));
+    let effect = value::text(properties.walk("parameters.effect.value"));
     if effect.ok().is_some_and(|e| is_one_of(e, &["Disabled"])) {
-        check.note(label, format!("{definition:.160} (effect Disabled)"));
+        check.note(label, value::concat(&[definition, " (effect Disabled)"]));
         return Status::Fail;
     }
     check.note(
-        label.to_string(),
-        format!(
-            "{definition:.160} at {scope:.160}, enforced, effect {:.40}",
-            effect.ok().unwrap_or("default")
-        ),
+        label,
+        value::concat(&[
+            definition,
+            " at ",
+            value::clip(scope, 160),
+            ", enforced, effect ",
+            value::clip(effect.ok().unwrap_or("default"), 40),
+        ]),
     );
     Status::Pass
 }
@@ -209,7 +225,7 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: String, resou
 pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let environment = environment(resource);
-    check.note("tags.environment", environment.unwrap_or(value::ABSENT));
+    check.note("tags.environment", value::or_absent(environment));
     if environment.is_some_and(|e| is_one_of(e, &["dev", "test"])) {
         return check.not_applicable();
     }
@@ -217,11 +233,10 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         return check.done();
     };
     check.note_if_empty("locks", locks.len());
-    let mut statuses = Vec::with_capacity(locks.len());
+    let mut statuses = AnyPass::default();
     for (index, lock) in locks.iter().enumerate() {
         let label = item_label("locks", index, lock);
-        let scope = lock
-            .get("id")
+        let scope = value::member(lock, "id")
             .and_then(Value::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/locks/"));
         let level = value::text(value::walk(lock, "properties.level"));
@@ -229,14 +244,18 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
             (Some(scope), Typed::Ok(level)) => {
                 let covers = value::scope_covers(scope, &resource.id);
                 let blocks_delete = is_one_of(level, &["CanNotDelete", "ReadOnly"]);
+                let (level, level_cut) = value::cut(level);
+                let (scope, scope_cut) = value::cut(scope);
                 check.note(
-                    format!("{label}.properties.level"),
-                    format!(
-                        "{} at {}{}",
-                        value::truncate(level),
-                        value::truncate(scope),
-                        if covers { "" } else { " (does not cover the resource)" }
-                    ),
+                    value::concat(&[&label, ".properties.level"]),
+                    value::concat(&[
+                        level,
+                        level_cut,
+                        " at ",
+                        scope,
+                        scope_cut,
+                        if covers { "" } else { " (does not cover the resource)" },
+                    ]),
                 );
                 if covers && blocks_delete {
                     Status::Pass
@@ -251,7 +270,7 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         };
         statuses.push(status);
     }
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
     check.done()
 }
 
@@ -263,14 +282,14 @@ const ENVIRONMENTS: &[&str] = &["dev", "test", "prod"];
 pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let environment = tag(resource, "environment");
-    check.note("tags.environment", environment.unwrap_or(value::ABSENT));
+    check.note("tags.environment", value::or_absent(environment));
     match environment {
         Some(env) if is_one_of(env, ENVIRONMENTS) => check.pass(),
         _ => check.fail(),
     }
     let owner = tag(resource, "owner");
-    check.note("tags.owner", owner.unwrap_or(value::ABSENT));
-    if owner.is_none_or(|o| o.trim().is_empty()) {
+    check.note("tags.owner", value::or_absent(owner));
+    if owner.is_none_or(|o| value::trimmed(o).is_empty()) {
         check.fail();
     }
     check.done()
@@ -300,12 +319,30 @@ impl<'a> Colocation<'a> {
         if self.non_prod.is_empty() || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"])) {
             return;
         }
-        let Some(other) = self.non_prod.get(&resource.subscription_id.to_ascii_lowercase()) else {
+        // Subscription ids are GUIDs: lower-cased on the stack, no allocation per resource.
+        let mut buffer = [0u8; 64];
+        let key = match buffer.get_mut(..resource.subscription_id.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(resource.subscription_id.as_bytes());
+                slot.make_ascii_lowercase();
+                std::str::from_utf8(slot).ok()
+            }
+            None => None,
+        };
+        let owned;
+        let key = match key {
+            Some(key) => key,
+            None => {
+                owned = resource.subscription_id.to_ascii_lowercase();
+                &owned
+            }
+        };
+        let Some(other) = self.non_prod.get(key) else {
             return;
         };
         for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {
             finding.evidence.push(Evidence::new(
-                "subscription.environments",
+                EvidenceText::const_new("subscription.environments"),
                 format!(
                     "prod shares subscription {} with {} (tagged {})",
                     value::truncate(&resource.subscription_id),

@@ -240,9 +240,17 @@ const CS_KEY_ROLES: &[(&str, &str)] = &[
 const SEARCH_KEY_ROLES: &[(&str, &str)] = &[("7ca78c08-252a-4471-8644-bb5ff32d4ba0", "Search Service Contributor")];
 
 fn role_name<'a>(roles: &'a [(&str, &str)], guid: &str) -> Option<&'a str> {
+    // GUIDs share their length: the first character rejects most candidates before the full comparison.
+    let first = guid.as_bytes().first();
     roles
         .iter()
-        .find(|(id, _)| id.eq_ignore_ascii_case(guid))
+        .find(|(id, _)| {
+            id.as_bytes()
+                .first()
+                .zip(first)
+                .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                && id.eq_ignore_ascii_case(guid)
+        })
         .map(|&(_, name)| name)
 }
 
@@ -271,42 +279,40 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     };
     check.note(
         "roleAssignments",
-        format!("{} assignment(s) at or above the resource", assignments.len()),
+        value::counted(assignments.len(), " assignment(s) at or above the resource"),
     );
     check.pass();
     for (index, assignment) in assignments.iter().enumerate() {
         // Labels are built only for the assignments that end up in the evidence.
         let label = || item_label("roleAssignments", index, assignment);
-        let role = value::text(value::walk(assignment, "properties.roleDefinitionId"));
-        let Typed::Ok(role_id) = role else {
+        // The assignment's fields all sit under `properties`: looked up once.
+        let properties = value::walk(assignment, "properties");
+        let role = properties.walk("roleDefinitionId");
+        let Typed::Ok(role_id) = value::text(role) else {
             check.note(
-                format!("{}.properties.roleDefinitionId", label()),
-                format!(
-                    "{} (unreadable assignment)",
-                    value::observed_got(
-                        value::walk(assignment, "properties.roleDefinitionId"),
-                        false,
-                        "a string"
-                    )
-                ),
+                value::concat(&[&label(), ".properties.roleDefinitionId"]),
+                value::concat(&[
+                    &value::observed_got(role, false, "a string"),
+                    " (unreadable assignment)",
+                ]),
             );
             check.unknown();
             continue;
         };
         let guid = value::last_segment(role_id);
         if let Some(name) = role_name(BROAD_ROLES, guid) {
-            let principal = value::text(value::walk(assignment, "properties.principalType"));
+            let principal = value::text(properties.walk("principalType"));
             match principal {
                 Typed::Ok(kind) if is_one_of(kind, &["User", "Group", "ForeignGroup"]) => {
                     check.note(
                         label(),
-                        assignment_text(assignment, name, "broad role held by a user or group"),
+                        assignment_text(properties, name, "broad role held by a user or group"),
                     );
                     check.fail();
                 }
                 Typed::Ok(_) => {}
                 Typed::Absent | Typed::Bad => {
-                    check.note(label(), assignment_text(assignment, name, "principal type unreadable"));
+                    check.note(label(), assignment_text(properties, name, "principal type unreadable"));
                     check.unknown();
                 }
             }
@@ -315,7 +321,7 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 Typed::Ok(true) => {
                     check.note(
                         label(),
-                        assignment_text(assignment, name, "can list keys, and keys are enabled"),
+                        assignment_text(properties, name, "can list keys, and keys are enabled"),
                     );
                     check.fail();
                 }
@@ -323,7 +329,7 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 Typed::Absent | Typed::Bad => {
                     check.note(
                         label(),
-                        assignment_text(assignment, name, "can list keys; key state unreadable"),
+                        assignment_text(properties, name, "can list keys; key state unreadable"),
                     );
                     check.unknown();
                 }
@@ -333,12 +339,20 @@ pub fn iam_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
-fn assignment_text(assignment: &Value, role: &str, why: &str) -> String {
-    let field = |path: &str| value::text(value::walk(assignment, path)).ok().unwrap_or(value::ABSENT);
-    format!(
-        "{role} → {:.40} {:.80} at {:.160} ({why})",
-        field("properties.principalType"),
-        field("properties.principalId"),
-        field("properties.scope"),
-    )
+/// `{role} → {principalType} {principalId} at {scope} ({why})`, fields cut to 40, 80 and 160 characters.
+fn assignment_text(properties: value::Got<'_>, role: &str, why: &str) -> EvidenceText {
+    let field =
+        |name: &str, max: usize| value::clip(value::text(properties.walk(name)).ok().unwrap_or(value::ABSENT), max);
+    value::concat(&[
+        role,
+        " → ",
+        field("principalType", 40),
+        " ",
+        field("principalId", 80),
+        " at ",
+        field("scope", 160),
+        " (",
+        why,
+        ")",
+    ])
 }

@@ -10,14 +10,17 @@ enum Reference<'a> {
     Uri(&'a str),
 }
 
-/// Reads the vault references of the resource. Returns `None` when none can be found, with `unknown`
-/// recorded if a reference was unreadable.
-fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static str, Reference<'a>)> {
-    let mut found = Vec::new();
-    let mut read = |check: &mut Check, path: &'static str, as_uri: bool| match non_empty(check.text(resource, path)) {
-        Typed::Ok(true) => {
-            if let Some(text) = value::text(value::resource_get(resource, path)).ok() {
-                found.push((
+/// A resource names at most two vaults (ML: workspace vault and customer-key vault).
+type References<'a> = [Option<(&'static str, Reference<'a>)>; 2];
+
+/// Reads the vault references of the resource (none found: all `None`), with `unknown` recorded if a
+/// reference was unreadable.
+fn references<'a>(check: &mut Check, resource: &'a Resource) -> References<'a> {
+    let mut found: References<'a> = [None, None];
+    let mut read = |check: &mut Check, slot: usize, path: &'static str, as_uri: bool| match check.text(resource, path) {
+        Typed::Ok(text) if !value::trimmed(text).is_empty() => {
+            if let Some(slot) = found.get_mut(slot) {
+                *slot = Some((
                     path,
                     if as_uri {
                         Reference::Uri(text)
@@ -27,7 +30,7 @@ fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static st
                 ));
             }
         }
-        Typed::Ok(false) | Typed::Absent => {}
+        Typed::Ok(_) | Typed::Absent => {}
         Typed::Bad => check.unknown(),
     };
     match resource.family {
@@ -37,12 +40,17 @@ fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static st
                 .ok()
                 .is_some_and(|s| is_one_of(s, &["Microsoft.CognitiveServices"]));
             if !platform_key {
-                read(check, "properties.encryption.keyVaultProperties.keyVaultUri", true);
+                read(check, 0, "properties.encryption.keyVaultProperties.keyVaultUri", true);
             }
         }
         ResourceFamily::MachineLearning => {
-            read(check, "properties.keyVault", false);
-            read(check, "properties.encryption.keyVaultProperties.keyVaultArmId", false);
+            read(check, 0, "properties.keyVault", false);
+            read(
+                check,
+                1,
+                "properties.encryption.keyVaultProperties.keyVaultArmId",
+                false,
+            );
         }
         // Search keys live per index on the data plane; the service body names no vault.
         ResourceFamily::Search => {}
@@ -52,40 +60,42 @@ fn references<'a>(check: &mut Check, resource: &'a Resource) -> Vec<(&'static st
 
 fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
     let same = |a: &str, b: &str| {
-        a.trim()
+        value::trimmed(a)
             .trim_end_matches('/')
-            .eq_ignore_ascii_case(b.trim().trim_end_matches('/'))
+            .eq_ignore_ascii_case(value::trimmed(b).trim_end_matches('/'))
     };
     match reference {
-        Reference::Id(id) => vault.get("id").and_then(Value::as_str).is_some_and(|v| same(v, id)),
+        Reference::Id(id) => value::member(vault, "id")
+            .and_then(Value::as_str)
+            .is_some_and(|v| same(v, id)),
         Reference::Uri(uri) => {
             let by_uri = value::text(value::walk(vault, "properties.vaultUri"))
                 .ok()
                 .is_some_and(|v| same(v, uri));
-            let host = uri
-                .trim()
+            if by_uri {
+                return true;
+            }
+            let host = value::trimmed(uri)
                 .trim_start_matches("https://")
                 .trim_start_matches("http://")
                 .split(['.', '/'])
                 .next()
                 .unwrap_or("");
-            let by_name = !host.is_empty()
-                && vault
-                    .get("name")
+            !host.is_empty()
+                && value::member(vault, "name")
                     .and_then(Value::as_str)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(host));
-            by_uri || by_name
+                    .is_some_and(|n| n.eq_ignore_ascii_case(host))
         }
     }
 }
 
-type VaultRule = fn(&mut Check, &Value, &str);
+type VaultRule = fn(&mut Check, &Value, &EvidenceText);
 
 /// Applies `rule` to every referenced vault. Not applicable when the resource references none.
 fn each_vault(resource: &Resource, rule: VaultRule) -> Result<Check, Outcome> {
     let mut check = Check::new();
     let references = references(&mut check, resource);
-    if references.is_empty() {
+    if references.iter().all(Option::is_none) {
         if check.has_unknown() {
             return Err(check.done());
         }
@@ -98,12 +108,18 @@ fn each_vault(resource: &Resource, rule: VaultRule) -> Result<Check, Outcome> {
     let Some(vaults) = check.fetched("keyVaults", &resource.details.key_vaults) else {
         return Err(check.done());
     };
-    let mut seen: Vec<usize> = Vec::new();
-    for (path, reference) in &references {
+    let mut seen: [Option<usize>; 2] = [None, None];
+    for (slot, (path, reference)) in references
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, r.as_ref()?)))
+    {
         match vaults.iter().position(|vault| matches(vault, reference)) {
-            Some(index) if seen.contains(&index) => {}
+            Some(index) if seen.contains(&Some(index)) => {}
             Some(index) => {
-                seen.push(index);
+                if let Some(seen) = seen.get_mut(slot) {
+                    *seen = Some(index);
+                }
                 if let Some(vault) = vaults.get(index) {
                     let label = item_label("keyVaults", index, vault);
                     rule(&mut check, vault, &label);
@@ -111,7 +127,7 @@ fn each_vault(resource: &Resource, rule: VaultRule) -> Result<Check, Outcome> {
             }
             None => {
                 check.note(
-                    format!("keyVaults[{path}]"),
+                    value::concat(&["keyVaults[", path, "]"]),
                     "<not collected: referenced vault not in the list>",
                 );
                 check.unknown();
@@ -130,15 +146,17 @@ pub fn kv_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
 }
 
-fn recoverable(check: &mut Check, vault: &Value, label: &str) {
+fn recoverable(check: &mut Check, vault: &Value, label: &EvidenceText) {
+    let properties = value::walk(vault, "properties");
     for path in ["properties.enableSoftDelete", "properties.enablePurgeProtection"] {
-        match check.item_flag(vault, label, path) {
+        let field = path.strip_prefix("properties.").unwrap_or(path);
+        match check.item_flag_at(properties.walk(field), label, path) {
             Typed::Ok(true) => check.pass(),
             Typed::Ok(false) | Typed::Absent => check.fail(),
             Typed::Bad => check.unknown(),
         }
     }
-    match value::integer(value::walk(vault, "properties.softDeleteRetentionInDays")) {
+    match value::integer(properties.walk("softDeleteRetentionInDays")) {
         Typed::Ok(days) if days >= 7 => {}
         Typed::Absent => {}
         Typed::Ok(_) => {
@@ -171,13 +189,22 @@ pub fn kv_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
 }
 
-fn hardened(check: &mut Check, vault: &Value, label: &str) {
-    match check.item_flag(vault, label, "properties.enableRbacAuthorization") {
+fn hardened(check: &mut Check, vault: &Value, label: &EvidenceText) {
+    let properties = value::walk(vault, "properties");
+    match check.item_flag_at(
+        properties.walk("enableRbacAuthorization"),
+        label,
+        "properties.enableRbacAuthorization",
+    ) {
         Typed::Ok(true) => check.pass(),
         Typed::Ok(false) | Typed::Absent => check.fail(),
         Typed::Bad => check.unknown(),
     }
-    let public = match check.item_text(vault, label, "properties.publicNetworkAccess") {
+    let public = match check.item_text_at(
+        properties.walk("publicNetworkAccess"),
+        label,
+        "properties.publicNetworkAccess",
+    ) {
         Typed::Ok(v) if is_one_of(v, &["Disabled"]) => Status::Pass,
         Typed::Ok(v) if is_one_of(v, &["Enabled"]) => Status::Fail,
         Typed::Absent => Status::Fail,
@@ -186,7 +213,11 @@ fn hardened(check: &mut Check, vault: &Value, label: &str) {
     let firewall = if public == Status::Pass {
         Status::Pass
     } else {
-        match check.item_text(vault, label, "properties.networkAcls.defaultAction") {
+        match check.item_text_at(
+            properties.walk("networkAcls.defaultAction"),
+            label,
+            "properties.networkAcls.defaultAction",
+        ) {
             Typed::Ok(v) if is_one_of(v, &["Deny"]) => Status::Pass,
             Typed::Ok(v) if is_one_of(v, &["Allow"]) => Status::Fail,
             Typed::Absent => Status::Fail,

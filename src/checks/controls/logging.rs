@@ -58,32 +58,31 @@ fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
         return check.done();
     };
     check.note_if_empty("diagnosticSettings", settings.len());
-    let mut statuses = Vec::with_capacity(settings.len());
+    let mut statuses = AnyPass::default();
     for (index, setting) in settings.iter().enumerate() {
         let label = item_label("diagnosticSettings", index, setting);
-        let mut one = Check::new();
-        setting_sends_logs(&mut one, setting, &label, wanted);
-        statuses.push(check.absorb(one));
+        statuses.push(check.part(|one| setting_sends_logs(one, setting, &label, wanted)));
     }
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
     check.done()
 }
 
-fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &Wanted<'_>) {
-    match check.item_text(setting, label, "properties.workspaceId") {
+fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, wanted: &Wanted<'_>) {
+    let properties = value::walk(setting, "properties");
+    match check.item_text_at(properties.walk("workspaceId"), label, "properties.workspaceId") {
         Typed::Ok(id) if is_workspace_id(id) => check.pass(),
         Typed::Ok(_) | Typed::Absent => check.fail(),
         Typed::Bad => check.unknown(),
     }
-    let logs = match value::array(value::walk(setting, "properties.logs")) {
+    let logs = match value::array(properties.walk("logs")) {
         Typed::Ok(logs) => logs,
         Typed::Absent => {
-            check.note(format!("{label}.properties.logs"), value::ABSENT);
+            check.note(value::concat(&[label, ".properties.logs"]), value::ABSENT);
             check.fail();
             return;
         }
         Typed::Bad => {
-            check.note(format!("{label}.properties.logs"), "<unreadable>");
+            check.note(value::concat(&[label, ".properties.logs"]), "<unreadable>");
             check.unknown();
             return;
         }
@@ -92,9 +91,11 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
     let mut enabled_categories = Vec::new();
     let mut unreadable = false;
     for entry in logs {
-        let on = value::boolean(value::walk(entry, "enabled"));
-        let group = entry.get("categoryGroup").and_then(Value::as_str);
-        let category = entry.get("category").and_then(Value::as_str);
+        // A non-object entry reads as absent here (unreadable either way).
+        let [on, group, category] = value::fields(entry, ["enabled", "categoryGroup", "category"]);
+        let on = value::boolean(value::got(on));
+        let group = group.and_then(Value::as_str);
+        let category = category.and_then(Value::as_str);
         match on {
             Typed::Ok(true) => {
                 if let Some(group) = group {
@@ -112,15 +113,16 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
         }
     }
     check.note(
-        format!("{label}.properties.logs[enabled]"),
+        value::concat(&[label, ".properties.logs[enabled]"]),
         describe_enabled(&enabled_groups, &enabled_categories),
     );
     let by_group = enabled_groups.iter().any(|g| is_one_of(g, wanted.groups));
     let by_category = !wanted.categories.is_empty()
-        && wanted
-            .categories
-            .iter()
-            .all(|wanted| enabled_categories.iter().any(|c| c.trim().eq_ignore_ascii_case(wanted)));
+        && wanted.categories.iter().all(|wanted| {
+            enabled_categories
+                .iter()
+                .any(|c| value::trimmed(c).eq_ignore_ascii_case(wanted))
+        });
     if by_group || by_category {
         check.pass();
     } else if unreadable {
@@ -130,17 +132,27 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &str, wanted: &
     }
 }
 
-fn describe_enabled(groups: &[&str], categories: &[&str]) -> String {
+fn describe_enabled(groups: &[&str], categories: &[&str]) -> EvidenceText {
     if groups.is_empty() && categories.is_empty() {
-        return "none".to_string();
+        return EvidenceText::const_new("none");
     }
-    let mut parts: Vec<String> = groups.iter().map(|g| format!("group {g}")).collect();
-    parts.extend(categories.iter().map(|c| format!("category {c}")));
-    value::truncate(&parts.join(", "))
+    let mut text = EvidenceText::default();
+    let parts = groups
+        .iter()
+        .map(|g| ("group ", g))
+        .chain(categories.iter().map(|c| ("category ", c)));
+    for (i, (prefix, name)) in parts.enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(prefix);
+        text.push_str(name);
+    }
+    if text.len() > 160 { value::truncate(&text) } else { text }
 }
 
 fn is_workspace_id(id: &str) -> bool {
-    let id = id.trim();
+    let id = value::trimmed(id);
     value::starts_with_ci(id, "/subscriptions/")
         && value::contains_ci(id, "/providers/microsoft.operationalinsights/workspaces/")
 }

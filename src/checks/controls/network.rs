@@ -22,9 +22,7 @@ pub fn net_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     if exposure == Exposure::Private {
         return check.not_applicable();
     }
-    let mut acl = Check::new();
-    cs_firewall(&mut acl, resource);
-    let firewall = check.absorb(acl);
+    let firewall = check.part(|acl| cs_firewall(acl, resource));
     check.verdict(match (firewall, exposure) {
         (Status::Pass, _) => Status::Pass,
         (status, Exposure::Public) => status,
@@ -50,7 +48,7 @@ fn cs_firewall(check: &mut Check, resource: &Resource) {
         Typed::Ok(rules) => {
             for (index, rule) in rules.iter().enumerate() {
                 let path = format!("properties.networkAcls.virtualNetworkRules[{index}].id");
-                match rule.get("id") {
+                match value::member(rule, "id") {
                     Some(Value::String(id)) if is_subnet_id(id) => {}
                     Some(Value::String(id)) => {
                         check.note(path, format!("{} (not a subnet id)", value::truncate(id)));
@@ -72,7 +70,7 @@ fn cs_firewall(check: &mut Check, resource: &Resource) {
 }
 
 fn is_subnet_id(id: &str) -> bool {
-    let id = id.trim();
+    let id = value::trimmed(id);
     value::starts_with_ci(id, "/subscriptions/")
         && value::contains_ci(id, "/providers/microsoft.network/virtualnetworks/")
         && value::contains_ci(id, "/subnets/")
@@ -81,7 +79,7 @@ fn is_subnet_id(id: &str) -> bool {
 
 /// Judges an `ipRules` array: a rule broader than a /8 fails, an unreadable one is unknown. With
 /// `required`, an absent or empty list fails (Search: no rule means the public endpoint admits everyone).
-fn ip_rules(check: &mut Check, resource: &Resource, path: &str, required: bool) {
+fn ip_rules(check: &mut Check, resource: &Resource, path: &'static str, required: bool) {
     match check.list(resource, path) {
         Typed::Absent if required => check.fail(),
         Typed::Absent => {}
@@ -92,7 +90,7 @@ fn ip_rules(check: &mut Check, resource: &Resource, path: &str, required: bool) 
             }
             for (index, rule) in rules.iter().enumerate() {
                 let rule_path = format!("{path}[{index}].value");
-                let text = rule.get("value").and_then(Value::as_str);
+                let text = value::member(rule, "value").and_then(Value::as_str);
                 match text.map(|t| (t, value::ip_rule_too_broad(t))) {
                     Some((_, Some(false))) => {}
                     Some((text, Some(true))) => {
@@ -105,7 +103,10 @@ fn ip_rules(check: &mut Check, resource: &Resource, path: &str, required: bool) 
                     _ => {
                         check.note(
                             rule_path,
-                            format!("{} (not an IP address or range)", value::observed(rule.get("value"))),
+                            format!(
+                                "{} (not an IP address or range)",
+                                value::observed(value::member(rule, "value"))
+                            ),
                         );
                         check.unknown();
                     }
@@ -149,17 +150,17 @@ pub fn net_05(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     if exposure == Exposure::Private {
         return check.not_applicable();
     }
-    let mut rules = Check::new();
-    ip_rules(&mut rules, resource, "properties.networkRuleSet.ipRules", true);
-    match rules.text(resource, "properties.networkRuleSet.bypass") {
-        Typed::Absent => {}
-        Typed::Ok(bypass) if is_one_of(bypass, &["None", "AzureServices", "AzurePortal"]) => {}
-        Typed::Ok(_) | Typed::Bad => rules.unknown(),
-    }
-    if !rules.has_failed() {
-        rules.pass();
-    }
-    let firewall = check.absorb(rules);
+    let firewall = check.part(|rules| {
+        ip_rules(rules, resource, "properties.networkRuleSet.ipRules", true);
+        match rules.text(resource, "properties.networkRuleSet.bypass") {
+            Typed::Absent => {}
+            Typed::Ok(bypass) if is_one_of(bypass, &["None", "AzureServices", "AzurePortal"]) => {}
+            Typed::Ok(_) | Typed::Bad => rules.unknown(),
+        }
+        if !rules.has_failed() {
+            rules.pass();
+        }
+    });
     check.verdict(match (firewall, exposure) {
         (Status::Pass, _) => Status::Pass,
         (status, Exposure::Public) => status,
@@ -171,7 +172,10 @@ pub fn net_05(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 /// AI-NET-06 (free tier is excluded by applicability).
 pub fn net_06(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    check.note("sku.name", resource.sku.as_deref().unwrap_or(value::ABSENT));
+    check.note(
+        "sku.name",
+        EvidenceText::new(resource.sku.as_deref().unwrap_or(value::ABSENT)),
+    );
     approved_endpoint(&mut check, resource);
     check.done()
 }
@@ -226,16 +230,16 @@ pub fn net_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                 _ => check.unknown(),
             }
         }
-    } else if let Some(network) = check.fetched("managedNetworks/default", &resource.details.managed_network) {
+    } else if let Some(network) = check.fetched(NETWORK, &resource.details.managed_network) {
         match network {
             None => {
-                check.note("managedNetworks/default", "<not found: no managed network>");
+                check.note(NETWORK, "<not found: no managed network>");
                 check.fail();
             }
             Some(body) => {
                 let mode = check.item_text(
                     body,
-                    "managedNetworks/default",
+                    &EvidenceText::const_new(NETWORK),
                     "properties.managedNetwork.isolationMode",
                 );
                 if isolation_verdict(&mut check, mode) {
@@ -246,6 +250,8 @@ pub fn net_09(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
     check.done()
 }
+
+const NETWORK: &str = "managedNetworks/default";
 
 /// Records the verdict of an isolation mode; `true` when it is AllowOnlyApprovedOutbound (caller decides pass).
 fn isolation_verdict(check: &mut Check, mode: Typed<&str>) -> bool {
@@ -287,28 +293,43 @@ pub fn net_10(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         return check.done();
     };
     for (label, compute) in computes {
-        let subnet = non_empty(check.item_text(compute, &label, "properties.properties.subnet.id"));
+        // The settings read below all sit under `properties.properties`: walked to once.
+        let settings = value::walk(compute, "properties.properties");
+        let subnet =
+            non_empty(check.item_text_at(settings.walk("subnet.id"), &label, "properties.properties.subnet.id"));
         let in_subnet = subnet == Typed::Ok(true);
         match subnet {
             Typed::Bad => check.unknown(),
             _ if in_subnet || managed => {}
             _ => check.fail(),
         }
-        match check.item_flag(compute, &label, "properties.properties.enableNodePublicIp") {
+        match check.item_flag_at(
+            settings.walk("enableNodePublicIp"),
+            &label,
+            "properties.properties.enableNodePublicIp",
+        ) {
             Typed::Ok(false) => {}
             Typed::Ok(true) | Typed::Absent => check.fail(),
             Typed::Bad => check.unknown(),
         }
         let instance = compute_type(compute).is_some_and(|t| is_one_of(t, &["ComputeInstance"]));
         if instance {
-            match check.item_text(compute, &label, "properties.properties.sshSettings.sshPublicAccess") {
+            match check.item_text_at(
+                settings.walk("sshSettings.sshPublicAccess"),
+                &label,
+                "properties.properties.sshSettings.sshPublicAccess",
+            ) {
                 Typed::Ok(v) if is_one_of(v, &["Disabled"]) => {}
                 Typed::Absent => {}
                 Typed::Ok(v) if is_one_of(v, &["Enabled"]) => check.fail(),
                 Typed::Ok(_) | Typed::Bad => check.unknown(),
             }
         } else {
-            match check.item_text(compute, &label, "properties.properties.remoteLoginPortPublicAccess") {
+            match check.item_text_at(
+                settings.walk("remoteLoginPortPublicAccess"),
+                &label,
+                "properties.properties.remoteLoginPortPublicAccess",
+            ) {
                 Typed::Ok(v) if is_one_of(v, &["Disabled"]) => {}
                 Typed::Ok(v) if is_one_of(v, &["Enabled"]) => check.fail(),
                 Typed::Ok(v) if is_one_of(v, &["NotSpecified"]) && in_subnet => {}
@@ -332,9 +353,9 @@ pub fn net_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Typed::Absent => {}
         Typed::Bad => injected = Status::Unknown,
         Typed::Ok(items) => {
-            let mut statuses = Vec::with_capacity(items.len());
+            let mut statuses = AnyPass::default();
             for (index, item) in items.iter().enumerate() {
-                let label = format!("properties.networkInjections[{index}]");
+                let label = format_compact!("properties.networkInjections[{index}]");
                 let scenario = check.item_text(item, &label, "scenario");
                 statuses.push(match scenario {
                     Typed::Ok(s) if is_one_of(s, &["agent"]) => {
@@ -350,7 +371,7 @@ pub fn net_11(resource: &Resource, _: Option<&Subscription>) -> Outcome {
                     Typed::Absent | Typed::Bad => Status::Unknown,
                 });
             }
-            injected = any_pass(statuses);
+            injected = statuses.status();
         }
     }
     match injected {

@@ -15,12 +15,8 @@ const USAGE_METRICS: &[&str] = &[
 /// filter still includes this account cannot be told from the budget alone.
 pub fn ops_02(resource: &Resource, subscription: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    let mut budget = Check::new();
-    budget_covers(&mut budget, resource, subscription);
-    let budget = check.absorb(budget);
-    let mut alert = Check::new();
-    usage_alert(&mut alert, resource);
-    let alert = check.absorb(alert);
+    let budget = check.part(|budget| budget_covers(budget, resource, subscription));
+    let alert = check.part(|alert| usage_alert(alert, resource));
     check.verdict(budget);
     check.verdict(alert);
     check.done()
@@ -35,18 +31,17 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
     let Some(budgets) = check.fetched("budgets", &subscription.budgets) else {
         return;
     };
-    let mut statuses = Vec::new();
+    let mut statuses = AnyPass::default();
     let mut covering = 0usize;
     for (index, budget) in budgets.iter().enumerate() {
         let label = item_label("budgets", index, budget);
-        let scope = budget
-            .get("id")
+        let scope = value::member(budget, "id")
             .and_then(Value::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Consumption/budgets/"));
         let Some(scope) = scope else {
             check.note(
-                format!("{label}.id"),
-                format!("{} (unreadable budget id)", value::observed(budget.get("id"))),
+                value::concat(&[&label, ".id"]),
+                value::concat(&[&value::observed(value::member(budget, "id")), " (unreadable budget id)"]),
             );
             statuses.push(Status::Unknown);
             continue;
@@ -59,51 +54,54 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
     }
     check.note(
         "budgets",
-        format!(
-            "{} budget(s), {covering} over this account's subscription or resource group",
-            budgets.len()
-        ),
+        value::concat(&[
+            value::digits(budgets.len(), &mut [0; 20]),
+            " budget(s), ",
+            value::digits(covering, &mut [0; 20]),
+            " over this account's subscription or resource group",
+        ]),
     );
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
 }
 
 fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
-    match value::text(value::walk(budget, "properties.category")) {
+    let properties = value::walk(budget, "properties");
+    match value::text(properties.walk("category")) {
         Typed::Ok(category) if !is_one_of(category, &["Cost"]) => {
             check.note(
-                format!("{label}.properties.category"),
-                format!("{category} (not a cost budget)"),
+                value::concat(&[label, ".properties.category"]),
+                value::concat(&[category, " (not a cost budget)"]),
             );
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(format!("{label}.properties.category"), "<unreadable>");
+            check.note(value::concat(&[label, ".properties.category"]), "<unreadable>");
             return Status::Unknown;
         }
         _ => {}
     }
-    match value::walk(budget, "properties.filter") {
+    match properties.walk("filter") {
         value::Got::Absent => {}
         value::Got::Found(Value::Object(filter)) if filter.is_empty() => {}
         other => {
             check.note(
-                format!("{label}.properties.filter"),
-                format!(
-                    "{} (filtered budget not counted)",
-                    value::observed_got(other, true, "an object")
-                ),
+                value::concat(&[label, ".properties.filter"]),
+                value::concat(&[
+                    &value::observed_got(other, true, "an object"),
+                    " (filtered budget not counted)",
+                ]),
             );
             return Status::Fail;
         }
     }
-    let notifications = match value::object(value::walk(budget, "properties.notifications")) {
+    let notifications = match value::object(properties.walk("notifications")) {
         Typed::Ok(map) => map,
         Typed::Absent => {
-            check.note(format!("{label}.properties.notifications"), value::ABSENT);
+            check.note(value::concat(&[label, ".properties.notifications"]), value::ABSENT);
             return Status::Fail;
         }
         Typed::Bad => {
-            check.note(format!("{label}.properties.notifications"), "<unreadable>");
+            check.note(value::concat(&[label, ".properties.notifications"]), "<unreadable>");
             return Status::Unknown;
         }
     };
@@ -119,7 +117,12 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         match (enabled, has_contact) {
             (Typed::Ok(true), true) => {
                 check.note(
-                    format!("{label}.properties.notifications.{}", value::truncate(name)),
+                    value::concat(&[
+                        label,
+                        ".properties.notifications.",
+                        value::cut(name).0,
+                        value::cut(name).1,
+                    ]),
                     "enabled, with contacts",
                 );
                 return Status::Pass;
@@ -129,7 +132,7 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         }
     }
     check.note(
-        format!("{label}.properties.notifications"),
+        value::concat(&[label, ".properties.notifications"]),
         "no enabled notification with a contact",
     );
     status
@@ -139,54 +142,55 @@ fn usage_alert(check: &mut Check, resource: &Resource) {
     let Some(alerts) = check.fetched("metricAlerts", &resource.details.metric_alerts) else {
         return;
     };
-    let mut statuses = Vec::with_capacity(alerts.len());
+    let mut statuses = AnyPass::default();
     for (index, alert) in alerts.iter().enumerate() {
         let label = item_label("metricAlerts", index, alert);
-        statuses.push(alert_status(check, alert, &label, resource));
+        statuses.push(alert_status(check, alert, label, resource));
     }
-    if !statuses.contains(&Status::Pass) {
+    if !statuses.has_pass() {
         check.note(
             "metricAlerts",
-            format!("{} alert rule(s) in scope of the collector", alerts.len()),
+            value::counted(alerts.len(), " alert rule(s) in scope of the collector"),
         );
     }
-    check.verdict(any_pass(statuses));
+    check.verdict(statuses.status());
 }
 
-fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resource) -> Status {
-    let target_type = value::text(value::walk(alert, "properties.targetResourceType"))
+fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource: &Resource) -> Status {
+    let properties = value::walk(alert, "properties");
+    let target_type = value::text(properties.walk("targetResourceType"))
         .ok()
         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts"));
-    let covers = match value::array(value::walk(alert, "properties.scopes")) {
+    let covers = match value::array(properties.walk("scopes")) {
         Typed::Ok(scopes) => scopes.iter().filter_map(Value::as_str).any(|scope| {
-            scope.trim().trim_end_matches('/').eq_ignore_ascii_case(&resource.id)
+            value::trimmed(scope)
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(&resource.id)
                 || (target_type && value::scope_covers(scope, &resource.id))
         }),
         _ => {
-            check.note(format!("{label}.properties.scopes"), "<unreadable>");
+            check.note(value::concat(&[&label, ".properties.scopes"]), "<unreadable>");
             return Status::Unknown;
         }
     };
     if !covers {
         return Status::Fail;
     }
-    let enabled = value::boolean(value::walk(alert, "properties.enabled"));
+    let enabled = value::boolean(properties.walk("enabled"));
     let mut observed = String::with_capacity(96);
     observed.push_str("enabled=");
     value::push_observed(
         &mut observed,
-        value::walk(alert, "properties.enabled"),
+        properties.walk("enabled"),
         matches!(enabled, Typed::Ok(_)),
         "a boolean",
     );
     observed.push_str(", metrics=");
     let mut watches_usage = false;
-    let criteria = value::array(value::walk(alert, "properties.criteria.allOf"))
-        .ok()
-        .unwrap_or_default();
+    let criteria = value::array(properties.walk("criteria.allOf")).ok().unwrap_or_default();
     for (i, metric) in criteria
         .iter()
-        .filter_map(|c| c.get("metricName").and_then(Value::as_str))
+        .filter_map(|c| value::member(c, "metricName").and_then(Value::as_str))
         .enumerate()
     {
         watches_usage |= is_one_of(metric, USAGE_METRICS);
@@ -197,7 +201,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: &str, resource: &Resour
             observed.push_str(metric.get(..metric.len().min(64)).unwrap_or(metric));
         }
     }
-    let has_action = value::array(value::walk(alert, "properties.actions"))
+    let has_action = value::array(properties.walk("actions"))
         .ok()
         .is_some_and(|a| !a.is_empty());
     observed.push_str(if has_action { ", actions=yes" } else { ", actions=none" });
@@ -225,14 +229,19 @@ pub fn ops_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         };
     }
     for (label, instance) in instances {
-        match check.item_text(instance, &label, "properties.properties.idleTimeBeforeShutdown") {
+        let settings = value::walk(instance, "properties.properties");
+        match check.item_text_at(
+            settings.walk("idleTimeBeforeShutdown"),
+            &label,
+            "properties.properties.idleTimeBeforeShutdown",
+        ) {
             Typed::Ok(duration) if is_iso_duration(duration) => check.pass(),
-            Typed::Ok(duration) if duration.trim().is_empty() => check.fail(),
+            Typed::Ok(duration) if value::trimmed(duration).is_empty() => check.fail(),
             Typed::Absent => check.fail(),
             Typed::Ok(_) | Typed::Bad => check.unknown(),
         }
-        match check.item_flag(
-            instance,
+        match check.item_flag_at(
+            settings.walk("osImageMetadata.isLatestOsImageVersion"),
             &label,
             "properties.properties.osImageMetadata.isLatestOsImageVersion",
         ) {
@@ -246,7 +255,7 @@ pub fn ops_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
 
 /// An ISO 8601 duration such as `PT60M` or `P1D` (shape only).
 fn is_iso_duration(text: &str) -> bool {
-    let text = text.trim();
+    let text = value::trimmed(text);
     text.len() > 1
         && text.starts_with(['P', 'p'])
         && text.chars().skip(1).any(|c| c.is_ascii_digit())

@@ -18,6 +18,44 @@ pub fn any_pass(statuses: impl IntoIterator<Item = Status>) -> Status {
     result
 }
 
+/// [`any_pass`] folded as the statuses come, without keeping them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AnyPass {
+    count: usize,
+    passed: bool,
+    unknown: bool,
+}
+
+impl AnyPass {
+    pub fn push(&mut self, status: Status) {
+        self.count += 1;
+        match status {
+            Status::Pass => self.passed = true,
+            Status::Unknown => self.unknown = true,
+            Status::Fail | Status::NotApplicable => {}
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    pub fn has_pass(&self) -> bool {
+        self.passed
+    }
+
+    /// What [`any_pass`] gives for the statuses pushed so far.
+    pub fn status(&self) -> Status {
+        if self.passed {
+            Status::Pass
+        } else if self.unknown {
+            Status::Unknown
+        } else {
+            Status::Fail
+        }
+    }
+}
+
 /// What `properties.publicNetworkAccess` says about the public endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exposure {
@@ -65,8 +103,12 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
                 check.note_if_empty("properties.privateEndpointConnections", items.len());
                 if let Fetched::Denied(reason) = not_listed {
                     check.note(
-                        format!("{LIST} (listed)"),
-                        format!("<denied: {}> (the array in the body is used)", value::truncate(reason)),
+                        "privateEndpointConnections (listed)",
+                        value::concat(&[
+                            "<denied: ",
+                            &value::truncate(reason),
+                            "> (the array in the body is used)",
+                        ]),
                     );
                 }
                 items
@@ -82,7 +124,7 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
                 );
                 check.unknown();
                 if !matches!(not_listed, Fetched::Value(_)) {
-                    check.fetched(&format!("{LIST} (listed)"), not_listed);
+                    check.fetched("privateEndpointConnections (listed)", not_listed);
                 }
                 return None;
             }
@@ -105,13 +147,13 @@ pub fn tag<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
     resource
         .tags
         .iter()
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .find(|(k, _)| value::trimmed(k).eq_ignore_ascii_case(key))
         .map(|(_, v)| v.as_str())
 }
 
 /// The environment a resource declares through its `environment` tag (compare without case).
 pub fn environment(resource: &Resource) -> Option<&str> {
-    tag(resource, "environment").map(str::trim)
+    tag(resource, "environment").map(value::trimmed)
 }
 
 /// ML workspace managed network isolation mode (`properties.managedNetwork.isolationMode`), recorded.
@@ -121,15 +163,18 @@ pub fn ml_isolation<'a>(check: &mut Check, resource: &'a Resource) -> Typed<&'a 
 
 /// The compute type of an ML compute (`properties.computeType`).
 pub fn compute_type(compute: &Value) -> Option<&str> {
-    compute
-        .get("properties")
-        .and_then(|p| p.get("computeType"))
+    value::member(compute, "properties")
+        .and_then(|p| value::member(p, "computeType"))
         .and_then(Value::as_str)
 }
 
 /// Reads the workspace's computes and keeps those of the given types. Entries that are not objects or have no
 /// readable type make the check `unknown` (they might be of a checked type). `None` when the list is missing.
-pub fn computes_of<'a>(check: &mut Check, resource: &'a Resource, types: &[&str]) -> Option<Vec<(String, &'a Value)>> {
+pub fn computes_of<'a>(
+    check: &mut Check,
+    resource: &'a Resource,
+    types: &[&str],
+) -> Option<Vec<(EvidenceText, &'a Value)>> {
     let computes = check.fetched("computes", &resource.details.computes)?;
     let mut kept = Vec::new();
     for (index, compute) in computes.iter().enumerate() {
@@ -139,11 +184,11 @@ pub fn computes_of<'a>(check: &mut Check, resource: &'a Resource, types: &[&str]
             Some(_) => {}
             None => {
                 check.note(
-                    format!("{label}.properties.computeType"),
-                    format!(
-                        "{} (unreadable compute)",
-                        value::observed_got(value::walk(compute, "properties.computeType"), false, "a string")
-                    ),
+                    value::concat(&[&label, ".properties.computeType"]),
+                    value::concat(&[
+                        &value::observed_got(value::walk(compute, "properties.computeType"), false, "a string"),
+                        " (unreadable compute)",
+                    ]),
                 );
                 check.unknown();
             }
@@ -161,7 +206,7 @@ pub fn computes_of<'a>(check: &mut Check, resource: &'a Resource, types: &[&str]
 /// `true` for a non-empty, non-blank string.
 pub fn non_empty(typed: Typed<&str>) -> Typed<bool> {
     match typed {
-        Typed::Ok(text) => Typed::Ok(!text.trim().is_empty()),
+        Typed::Ok(text) => Typed::Ok(!value::trimmed(text).is_empty()),
         Typed::Absent => Typed::Absent,
         Typed::Bad => Typed::Bad,
     }
