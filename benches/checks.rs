@@ -1,316 +1,26 @@
 //! Evaluates every control over 10,000 generated resources (mixed families and kinds, realistic bodies and
-//! child data). Target: the whole evaluation in 50 ms or less.
+//! child data: `support/inventory.rs`). Target: the whole evaluation in 50 ms or less.
 //!
-//! Run with `cargo bench --bench checks`.
+//! Run with `cargo bench --bench checks`. Two diagnostic modes replace the criterion run:
+//! - `CHECKS_RUNS=n` evaluates n times and prints wall and CPU time (median and range); under
+//!   `taskset -c 0` the evaluation runs on one thread and its CPU time is exact;
+//! - `CHECKS_DUMP=file` writes every finding as a JSON line: two dumps diff to nothing when an engine change
+//!   keeps every verdict and every evidence text.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use serde_json::{Value, json};
 
 use aisec::checks::{evaluate, evaluate_all};
-use aisec::model::{Fetched, Resource, ResourceDetails, Subscription};
+
+#[path = "support/inventory.rs"]
+mod inventory;
+use inventory::{inventory, subscriptions};
 
 const RESOURCES: usize = 10_000;
-const SUBSCRIPTIONS: usize = 20;
-const ENVIRONMENTS: [&str; 3] = ["prod", "dev", "test"];
-const SEARCH_SKUS: [&str; 3] = ["standard", "basic", "free"];
-
-fn sub_id(i: usize) -> String {
-    format!("00000000-1111-2222-3333-{:012}", i % SUBSCRIPTIONS)
-}
-
-fn law(i: usize) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law",
-        sub_id(i)
-    )
-}
-
-fn diagnostic(i: usize) -> Value {
-    json!({
-        "name": "to-law",
-        "properties": {
-            "workspaceId": if i.is_multiple_of(5) { String::new() } else { law(i) },
-            "storageAccountId": null,
-            "logs": [{"categoryGroup": "allLogs", "enabled": !i.is_multiple_of(7)}],
-            "metrics": [{"category": "AllMetrics", "enabled": true}]
-        }
-    })
-}
-
-fn private_endpoint(id: &str, status: &str) -> Value {
-    json!({
-        "id": format!("{id}/privateEndpointConnections/pe"),
-        "name": "pe",
-        "properties": {
-            "privateEndpoint": {"id": "/subscriptions/s/resourceGroups/rg-net/providers/Microsoft.Network/privateEndpoints/pe"},
-            "privateLinkServiceConnectionState": {"status": status, "description": "Auto-Approved", "actionsRequired": "None"},
-            "provisioningState": "Succeeded"
-        }
-    })
-}
-
-fn role_assignments(i: usize) -> Vec<Value> {
-    let roles = [
-        "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-        "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
-        "a97b65f3-24c7-4388-baec-2e87135dc908",
-        "b24988ac-6180-42a0-ab88-20f7382dd24c",
-        "1407120a-92aa-4202-b7e9-c0e197c71c8f",
-    ];
-    (0..6)
-        .map(|n| {
-            json!({
-                "name": format!("ra-{n}"),
-                "properties": {
-                    "roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}", sub_id(i), roles[(i + n) % roles.len()]),
-                    "principalId": "11111111-2222-3333-4444-555555555555",
-                    "principalType": if n.is_multiple_of(2) { "ServicePrincipal" } else { "Group" },
-                    "scope": format!("/subscriptions/{}", sub_id(i))
-                }
-            })
-        })
-        .collect()
-}
-
-fn rai_policy(strict: bool) -> Value {
-    let filters: Vec<Value> = ["Hate", "Sexual", "Violence", "Selfharm"]
-        .iter()
-        .flat_map(|name| {
-            ["Prompt", "Completion"].map(|source| {
-                json!({"name": name, "source": source, "enabled": true, "blocking": true,
-                       "severityThreshold": if strict { "Medium" } else { "High" }})
-            })
-        })
-        .chain([
-            json!({"name": "Jailbreak", "source": "Prompt", "enabled": true, "blocking": true}),
-            json!({"name": "Protected Material Text", "source": "Completion", "enabled": true, "blocking": true}),
-            json!({"name": "Protected Material Code", "source": "Completion", "enabled": true, "blocking": false}),
-        ])
-        .collect();
-    json!({"name": if strict { "strict" } else { "relaxed" },
-           "properties": {"basePolicyName": "Microsoft.DefaultV2", "mode": "Blocking", "contentFilters": filters}})
-}
-
-fn common_details(i: usize, id: &str) -> ResourceDetails {
-    ResourceDetails {
-        diagnostic_settings: Fetched::Value(vec![diagnostic(i)]),
-        role_assignments: if i.is_multiple_of(13) {
-            Fetched::Denied("403 AuthorizationFailed".into())
-        } else {
-            Fetched::Value(role_assignments(i))
-        },
-        locks: Fetched::Value(if i.is_multiple_of(3) {
-            vec![]
-        } else {
-            vec![
-                json!({"id": format!("{id}/providers/Microsoft.Authorization/locks/keep"), "name": "keep",
-                        "properties": {"level": "CanNotDelete"}}),
-            ]
-        }),
-        key_vaults: Fetched::Value(vec![json!({
-            "id": format!("/subscriptions/{}/resourceGroups/rg-ai/providers/Microsoft.KeyVault/vaults/kv-ai", sub_id(i)),
-            "name": "kv-ai",
-            "properties": {"vaultUri": "https://kv-ai.vault.azure.net/", "enableSoftDelete": true,
-                           "enablePurgeProtection": i.is_multiple_of(2), "enableRbacAuthorization": true,
-                           "publicNetworkAccess": "Disabled"}
-        })]),
-        ..ResourceDetails::default()
-    }
-}
-
-fn cognitive(i: usize) -> Resource {
-    let kinds = [
-        "OpenAI",
-        "AIServices",
-        "AIServices",
-        "FormRecognizer",
-        "SpeechServices",
-        "ContentSafety",
-    ];
-    let kind = kinds[i % kinds.len()];
-    let id = format!(
-        "/subscriptions/{}/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/acct-{i}",
-        sub_id(i)
-    );
-    let hardened = i.is_multiple_of(2);
-    let row = json!({
-        "id": id, "name": format!("acct-{i}"), "type": "Microsoft.CognitiveServices/accounts", "kind": kind,
-        "location": "swedencentral", "sku": {"name": "S0"},
-        "tags": {"environment": ENVIRONMENTS[i % 3], "owner": "team-ai"},
-        "identity": {"type": if hardened { "SystemAssigned, UserAssigned" } else { "None" }},
-        "properties": {
-            "endpoint": format!("https://acct-{i}.openai.azure.com/"),
-            "provisioningState": "Succeeded",
-            "customSubDomainName": format!("acct-{i}"),
-            "publicNetworkAccess": if hardened { "Disabled" } else { "Enabled" },
-            "networkAcls": {"defaultAction": if hardened { "Deny" } else { "Allow" }, "bypass": "AzureServices",
-                            "ipRules": [{"value": "203.0.113.0/24"}], "virtualNetworkRules": []},
-            "disableLocalAuth": hardened,
-            "restrictOutboundNetworkAccess": hardened,
-            "allowedFqdnList": ["search-1.search.windows.net"],
-            "storedCompletionsDisabled": hardened,
-            "encryption": if hardened {
-                json!({"keySource": "Microsoft.KeyVault", "keyVaultProperties": {"keyVaultUri": "https://kv-ai.vault.azure.net/", "keyName": "cmk"}})
-            } else {
-                json!({"keySource": "Microsoft.CognitiveServices"})
-            },
-            "capabilities": [{"name": "VirtualNetworks"}, {"name": "CustomerManagedStorage"}],
-            "privateEndpointConnections": [private_endpoint(&id, if hardened { "Approved" } else { "Pending" })]
-        }
-    });
-    let mut resource = Resource::from_arm(&row).expect("generated account parses");
-    let mut details = common_details(i, &id);
-    details.deployments = Fetched::Value(vec![
-        json!({"name": "gpt-prod", "sku": {"name": "GlobalStandard", "capacity": 50},
-               "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"},
-                              "raiPolicyName": "strict", "versionUpgradeOption": "OnceCurrentVersionExpired"}}),
-        json!({"name": "gpt-dev", "sku": {"name": "Standard", "capacity": 10},
-               "properties": {"model": {"format": "OpenAI", "name": "gpt-4o-mini", "version": "2024-07-18"},
-                              "raiPolicyName": if hardened { "strict" } else { "relaxed" }}}),
-    ]);
-    details.rai_policies = Fetched::Value(vec![rai_policy(true), rai_policy(false)]);
-    details.defender_for_ai =
-        Fetched::Value(json!({"properties": {"state": if i.is_multiple_of(4) { "Disabled" } else { "Enabled" }}}));
-    details.managed_network = Fetched::Value(Some(
-        json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
-    ));
-    details.connections = Fetched::Value(vec![
-        json!({"name": "search", "properties": {"authType": "AAD", "category": "CognitiveSearch"}}),
-        json!({"name": "blob", "properties": {"authType": if hardened { "ManagedIdentity" } else { "AccountKey" }}}),
-    ]);
-    details.metric_alerts = Fetched::Value(vec![json!({
-        "name": "tokens",
-        "properties": {"enabled": true, "scopes": [id], "criteria": {"allOf": [{"metricName": "ProcessedPromptTokens"}]},
-                       "actions": [{"actionGroupId": "ag"}]}
-    })]);
-    details.capability_hosts = Fetched::Value(vec![]);
-    resource.details = details;
-    resource
-}
-
-fn compute(n: usize, hardened: bool) -> Value {
-    json!({
-        "name": format!("compute-{n}"),
-        "properties": {
-            "computeType": if n.is_multiple_of(2) { "ComputeInstance" } else { "AmlCompute" },
-            "disableLocalAuth": hardened,
-            "properties": {
-                "vmSize": "STANDARD_DS3_V2",
-                "subnet": {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/ml"},
-                "enableNodePublicIp": !hardened,
-                "sshSettings": {"sshPublicAccess": "Disabled"},
-                "remoteLoginPortPublicAccess": "Disabled",
-                "idleTimeBeforeShutdown": "PT60M",
-                "osImageMetadata": {"isLatestOsImageVersion": hardened}
-            }
-        }
-    })
-}
-
-fn workspace(i: usize) -> Resource {
-    let kinds = ["Default", "Hub", "Project", "FeatureStore"];
-    let kind = kinds[i % kinds.len()];
-    let id = format!(
-        "/subscriptions/{}/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-{i}",
-        sub_id(i)
-    );
-    let hardened = i % 2 == 1;
-    let row = json!({
-        "id": id, "name": format!("ws-{i}"), "type": "Microsoft.MachineLearningServices/workspaces", "kind": kind,
-        "location": "westeurope", "tags": {"environment": "prod"},
-        "identity": {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {"/subscriptions/s/uai": {}}},
-        "properties": {
-            "publicNetworkAccess": if hardened { "Disabled" } else { "Enabled" },
-            "allowPublicAccessWhenBehindVnet": false,
-            "applicationInsights": format!("/subscriptions/{}/resourceGroups/rg-ml/providers/microsoft.insights/components/appi", sub_id(i)),
-            "keyVault": format!("/subscriptions/{}/resourceGroups/rg-ai/providers/Microsoft.KeyVault/vaults/kv-ai", sub_id(i)),
-            "storageAccount": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st",
-            "systemDatastoresAuthMode": if hardened { "Identity" } else { "AccessKey" },
-            "primaryUserAssignedIdentity": "/subscriptions/s/uai",
-            "encryption": {"status": "Enabled", "keyVaultProperties": {"keyIdentifier": "https://kv-ai.vault.azure.net/keys/k/1", "keyVaultArmId": "/subscriptions/s/kv"}},
-            "managedNetwork": {"isolationMode": if hardened { "AllowOnlyApprovedOutbound" } else { "Disabled" }, "status": {"status": "Active"}},
-            "serverlessComputeSettings": {"serverlessComputeNoPublicIP": hardened},
-            "privateEndpointConnections": [private_endpoint(&id, "Approved")]
-        }
-    });
-    let mut resource = Resource::from_arm(&row).expect("generated workspace parses");
-    let mut details = common_details(i, &id);
-    details.computes = Fetched::Value((0..3).map(|n| compute(n, hardened)).collect());
-    details.connections = Fetched::Value(vec![
-        json!({"name": "aoai", "properties": {"authType": "AAD"}}),
-        json!({"name": "git", "properties": {"authType": "PAT", "isSharedToAll": true}}),
-    ]);
-    details.online_endpoints = Fetched::Value(vec![
-        json!({"name": "ep", "properties": {"authMode": if hardened { "AADToken" } else { "Key" }, "publicNetworkAccess": "Disabled"}}),
-    ]);
-    details.serverless_endpoints = Fetched::Value(vec![]);
-    details.application_insights = Fetched::Value(Some(json!({"id": "appi"})));
-    resource.details = details;
-    resource
-}
-
-fn search(i: usize) -> Resource {
-    let id = format!(
-        "/subscriptions/{}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/search-{i}",
-        sub_id(i)
-    );
-    let hardened = !i.is_multiple_of(3);
-    let row = json!({
-        "id": id, "name": format!("search-{i}"), "type": "Microsoft.Search/searchServices",
-        "location": "westeurope", "sku": {"name": SEARCH_SKUS[i % 3]},
-        "tags": {"environment": "prod", "owner": "search"},
-        "identity": {"type": if hardened { "SystemAssigned" } else { "None" }},
-        "properties": {
-            "replicaCount": 2, "partitionCount": 1, "status": "running", "hostingMode": "default",
-            "publicNetworkAccess": if hardened { "disabled" } else { "enabled" },
-            "networkRuleSet": {"ipRules": [{"value": "203.0.113.0/24"}], "bypass": "AzureServices"},
-            "privateEndpointConnections": [private_endpoint(&id, "Approved")],
-            "encryptionWithCmk": {"enforcement": if hardened { "Enabled" } else { "Unspecified" }, "encryptionComplianceStatus": "Compliant"},
-            "disableLocalAuth": hardened,
-            "authOptions": if hardened { Value::Null } else { json!({"apiKeyOnly": {}}) },
-            "dataExfiltrationProtections": if hardened { json!(["BlockAll"]) } else { json!([]) }
-        }
-    });
-    let mut resource = Resource::from_arm(&row).expect("generated search service parses");
-    resource.details = common_details(i, &id);
-    resource
-}
-
-fn inventory() -> Vec<Resource> {
-    (0..RESOURCES)
-        .map(|i| match i % 10 {
-            0..=4 => cognitive(i),
-            5..=7 => workspace(i),
-            _ => search(i),
-        })
-        .collect()
-}
-
-fn subscriptions() -> Vec<Subscription> {
-    (0..SUBSCRIPTIONS)
-        .map(|i| Subscription {
-            id: sub_id(i),
-            display_name: format!("sub-{i}"),
-            defender_ai_pricing: Fetched::Value(json!({"properties": {"pricingTier": if i.is_multiple_of(2) { "Standard" } else { "Free" }}})),
-            policy_assignments: Fetched::Value(vec![json!({
-                "id": format!("/subscriptions/{}/providers/Microsoft.Authorization/policyAssignments/mcsb", sub_id(i)),
-                "name": "mcsb",
-                "properties": {"policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047",
-                               "scope": format!("/subscriptions/{}", sub_id(i)), "enforcementMode": "Default"}
-            })]),
-            budgets: Fetched::Value(vec![json!({
-                "id": format!("/subscriptions/{}/providers/Microsoft.Consumption/budgets/monthly", sub_id(i)),
-                "name": "monthly",
-                "properties": {"category": "Cost", "notifications": {"a": {"enabled": true, "contactEmails": ["secops@contoso.com"]}}}
-            })]),
-        })
-        .collect()
-}
 
 fn bench_checks(c: &mut Criterion) {
-    let resources = inventory();
+    let resources = inventory(RESOURCES);
     let subscriptions = subscriptions();
     let findings = evaluate_all(&resources, &subscriptions);
     assert!(findings.len() > RESOURCES * 15, "{} findings", findings.len());
@@ -327,18 +37,39 @@ fn bench_checks(c: &mut Criterion) {
     }
     drop(findings);
     // Diagnostic mode for shared machines and profilers: `CHECKS_RUNS=n` evaluates n times and prints wall
-    // time and the CPU time the process consumed (from /proc), which a busy machine does not inflate.
-    if let Some(runs) = std::env::var("CHECKS_RUNS").ok().and_then(|v| v.parse::<u32>().ok()) {
+    // time and the CPU time the process consumed (from /proc), which a busy machine inflates far less than
+    // wall time. Under `taskset -c 0` the evaluation runs on one thread, whose on-CPU time is exact (ns).
+    if let Some(runs) = std::env::var("CHECKS_RUNS").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let mut walls = Vec::with_capacity(runs);
+        let mut cpus = Vec::with_capacity(runs);
         for _ in 0..runs {
-            let cpu = process_cpu_ms();
+            let (ticks, thread) = (process_ticks(), thread_cpu_ns());
             let start = std::time::Instant::now();
             let findings = black_box(evaluate_all(&resources, &subscriptions));
-            let wall = start.elapsed();
-            let cpu = process_cpu_ms().zip(cpu).map(|(after, before)| after - before);
+            let wall = start.elapsed().as_secs_f64() * 1e3;
+            let ticks = process_ticks()
+                .zip(ticks)
+                .map(|((u1, s1), (u0, s0))| (u1 - u0, s1 - s0));
+            let thread = thread_cpu_ns()
+                .zip(thread)
+                .map(|(after, before)| (after - before) as f64 / 1e6);
             eprintln!(
-                "evaluate_all: wall {wall:?}, cpu {cpu:?} ms, {} findings",
+                "evaluate_all: wall {wall:.1} ms, this thread on CPU {thread:.1?} ms, process user/sys {ticks:?} \
+                 ticks of 10 ms, {} findings",
                 findings.len()
             );
+            walls.push(wall);
+            cpus.extend(thread);
+        }
+        for (what, mut values) in [("wall", walls), ("thread CPU", cpus)] {
+            values.sort_by(f64::total_cmp);
+            if let (Some(min), Some(median), Some(max)) = (values.first(), values.get(values.len() / 2), values.last())
+            {
+                eprintln!(
+                    "{what}: median {median:.1} ms, range {min:.1}–{max:.1} ms over {} runs",
+                    values.len()
+                );
+            }
         }
         return;
     }
@@ -363,14 +94,19 @@ fn bench_checks(c: &mut Criterion) {
     group.finish();
 }
 
-/// User + system CPU time of this process in milliseconds (Linux `/proc/self/stat`, 100 ticks per second).
-fn process_cpu_ms() -> Option<u64> {
+/// User and system CPU time of this process, in ticks of 10 ms (Linux `/proc/self/stat`; includes threads
+/// that have ended).
+fn process_ticks() -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     let after_name = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) * 10)
+    Some((fields.get(11)?.parse().ok()?, fields.get(12)?.parse().ok()?))
+}
+
+/// Time the calling thread has spent on a CPU, in nanoseconds (Linux `/proc/thread-self/schedstat`).
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }
 
 criterion_group!(benches, bench_checks);
