@@ -147,7 +147,10 @@ async fn sarif_has_what_github_code_scanning_needs() {
         let message = result["message"]["text"].as_str().unwrap();
         assert!(message.contains(&finding.resource_name));
         for evidence in &finding.evidence {
-            assert!(message.contains(evidence.observed.as_str()), "the message carries the evidence");
+            assert!(
+                message.contains(evidence.observed.as_str()),
+                "the message carries the evidence"
+            );
         }
         let fingerprint = result["partialFingerprints"].to_string();
         assert!(fingerprints.insert(fingerprint), "two results share a fingerprint");
