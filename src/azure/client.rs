@@ -510,23 +510,47 @@ fn transport_reason(error: &reqwest::Error) -> String {
 }
 
 /// Removes anything that looks like a bearer token or key from text that may end up in a log or on screen.
+/// A server may quote what it was sent (`invalid token 'eyJ…'`, `{"token":"…"}`), so a word is judged
+/// without the punctuation around it, and runs of token characters inside a word are judged too.
 pub(crate) fn redact(text: &str) -> String {
+    fn token_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || "-_.=+/".contains(c)
+    }
+    // Ids are not secrets: a GUID (subscription, tenant, principal) stays readable in an error.
+    fn guid(run: &str) -> bool {
+        let parts: Vec<&str> = run.split('-').collect();
+        parts.len() == 5
+            && parts
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+    }
+    fn looks_secret(run: &str) -> bool {
+        run.len() >= 32
+            && !run.starts_with('/')
+            && !guid(run)
+            && run.chars().any(|c| c.is_ascii_digit())
+            && run.chars().any(|c| c.is_ascii_alphabetic())
+    }
     let mut out = String::with_capacity(text.len());
-    for word in text.split_inclusive(char::is_whitespace) {
-        let trimmed = word.trim_end();
-        let looks_secret = trimmed.len() >= 32
-            && trimmed
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.=+/".contains(c))
-            && trimmed.chars().any(|c| c.is_ascii_digit())
-            && trimmed.chars().any(|c| c.is_ascii_alphabetic());
-        if looks_secret && !trimmed.starts_with('/') {
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if looks_secret(run) {
             out.push_str("[redacted]");
-            out.push_str(&word[trimmed.len()..]);
         } else {
-            out.push_str(word);
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if token_char(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
         }
     }
+    flush(&mut run, &mut out);
     crate::sanitize::for_terminal(&out).into_owned()
 }
 
@@ -571,5 +595,20 @@ mod tests {
         assert!(!clean.contains("eyJ0eXAiOiJKV1Qi"));
         assert!(clean.contains("[redacted]"));
         assert!(clean.contains("/subscriptions/0000-1111/resourceGroups"));
+        let token = "aisecFAKEtoken0123456789abcdefXYZ0123456789";
+        for quoted in [
+            format!("invalid token '{token}'"),
+            format!("{{\"authorization\":\"Bearer {token}\"}}"),
+            format!("token={token};"),
+            format!("<p>{token}</p>"),
+        ] {
+            let clean = redact(&quoted);
+            assert!(!clean.contains("0123456789abcdef"), "{clean}");
+        }
+        let url =
+            "see https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling";
+        assert_eq!(redact(url), url, "links stay readable");
+        let ids = "The subscription '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' could not be found.";
+        assert_eq!(redact(ids), ids, "GUIDs are ids, not secrets");
     }
 }
