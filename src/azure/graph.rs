@@ -85,12 +85,13 @@ pub async fn query_all_paged(
         if !subscriptions.is_empty() {
             body["subscriptions"] = json!(subscriptions);
         }
-        let page = client
+        let mut page = client
             .query(RequestKind::ResourceGraph, Scope::ResourceManager, url.clone(), &body)
             .await?;
         pages += 1;
-        if let Some(data) = page.get("data").and_then(Value::as_array) {
-            rows.extend(data.iter().cloned());
+        // Moved out of the page, not copied: a page holds up to 1,000 whole resource bodies.
+        if let Some(Value::Array(data)) = page.get_mut("data").map(Value::take) {
+            rows.extend(data);
         }
         match page.get("$skipToken").and_then(Value::as_str).filter(|t| !t.is_empty()) {
             Some(token) if pages < MAX_PAGES => {

@@ -19,7 +19,7 @@ use crate::model::{MetricSeries, Resource};
 const OVERLAP_BUCKETS: i64 = 2;
 
 /// Parallel metrics requests at most (each may carry 50 resources × 7 days).
-const PARALLEL: usize = 4;
+const PARALLEL: usize = 8;
 
 /// The grain for a tenant with `measured` resources that have metrics.
 pub fn grain_for(measured: usize, configured_secs: u32) -> u32 {
