@@ -228,6 +228,24 @@ fn report(snapshot: &Snapshot, stats: &aisec::azure::RequestStats, done_at: &[(S
     );
 }
 
+/// Heap held by each part of the snapshot, measured by cloning it and counting what the clone allocates.
+fn heap_of_parts(snapshot: &Snapshot) -> String {
+    fn measure<T: Clone>(value: &T) -> f64 {
+        let before = LIVE[CLIENT].load(Ordering::Relaxed);
+        let copy = value.clone();
+        let after = LIVE[CLIENT].load(Ordering::Relaxed);
+        drop(copy);
+        mb(after.saturating_sub(before))
+    }
+    format!(
+        "resources (with child data) {:.0} MB, findings {:.0} MB, series {:.0} MB, alerts+logs+costs {:.1} MB",
+        measure(&*snapshot.resources),
+        measure(&*snapshot.findings),
+        measure(&*snapshot.series),
+        measure(&*snapshot.alerts) + measure(&*snapshot.logs) + measure(&*snapshot.costs)
+    )
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let name = args.next().unwrap_or_else(|| "large".to_string());
@@ -341,6 +359,11 @@ fn main() {
                 status_mb("VmHWM:")
             );
             report(&snapshot, &handle.stats, &done_at);
+            println!(
+                "  heap now: client {:.0} MB — {}",
+                mb(LIVE[CLIENT].load(Ordering::Relaxed)),
+                heap_of_parts(&snapshot)
+            );
         }
         handle.shutdown().await;
     });

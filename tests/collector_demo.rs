@@ -110,6 +110,11 @@ async fn first_snapshots_hold_the_demo_inventory_findings_alerts_logs_and_costs(
             source.last_error
         );
     }
+    // Each source counts its own requests, and together they are every request made.
+    let inventory = snapshot.source(SourceKind::Inventory).unwrap().requests;
+    assert!((1..=6).contains(&inventory), "inventory made {inventory} requests");
+    let per_source: u64 = snapshot.sources.iter().map(|s| s.requests).sum();
+    assert_eq!(per_source, handle.stats.total());
     // Resource Graph pages, not one request per resource, for the inventory.
     assert!(
         handle.stats.count(RequestKind::ResourceGraph) <= 3 * 2,

@@ -115,6 +115,8 @@ pub struct AzureClient {
     retry: RetryPolicy,
     stats: Arc<RequestStats>,
     budget: Arc<Budget>,
+    /// Requests made through this handle (and its clones), beside the client-wide statistics.
+    counter: Option<Arc<AtomicU64>>,
 }
 
 /// Whether a request may be sent again after an ambiguous failure (timeout, 5xx).
@@ -145,11 +147,20 @@ impl AzureClient {
             retry,
             stats: Arc::new(RequestStats::default()),
             budget: Arc::new(Budget::default()),
+            counter: None,
         })
     }
 
     pub fn endpoints(&self) -> &Endpoints {
         &self.endpoints
+    }
+
+    /// The same client, also counting its requests into `counter` (a source's own request count).
+    pub fn counting(&self, counter: Arc<AtomicU64>) -> Self {
+        Self {
+            counter: Some(counter),
+            ..self.clone()
+        }
     }
 
     pub fn stats(&self) -> Arc<RequestStats> {
@@ -176,34 +187,29 @@ impl AzureClient {
             .await
     }
 
-    /// A read-only POST whose answer is decoded straight into `T`: large answers (a week of metrics for 50
-    /// resources) skip the intermediate JSON tree. A 204 decodes from `null`.
-    pub async fn query_as<T: serde::de::DeserializeOwned>(
+    /// A read-only POST whose answer is kept as bytes, to be decoded into borrowing types: large answers (a
+    /// week of metrics for 50 resources) then skip both the JSON tree and a string per value.
+    pub async fn query_raw(
         &self,
         kind: RequestKind,
         scope: Scope,
         url: Url,
         body: &Value,
-    ) -> Result<T, AzureError> {
+    ) -> Result<RawAnswer, AzureError> {
         let what = describe(&url);
         let bytes = self
             .send_raw(kind, scope, reqwest::Method::POST, url, Some(body), Idempotency::Safe)
             .await?;
-        decode(bytes.as_deref().unwrap_or(b"null"), &what)
+        Ok(RawAnswer { bytes, what })
     }
 
-    /// A GET decoded straight into `T` (see `query_as`).
-    pub async fn get_as<T: serde::de::DeserializeOwned>(
-        &self,
-        kind: RequestKind,
-        scope: Scope,
-        url: Url,
-    ) -> Result<T, AzureError> {
+    /// A GET kept as bytes (see `query_raw`).
+    pub async fn get_raw(&self, kind: RequestKind, scope: Scope, url: Url) -> Result<RawAnswer, AzureError> {
         let what = describe(&url);
         let bytes = self
             .send_raw(kind, scope, reqwest::Method::GET, url, None, Idempotency::Safe)
             .await?;
-        decode(bytes.as_deref().unwrap_or(b"null"), &what)
+        Ok(RawAnswer { bytes, what })
     }
 
     /// GET a list and follow `nextLink` verbatim; a repeated link is a paging loop, not a reason to spin.
@@ -218,9 +224,10 @@ impl AzureClient {
                     pages: seen.len(),
                 });
             }
-            let page = self.get(kind, scope, url).await?;
-            if let Some(values) = page.get("value").and_then(Value::as_array) {
-                items.extend(values.iter().cloned());
+            let mut page = self.get(kind, scope, url).await?;
+            // Moved out of the page, not copied: pages can hold thousands of items.
+            if let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) {
+                items.extend(values);
             }
             next = page
                 .get("nextLink")
@@ -275,6 +282,9 @@ impl AzureClient {
                 request = request.json(body);
             }
             self.stats.record(kind);
+            if let Some(counter) = &self.counter {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
             let outcome = match request.send().await {
                 Ok(response) => self.read(response, &what, &subscription).await,
                 Err(error) => Err(Attempt::Transport(transport_reason(&error))),
@@ -399,6 +409,23 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, what: &str) 
     }
 }
 
+/// The body of a successful answer (`None` for 204) and where it came from.
+pub struct RawAnswer {
+    bytes: Option<Vec<u8>>,
+    what: String,
+}
+
+impl RawAnswer {
+    /// Decodes into `T`, which may borrow from the body; a 204 decodes from `null`.
+    pub fn decode<'a, T: serde::Deserialize<'a>>(&'a self) -> Result<T, AzureError> {
+        let bytes: &'a [u8] = self.bytes.as_deref().unwrap_or(b"null");
+        serde_json::from_slice(bytes).map_err(|e| AzureError::Decode {
+            what: self.what.clone(),
+            reason: e.to_string(),
+        })
+    }
+}
+
 /// A JSON answer into `T`; a broken body is an error that names where it came from, never a panic.
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, AzureError> {
     serde_json::from_slice(bytes).map_err(|e| AzureError::Decode {
@@ -510,23 +537,47 @@ fn transport_reason(error: &reqwest::Error) -> String {
 }
 
 /// Removes anything that looks like a bearer token or key from text that may end up in a log or on screen.
+/// A server may quote what it was sent (`invalid token 'eyJ…'`, `{"token":"…"}`), so a word is judged
+/// without the punctuation around it, and runs of token characters inside a word are judged too.
 pub(crate) fn redact(text: &str) -> String {
+    fn token_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || "-_.=+/".contains(c)
+    }
+    // Ids are not secrets: a GUID (subscription, tenant, principal) stays readable in an error.
+    fn guid(run: &str) -> bool {
+        let parts: Vec<&str> = run.split('-').collect();
+        parts.len() == 5
+            && parts
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+    }
+    fn looks_secret(run: &str) -> bool {
+        run.len() >= 32
+            && !run.starts_with('/')
+            && !guid(run)
+            && run.chars().any(|c| c.is_ascii_digit())
+            && run.chars().any(|c| c.is_ascii_alphabetic())
+    }
     let mut out = String::with_capacity(text.len());
-    for word in text.split_inclusive(char::is_whitespace) {
-        let trimmed = word.trim_end();
-        let looks_secret = trimmed.len() >= 32
-            && trimmed
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.=+/".contains(c))
-            && trimmed.chars().any(|c| c.is_ascii_digit())
-            && trimmed.chars().any(|c| c.is_ascii_alphabetic());
-        if looks_secret && !trimmed.starts_with('/') {
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if looks_secret(run) {
             out.push_str("[redacted]");
-            out.push_str(&word[trimmed.len()..]);
         } else {
-            out.push_str(word);
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if token_char(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
         }
     }
+    flush(&mut run, &mut out);
     crate::sanitize::for_terminal(&out).into_owned()
 }
 
@@ -571,5 +622,20 @@ mod tests {
         assert!(!clean.contains("eyJ0eXAiOiJKV1Qi"));
         assert!(clean.contains("[redacted]"));
         assert!(clean.contains("/subscriptions/0000-1111/resourceGroups"));
+        let token = "aisecFAKEtoken0123456789abcdefXYZ0123456789";
+        for quoted in [
+            format!("invalid token '{token}'"),
+            format!("{{\"authorization\":\"Bearer {token}\"}}"),
+            format!("token={token};"),
+            format!("<p>{token}</p>"),
+        ] {
+            let clean = redact(&quoted);
+            assert!(!clean.contains("0123456789abcdef"), "{clean}");
+        }
+        let url =
+            "see https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling";
+        assert_eq!(redact(url), url, "links stay readable");
+        let ids = "The subscription '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b' could not be found.";
+        assert_eq!(redact(ids), ids, "GUIDs are ids, not secrets");
     }
 }

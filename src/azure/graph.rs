@@ -58,6 +58,16 @@ pub async fn query_all(
     query: &str,
     subscriptions: &[String],
 ) -> Result<(Vec<Value>, usize), AzureError> {
+    query_all_paged(client, query, subscriptions, 1000).await
+}
+
+/// `query_all` with a chosen page size (`$top`, 1..=1000).
+pub async fn query_all_paged(
+    client: &AzureClient,
+    query: &str,
+    subscriptions: &[String],
+    top: u32,
+) -> Result<(Vec<Value>, usize), AzureError> {
     let url = client.endpoints().arm_url(
         "/providers/Microsoft.ResourceGraph/resources",
         &[("api-version", API_VERSION)],
@@ -67,7 +77,7 @@ pub async fn query_all(
     let mut skip_token: Option<String> = None;
     let mut pages = 0;
     loop {
-        let mut options = json!({"$top": 1000, "resultFormat": "objectArray"});
+        let mut options = json!({"$top": top.clamp(1, 1000), "resultFormat": "objectArray"});
         if let Some(token) = &skip_token {
             options["$skipToken"] = Value::String(token.clone());
         }
@@ -75,12 +85,13 @@ pub async fn query_all(
         if !subscriptions.is_empty() {
             body["subscriptions"] = json!(subscriptions);
         }
-        let page = client
+        let mut page = client
             .query(RequestKind::ResourceGraph, Scope::ResourceManager, url.clone(), &body)
             .await?;
         pages += 1;
-        if let Some(data) = page.get("data").and_then(Value::as_array) {
-            rows.extend(data.iter().cloned());
+        // Moved out of the page, not copied: a page holds up to 1,000 whole resource bodies.
+        if let Some(Value::Array(data)) = page.get_mut("data").map(Value::take) {
+            rows.extend(data);
         }
         match page.get("$skipToken").and_then(Value::as_str).filter(|t| !t.is_empty()) {
             Some(token) if pages < MAX_PAGES => {

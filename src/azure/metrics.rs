@@ -5,7 +5,9 @@
 //! the request total, its 401 and 429 splits, the prompt and completion token counts (OpenAI / AI Services),
 //! and one latency series. Every other status-code split is folded into the total and dropped.
 
-use serde_json::{Value, json};
+use std::borrow::Cow;
+
+use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -154,68 +156,147 @@ pub fn iso(unix: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
 }
 
-/// The parts of a metrics answer that are read. Leaves stay loose JSON values, so one odd point (a number
-/// sent as text, a missing timestamp) is skipped rather than failing the whole answer.
+/// A JSON leaf read loosely: a string (borrowed from the body when it has no escapes) or a number; anything
+/// else is kept as nothing, so one odd value is skipped instead of failing the whole answer.
+#[derive(Debug, Default, Clone, PartialEq)]
+enum Leaf<'a> {
+    #[default]
+    Nothing,
+    Text(Cow<'a, str>),
+    Number(f64),
+}
+
+impl Leaf<'_> {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Leaf::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Leaf::Number(n) if n.is_finite() => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Leaf<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Leaf<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Leaf::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Leaf::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Leaf::Text(Cow::Owned(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Leaf::Number(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Leaf::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Leaf::Number(v as f64))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Leaf::Nothing)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Leaf::Nothing)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Leaf::Nothing)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Leaf::Nothing)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Leaf::Nothing)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The parts of a metrics answer that are read, borrowing their strings from the body.
 #[derive(Debug, Default, serde::Deserialize)]
-struct BatchAnswer {
-    #[serde(default)]
-    values: Vec<BatchEntry>,
+struct BatchAnswer<'a> {
+    #[serde(default, borrow)]
+    values: Vec<BatchEntry<'a>>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct BatchEntry {
-    #[serde(default)]
-    resourceid: Value,
-    #[serde(default)]
-    value: Vec<MetricAnswer>,
+struct BatchEntry<'a> {
+    #[serde(default, borrow)]
+    resourceid: Leaf<'a>,
+    #[serde(default, borrow)]
+    value: Vec<MetricAnswer<'a>>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct ResourceAnswer {
-    #[serde(default)]
-    value: Vec<MetricAnswer>,
+struct ResourceAnswer<'a> {
+    #[serde(default, borrow)]
+    value: Vec<MetricAnswer<'a>>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct MetricAnswer {
-    #[serde(default)]
-    name: Named,
-    #[serde(default, rename = "errorCode")]
-    error_code: Value,
-    #[serde(default)]
-    timeseries: Option<Vec<SeriesAnswer>>,
+struct MetricAnswer<'a> {
+    #[serde(default, borrow)]
+    name: Named<'a>,
+    #[serde(default, borrow, rename = "errorCode")]
+    error_code: Leaf<'a>,
+    #[serde(default, borrow)]
+    timeseries: Option<Vec<SeriesAnswer<'a>>>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct Named {
-    #[serde(default)]
-    value: Value,
+struct Named<'a> {
+    #[serde(default, borrow)]
+    value: Leaf<'a>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct SeriesAnswer {
-    #[serde(default)]
-    metadatavalues: Vec<Dimension>,
-    #[serde(default)]
-    data: Vec<PointAnswer>,
+struct SeriesAnswer<'a> {
+    #[serde(default, borrow)]
+    metadatavalues: Vec<Dimension<'a>>,
+    #[serde(default, borrow)]
+    data: Vec<PointAnswer<'a>>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct Dimension {
-    #[serde(default)]
-    name: Named,
-    #[serde(default)]
-    value: Value,
+struct Dimension<'a> {
+    #[serde(default, borrow)]
+    name: Named<'a>,
+    #[serde(default, borrow)]
+    value: Leaf<'a>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
-struct PointAnswer {
-    #[serde(default, rename = "timeStamp")]
-    time_stamp: Value,
-    #[serde(default)]
-    total: Value,
-    #[serde(default)]
-    average: Value,
+struct PointAnswer<'a> {
+    #[serde(default, borrow, rename = "timeStamp")]
+    time_stamp: Leaf<'a>,
+    #[serde(default, borrow)]
+    total: Leaf<'a>,
+    #[serde(default, borrow)]
+    average: Leaf<'a>,
 }
 
 /// What one query returned: the kept series, and which of the asked resources Azure answered for (a resource
@@ -274,12 +355,14 @@ pub async fn fetch_query(
         &params,
     );
     let body = json!({"resourceids": resource_ids});
-    let response: Option<BatchAnswer> = client
-        .query_as(RequestKind::MetricsBatch, Scope::Metrics, url, &body)
+    let raw = client
+        .query_raw(RequestKind::MetricsBatch, Scope::Metrics, url, &body)
         .await?;
+    let response: Option<BatchAnswer<'_>> = raw.decode()?;
+    let stamps = Stamps::new(window);
     let mut result = QueryResult::default();
     for entry in response.unwrap_or_default().values {
-        let Some(resource_id) = entry.resourceid.as_str() else {
+        let Some(resource_id) = entry.resourceid.text() else {
             continue;
         };
         let Some(resource_id) = resource_ids.iter().find(|id| id.eq_ignore_ascii_case(resource_id)) else {
@@ -290,7 +373,9 @@ pub async fn fetch_query(
             continue;
         }
         result.answered.push(resource_id.clone());
-        result.series.extend(parse_metrics(resource_id, &entry.value, window));
+        result
+            .series
+            .extend(parse_metrics(resource_id, &entry.value, window, &stamps));
     }
     Ok(result)
 }
@@ -335,8 +420,16 @@ pub async fn fetch_one_query(
         resource_id.trim_end_matches('/')
     );
     let url = client.endpoints().arm_url(&path, &params);
-    let response: Option<ResourceAnswer> = client.get_as(RequestKind::Metrics, Scope::ResourceManager, url).await?;
-    Ok(parse_metrics(resource_id, &response.unwrap_or_default().value, window))
+    let raw = client
+        .get_raw(RequestKind::Metrics, Scope::ResourceManager, url)
+        .await?;
+    let response: Option<ResourceAnswer<'_>> = raw.decode()?;
+    Ok(parse_metrics(
+        resource_id,
+        &response.unwrap_or_default().value,
+        window,
+        &Stamps::new(window),
+    ))
 }
 
 /// `statuscode` (Azure lower-cases dimension names in answers) → `StatusCode`; other names as given.
@@ -351,17 +444,22 @@ fn dimension_label(name: &str) -> &str {
 /// Turns Azure's `value[].timeseries[].data[]` into dense series on the requested grid and keeps only what
 /// is used: for a metric split by status code, the sum of every split as the total plus the kept splits.
 /// Empty buckets are absent in Azure's answer and mean zero for count metrics.
-fn parse_metrics(resource_id: &str, metrics: &[MetricAnswer], window: Window) -> Vec<MetricSeries> {
+fn parse_metrics(
+    resource_id: &str,
+    metrics: &[MetricAnswer<'_>],
+    window: Window,
+    stamps: &Stamps,
+) -> Vec<MetricSeries> {
     let buckets = window.buckets();
     let step = i64::from(window.step_secs.max(1));
     let mut out = Vec::new();
     for metric in metrics {
-        let Some(name) = metric.name.value.as_str() else {
+        let Some(name) = metric.name.value.text() else {
             continue;
         };
         if metric
             .error_code
-            .as_str()
+            .text()
             .is_some_and(|code| !code.eq_ignore_ascii_case("Success"))
         {
             continue;
@@ -377,30 +475,21 @@ fn parse_metrics(resource_id: &str, metrics: &[MetricAnswer], window: Window) ->
         let mut total: Option<Vec<f64>> = None;
         for timeseries in all {
             let split = timeseries.metadatavalues.first().and_then(|m| {
-                let key = m.name.value.as_str()?;
-                let value = m.value.as_str()?;
+                let key = m.name.value.text()?;
+                let value = m.value.text()?;
                 Some((dimension_label(key).to_string(), value.to_string()))
             });
             let mut values = vec![0.0; buckets];
-            for point in &timeseries.data {
-                let Some(at) = point
-                    .time_stamp
-                    .as_str()
-                    .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
-                else {
+            for (i, point) in timeseries.data.iter().enumerate() {
+                let Some(index) = point.time_stamp.text().and_then(|t| stamps.index(i, t, step)) else {
                     continue;
                 };
-                let offset = at.unix_timestamp() - window.start;
-                if offset < 0 || offset % step != 0 {
-                    continue;
-                }
-                let index = (offset / step) as usize;
                 let value = if field == "average" {
                     &point.average
                 } else {
                     &point.total
                 };
-                let value = value.as_f64().filter(|v| v.is_finite());
+                let value = value.number();
                 if let (Some(slot), Some(value)) = (values.get_mut(index), value) {
                     *slot = value;
                 }
@@ -427,6 +516,39 @@ fn parse_metrics(resource_id: &str, metrics: &[MetricAnswer], window: Window) ->
         }
     }
     out
+}
+
+/// The timestamps of a window's buckets as Azure writes them, so a point is placed by comparing text; only
+/// a timestamp written another way is parsed.
+struct Stamps {
+    start: i64,
+    expected: Vec<String>,
+}
+
+impl Stamps {
+    fn new(window: Window) -> Self {
+        let step = i64::from(window.step_secs.max(1));
+        Self {
+            start: window.start,
+            expected: (0..window.buckets() as i64)
+                .map(|b| iso(window.start + b * step))
+                .collect(),
+        }
+    }
+
+    /// The bucket of the `position`-th point stamped `text`; `None` for a time off the grid or the window.
+    fn index(&self, position: usize, text: &str, step: i64) -> Option<usize> {
+        if self.expected.get(position).is_some_and(|e| e == text) {
+            return Some(position);
+        }
+        let at = OffsetDateTime::parse(text, &Rfc3339).ok()?.unix_timestamp();
+        let offset = at - self.start;
+        if offset < 0 || offset % step != 0 {
+            return None;
+        }
+        let index = (offset / step) as usize;
+        (index < self.expected.len()).then_some(index)
+    }
 }
 
 fn series(resource_id: &str, metric: &str, split: Option<String>, window: Window, values: Vec<f64>) -> MetricSeries {
@@ -472,8 +594,9 @@ mod tests {
                  "data": [{"timeStamp": iso(window.start + 300), "total": 1.0}]}
             ]
         }]);
-        let metrics: Vec<MetricAnswer> = serde_json::from_value(metrics).unwrap();
-        let series = parse_metrics("/r", &metrics, window);
+        let text = metrics.to_string();
+        let metrics: Vec<MetricAnswer<'_>> = serde_json::from_str(&text).unwrap();
+        let series = parse_metrics("/r", &metrics, window, &Stamps::new(window));
         assert_eq!(series.len(), 2, "the 200 and 500 splits live on only in the total");
         assert_eq!(series[0].split.as_deref(), Some("StatusCode=401"));
         assert_eq!(series[0].values, vec![0.0, 3.0, 0.0]);
@@ -491,8 +614,9 @@ mod tests {
                 {"data": [{"timeStamp": iso(window.start), "total": 120.0, "average": 2.0}]}]},
             {"name": {"value": "ProcessedPromptTokens"}, "errorCode": "ResourceNotFound", "timeseries": []}
         ]);
-        let metrics: Vec<MetricAnswer> = serde_json::from_value(metrics).unwrap();
-        let series = parse_metrics("/r", &metrics, window);
+        let text = metrics.to_string();
+        let metrics: Vec<MetricAnswer<'_>> = serde_json::from_str(&text).unwrap();
+        let series = parse_metrics("/r", &metrics, window, &Stamps::new(window));
         assert_eq!(series.len(), 2);
         assert_eq!(series[0].values[0], 850.0);
         assert_eq!(series[1].values[0], 120.0);

@@ -16,6 +16,6 @@ pub mod monitor;
 
 pub use auth::Auth;
 pub use budget::{Budget, Quota};
-pub use client::{AzureClient, RequestKind, RequestStats, RetryPolicy};
+pub use client::{AzureClient, RawAnswer, RequestKind, RequestStats, RetryPolicy};
 pub use cloud::{Cloud, Endpoints, Scope};
 pub use error::AzureError;

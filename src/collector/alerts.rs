@@ -12,66 +12,102 @@ pub const RECENT_SECS: i64 = 24 * 3600;
 /// Detections less than this apart belong to the same episode (one alert, its peak shown).
 const EPISODE_GAP_SECS: i64 = 3600;
 
-/// Metrics the detector watches: call counts and token counts. Latencies and throttling counts are kept for
-/// display only (the detector models counts of calls, and throttling is the service defending itself).
-const DETECTED: [&str; 5] = [
-    "AzureOpenAIRequests",
-    "TotalCalls",
-    "SearchQueriesPerSecond",
-    "ProcessedPromptTokens",
-    "GeneratedTokens",
-];
+/// Metrics the detector watches: call counts, and prompt + completion tokens together (Azure's
+/// `TokenTransaction`, "processed inference tokens": a leaked key burns tokens whichever way). Latencies and
+/// throttling counts are kept for display only (the detector models counts of calls, and throttling is the
+/// service defending itself).
+const DETECTED: [&str; 3] = ["AzureOpenAIRequests", "TotalCalls", "SearchQueriesPerSecond"];
+const TOKENS: [&str; 2] = ["ProcessedPromptTokens", "GeneratedTokens"];
+const TOKENS_LABEL: &str = "TokenTransaction";
 
 /// Runs the detector on each resource's total and on its authentication-failure split (a 401 burst is the
 /// signature of a leaked or guessed key even when the total barely moves). A total is the series without a
-/// split; when only splits came back, their sum.
+/// split; when only splits came back, their sum. The work is shared between two threads.
 pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Vec<Alert> {
     let names: HashMap<String, &str> = resources
         .iter()
         .map(|r| (r.id.to_ascii_lowercase(), r.name.as_str()))
         .collect();
+    let work = detection_inputs(series);
+    let half = work.len() / 2;
+    let (first, second) = work.split_at(half);
+    let mut alerts = std::thread::scope(|scope| {
+        let other = scope.spawn(|| detect(second, &names));
+        let mut mine = detect(first, &names);
+        // A panicking detector thread loses its half of the alerts, not the refresh.
+        mine.extend(other.join().unwrap_or_default());
+        mine
+    });
+    let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);
+    alerts.retain(|alert| newest - alert.at <= RECENT_SECS);
+    alerts.sort_by(|a, b| b.level.cmp(&a.level).then(b.at.cmp(&a.at)).then(a.key.cmp(&b.key)));
+    alerts
+}
+
+/// (series, label) pairs the detector runs on.
+fn detection_inputs(series: &[MetricSeries]) -> Vec<(MetricSeries, String)> {
     let watched = |metric: &str| DETECTED.iter().any(|m| m.eq_ignore_ascii_case(metric));
     let key = |s: &MetricSeries| (s.resource_id.to_ascii_lowercase(), s.metric.to_ascii_lowercase());
     let explicit: HashSet<(String, String)> = series.iter().filter(|s| s.split.is_none()).map(key).collect();
     let mut summed: HashMap<(String, String), MetricSeries> = HashMap::new();
-    let mut alerts = Vec::new();
-    for s in series.iter().filter(|s| watched(&s.metric)) {
+    let mut work = Vec::new();
+    for s in series {
+        if s.split.is_none() && TOKENS.iter().any(|m| m.eq_ignore_ascii_case(&s.metric)) {
+            let k = (s.resource_id.to_ascii_lowercase(), TOKENS_LABEL.to_ascii_lowercase());
+            add_to(&mut summed, k, s, TOKENS_LABEL);
+            continue;
+        }
+        if !watched(&s.metric) {
+            continue;
+        }
         if s.split.is_none() {
-            alerts.extend(episodes(s, &s.metric, &names));
+            work.push((s.clone(), s.metric.clone()));
             continue;
         }
         if s.split
             .as_deref()
             .is_some_and(|split| split.eq_ignore_ascii_case("StatusCode=401"))
         {
-            alerts.extend(episodes(s, "401 responses", &names));
+            work.push((s.clone(), "401 responses".to_string()));
         }
-        if explicit.contains(&key(s)) {
-            continue;
-        }
-        match summed.get_mut(&key(s)) {
-            Some(total) if total.values.len() == s.values.len() && total.start == s.start => {
-                total.values.iter_mut().zip(&s.values).for_each(|(t, v)| *t += v);
-            }
-            Some(_) => {}
-            None => {
-                summed.insert(
-                    key(s),
-                    MetricSeries {
-                        split: None,
-                        ..s.clone()
-                    },
-                );
-            }
+        if !explicit.contains(&key(s)) {
+            add_to(&mut summed, key(s), s, &s.metric);
         }
     }
-    for total in summed.values() {
-        alerts.extend(episodes(total, &total.metric, &names));
+    work.extend(summed.into_values().map(|total| {
+        let label = total.metric.clone();
+        (total, label)
+    }));
+    // A series that never left zero cannot spike: no need to run the detector over it (many resources of a
+    // large tenant have no 401 in a week).
+    work.retain(|(series, _)| series.values.iter().any(|v| *v != 0.0));
+    work
+}
+
+/// Adds `s` into the running sum under `k` (series on another grid are left out rather than misaligned).
+fn add_to(summed: &mut HashMap<(String, String), MetricSeries>, k: (String, String), s: &MetricSeries, metric: &str) {
+    match summed.get_mut(&k) {
+        Some(total) if total.values.len() == s.values.len() && total.start == s.start => {
+            total.values.iter_mut().zip(&s.values).for_each(|(t, v)| *t += v);
+        }
+        Some(_) => {}
+        None => {
+            summed.insert(
+                k,
+                MetricSeries {
+                    split: None,
+                    metric: metric.to_string(),
+                    ..s.clone()
+                },
+            );
+        }
     }
-    let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);
-    alerts.retain(|alert| newest - alert.at <= RECENT_SECS);
-    alerts.sort_by(|a, b| b.level.cmp(&a.level).then(b.at.cmp(&a.at)).then(a.key.cmp(&b.key)));
-    alerts
+}
+
+fn detect(work: &[(MetricSeries, String)], names: &HashMap<String, &str>) -> Vec<Alert> {
+    work.iter()
+        .flat_map(|(series, label)| episodes(series, label, names))
+        .collect()
 }
 
 fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, &str>) -> Vec<Alert> {

@@ -19,7 +19,7 @@ use crate::model::{MetricSeries, Resource};
 const OVERLAP_BUCKETS: i64 = 2;
 
 /// Parallel metrics requests at most (each may carry 50 resources × 7 days).
-const PARALLEL: usize = 4;
+const PARALLEL: usize = 8;
 
 /// The grain for a tenant with `measured` resources that have metrics.
 pub fn grain_for(measured: usize, configured_secs: u32) -> u32 {
@@ -53,7 +53,10 @@ pub struct Fetch {
     pub result: Option<QueryResult>,
 }
 
-fn key(resource_id: &str, metric: &str, split: Option<&str>) -> (String, String, String) {
+/// (resource, metric, split), lower-case: the identity of a series.
+type SeriesKey = (String, String, String);
+
+fn key(resource_id: &str, metric: &str, split: Option<&str>) -> SeriesKey {
     (
         resource_id.to_ascii_lowercase(),
         metric.to_ascii_lowercase(),
@@ -96,17 +99,22 @@ pub fn merge(
     full: Window,
     wanted: &HashSet<String>,
 ) -> Vec<MetricSeries> {
-    let old: HashMap<(String, String, String), &MetricSeries> = previous
+    let old: HashMap<SeriesKey, &MetricSeries> = previous
         .iter()
         .map(|s| (key(&s.resource_id, &s.metric, s.split.as_deref()), s))
         .collect();
-    let mut merged: BTreeMap<(String, String, String), MetricSeries> = BTreeMap::new();
+    // Kept series per resource, so each answer only looks at its own resources' series.
+    let mut by_resource: HashMap<String, Vec<(&SeriesKey, &MetricSeries)>> = HashMap::new();
+    for (k, series) in &old {
+        by_resource.entry(k.0.clone()).or_default().push((k, series));
+    }
+    let mut merged: BTreeMap<SeriesKey, MetricSeries> = BTreeMap::new();
     let step = i64::from(full.step_secs.max(1));
     for fetch in fetches {
         let Some(result) = fetch.result else { continue };
         let answered: HashSet<String> = result.answered.iter().map(|id| id.to_ascii_lowercase()).collect();
         let first = ((fetch.window.start - full.start) / step).max(0) as usize;
-        let mut seen: HashSet<(String, String, String)> = HashSet::new();
+        let mut seen: HashSet<SeriesKey> = HashSet::new();
         for series in result.series {
             let k = key(&series.resource_id, &series.metric, series.split.as_deref());
             let mut values = carried(old.get(&k).copied(), full, fetch.window.start);
@@ -127,13 +135,14 @@ pub fn merge(
             );
         }
         // Kept series this answer covers but did not return: no such calls in the new buckets.
-        for (k, series) in &old {
-            if seen.contains(k) || !answered.contains(&k.0) || !covers_metric(&fetch.query, &series.metric) {
+        let candidates = answered.iter().filter_map(|id| by_resource.get(id)).flatten();
+        for (k, series) in candidates {
+            if seen.contains(*k) || !covers_metric(&fetch.query, &series.metric) {
                 continue;
             }
             let values = carried(Some(series), full, fetch.window.start);
             merged.insert(
-                k.clone(),
+                (*k).clone(),
                 MetricSeries {
                     resource_id: series.resource_id.clone(),
                     metric: series.metric.clone(),

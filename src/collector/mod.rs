@@ -9,6 +9,7 @@ mod sources;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -132,6 +133,8 @@ struct Supervisor {
     generation: u64,
     completions_tx: mpsc::Sender<Completion>,
     completions_rx: mpsc::Receiver<Completion>,
+    /// HTTP requests per source since start (each job's client counts into its source's counter).
+    requests: HashMap<SourceKind, Arc<AtomicU64>>,
 }
 
 impl Supervisor {
@@ -149,6 +152,7 @@ impl Supervisor {
             generation: 0,
             completions_tx,
             completions_rx,
+            requests: SourceKind::ALL.iter().map(|k| (*k, Arc::default())).collect(),
         }
     }
 
@@ -201,8 +205,9 @@ impl Supervisor {
                 status.in_flight = true;
             }
             changed = true;
+            let counter = self.requests.get(&kind).cloned().unwrap_or_default();
             let job = sources::Job {
-                client: self.client.clone(),
+                client: self.client.counting(counter),
                 config: self.config.clone(),
                 subscriptions: self.working.subscriptions.clone(),
                 resources: self.working.resources.clone(),
@@ -231,8 +236,10 @@ impl Supervisor {
             SourceKind::Logs => schedule.logs,
             SourceKind::Cost => schedule.cost,
         };
-        let requests = self.client.stats().total();
-        let status = self.status.get_mut(&kind).expect("every kind has a status");
+        let requests = self.requests.get(&kind).map_or(0, |c| c.load(Ordering::Relaxed));
+        let Some(status) = self.status.get_mut(&kind) else {
+            return;
+        };
         status.in_flight = false;
         status.requests = requests;
         match completion.error() {

@@ -180,14 +180,19 @@ fn rate(d: &Dice) -> f64 {
 }
 
 pub(crate) fn build(now: i64) -> Scenario {
+    build_sized(now, SUBSCRIPTIONS, PER_SUBSCRIPTION)
+}
+
+/// The same recipe for `subscriptions` × `per_subscription` resources (mid-size tests use a smaller tenant).
+pub(crate) fn build_sized(now: i64, subscriptions_wanted: usize, per_subscription: usize) -> Scenario {
     let b = Builder {
         seed: LARGE_SEED,
         tenant: guid(LARGE_SEED, "tenant"),
         now,
     };
-    let mut subscriptions = Vec::with_capacity(SUBSCRIPTIONS);
+    let mut subscriptions = Vec::with_capacity(subscriptions_wanted);
     let mut workspaces: Vec<WorkspaceDef> = Vec::new();
-    for i in 0..SUBSCRIPTIONS {
+    for i in 0..subscriptions_wanted {
         let d = Dice {
             seed: LARGE_SEED,
             index: i as u64,
@@ -217,7 +222,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         }
     }
 
-    let mut resources = Vec::with_capacity(SUBSCRIPTIONS * PER_SUBSCRIPTION);
+    let mut resources = Vec::with_capacity(subscriptions_wanted * per_subscription);
     let mut openai_ids = Vec::new();
     for (si, sub) in subscriptions.iter().enumerate() {
         let sub_id = sub.subscription_id.as_str();
@@ -225,7 +230,7 @@ pub(crate) fn build(now: i64) -> Scenario {
         let unit_name = UNITS[si % UNITS.len()];
         let law = &workspaces[(si / 20).min(workspaces.len() - 1)].id;
         let mut hub: Option<String> = None;
-        for j in 0..PER_SUBSCRIPTION {
+        for j in 0..per_subscription {
             let g = si * PER_SUBSCRIPTION + j;
             let d = Dice {
                 seed: LARGE_SEED,

@@ -243,6 +243,11 @@ impl Scenario {
         super::large::build(now)
     }
 
+    /// The large tenant's recipe at another size: `subscriptions` × `per_subscription` resources.
+    pub fn sized(now: i64, subscriptions: usize, per_subscription: usize) -> Scenario {
+        super::large::build_sized(now, subscriptions, per_subscription)
+    }
+
     pub fn builtin(name: &str, now: i64) -> Option<Scenario> {
         match name.to_ascii_lowercase().as_str() {
             "demo" => Some(Self::demo(now)),

@@ -1,0 +1,94 @@
+//! The throttle budget: when Azure's remaining-quota headers run low, the client spaces its requests out
+//! instead of running into 429s. Asserted by counting requests and refusals, never by timing.
+
+use aisec::azure::{Auth, AzureClient, Endpoints, Quota, RequestKind, RetryPolicy, Scope};
+use aisec::emulator::{self, EmulatorHandle, Scenario};
+
+const NOW: i64 = 1_790_000_000;
+const PROD: &str = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
+/// Reads sent at one subscription: well past the bucket below.
+const READS: usize = 60;
+
+/// The demo tenant with Azure's ARM read throttling on and a small bucket: 30 reads, refilled at 25 per
+/// second (Azure's rate), then 429 with `Retry-After`.
+fn throttled_demo() -> Scenario {
+    let dir = std::env::temp_dir().join(format!("aisec-throttle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("throttled.toml");
+    std::fs::write(
+        &path,
+        "name = \"throttled\"\nbase = \"demo\"\n[limits]\nenforce_arm_reads = true\narm_read_bucket = 30\narm_read_refill_per_sec = 25\n",
+    )
+    .expect("scenario file");
+    let scenario = Scenario::load(&path, NOW).expect("scenario loads");
+    let _ = std::fs::remove_dir_all(&dir);
+    scenario
+}
+
+fn settings_url(base: &str) -> String {
+    format!(
+        "{base}/subscriptions/{PROD}/resourceGroups/rg-ai-prod-weu/providers/Microsoft.CognitiveServices/accounts/aoai-prod-weu/providers/Microsoft.Insights/diagnosticSettings?api-version=2021-05-01-preview"
+    )
+}
+
+#[tokio::test]
+async fn without_pacing_the_bucket_runs_dry() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let emulator: EmulatorHandle = emulator::start(throttled_demo()).await.expect("emulator");
+    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let mut refused = 0;
+    for _ in 0..READS {
+        let response = http
+            .get(settings_url(&emulator.base_url))
+            .bearer_auth("test-token")
+            .send()
+            .await
+            .expect("request");
+        if response.status().as_u16() == 429 {
+            refused += 1;
+            assert!(response.headers().contains_key("retry-after"));
+        }
+    }
+    assert!(
+        refused > 0,
+        "the limit is real: a client that ignores the headers is refused"
+    );
+    assert_eq!(emulator.stats().throttled, refused);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_client_paces_before_the_quota_reaches_zero() {
+    let emulator = emulator::start(throttled_demo()).await.expect("emulator");
+    let base = url::Url::parse(&emulator.base_url).expect("URL");
+    let client = AzureClient::new(
+        Endpoints::single(&base),
+        Auth::fixed("test-token"),
+        RetryPolicy::default(),
+    )
+    .expect("client");
+    let url = url::Url::parse(&settings_url(&emulator.base_url)).expect("URL");
+    for i in 0..READS {
+        client
+            .get(RequestKind::DiagnosticSettings, Scope::ResourceManager, url.clone())
+            .await
+            .unwrap_or_else(|e| panic!("read {i} failed: {e}"));
+    }
+    let stats = emulator.stats();
+    assert_eq!(stats.throttled, 0, "no read was refused");
+    assert_eq!(client.stats().retries(), 0, "nothing had to be retried");
+    assert_eq!(client.stats().count(RequestKind::DiagnosticSettings), READS as u64);
+    assert_eq!(stats.diagnostic_settings, READS as u64, "one request per read");
+    let lowest = client
+        .budget()
+        .snapshot()
+        .into_iter()
+        .find(|(quota, _)| *quota == Quota::ArmReads)
+        .map(|(_, left)| left)
+        .expect("the ARM read quota was observed");
+    assert!(
+        lowest < 25,
+        "the quota did run low ({lowest} left): pacing is what kept it above zero"
+    );
+    emulator.shutdown().await;
+}

@@ -1,0 +1,263 @@
+//! Every fault the emulator can inject, against the real collector: after a clean first refresh the fault
+//! hits the next refresh of one source. The collector survives; a transient fault (throttling with
+//! Retry-After, a 5xx burst, a slow answer) is retried through; a lasting one shows as the source's error,
+//! the source is marked stale, and its last good data stays exactly as it was.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aisec::azure::{Auth, AzureClient, Endpoints, RetryPolicy};
+use aisec::collector::{self, CollectorConfig, CollectorHandle, Command};
+use aisec::emulator::{self, FaultKind, FaultSpec, RequestStats, RouteKind, Scenario};
+use aisec::model::{Snapshot, SourceKind, SourceStatus};
+use tokio::sync::OnceCell;
+
+const NOW: i64 = 1_790_000_000;
+
+/// Requests per route kind of one clean first refresh of the demo tenant (deterministic), so a fault can
+/// let exactly those through.
+static CLEAN: OnceCell<RequestStats> = OnceCell::const_new();
+
+fn retry_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        initial_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+        max_total: Duration::from_secs(20),
+        request_timeout: Duration::from_millis(700),
+        // A week of five-minute metrics for a few resources is a few megabytes.
+        max_body_bytes: 8 * 1024 * 1024,
+    }
+}
+
+fn client(base_url: &str) -> AzureClient {
+    let base = url::Url::parse(base_url).expect("URL");
+    AzureClient::new(Endpoints::single(&base), Auth::fixed("test-token"), retry_policy()).expect("client")
+}
+
+fn done(status: &SourceStatus) -> bool {
+    !status.in_flight && (status.last_ok.is_some() || status.last_error.is_some())
+}
+
+async fn wait(handle: &CollectorHandle, ready: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+    let mut snapshots = handle.snapshots.clone();
+    tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let current = snapshots.borrow_and_update().clone();
+            if ready(&current) {
+                return current;
+            }
+            snapshots.changed().await.expect("the collector is alive");
+        }
+    })
+    .await
+    .expect("the collector got there")
+}
+
+fn all_done(snapshot: &Snapshot) -> bool {
+    SourceKind::ALL
+        .iter()
+        .all(|kind| snapshot.source(*kind).is_some_and(done))
+}
+
+async fn clean_counts() -> RequestStats {
+    CLEAN
+        .get_or_init(|| async {
+            let emulator = emulator::start(Scenario::demo(NOW)).await.expect("emulator");
+            let handle = collector::spawn(client(&emulator.base_url), CollectorConfig::default());
+            let snapshot = wait(&handle, all_done).await;
+            for status in &snapshot.sources {
+                assert!(status.last_error.is_none(), "clean run: {status:?}");
+            }
+            handle.shutdown().await;
+            let stats = emulator.stats();
+            emulator.shutdown().await;
+            stats
+        })
+        .await
+        .clone()
+}
+
+/// A first clean refresh, then a refresh of everything with `fault` armed on `route`; returns both
+/// snapshots once `source` has completed its second refresh, and the emulator's counts.
+async fn run(
+    route: RouteKind,
+    mut fault: FaultSpec,
+    source: SourceKind,
+) -> (Arc<Snapshot>, Arc<Snapshot>, RequestStats, u64) {
+    fault.after = clean_counts().await.get(route);
+    let emulator = emulator::start(Scenario::demo(NOW).with_faults([fault]))
+        .await
+        .expect("emulator");
+    let client = client(&emulator.base_url);
+    let stats = client.stats();
+    let handle = collector::spawn(client, CollectorConfig::default());
+    let first = wait(&handle, all_done).await;
+    for status in &first.sources {
+        assert!(status.last_error.is_none(), "the first refresh is clean: {status:?}");
+    }
+    assert_eq!(emulator.stats().faults, 0, "the fault waits for the second refresh");
+    let first_ok = first.source(source).and_then(|s| s.last_ok).unwrap_or(0);
+    // `last_ok` counts seconds: a fresh second tells the second refresh from the first.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let retries_before = stats.retries();
+    handle.commands.send(Command::RefreshAll).await.expect("command");
+    let second = wait(&handle, |s| {
+        s.source(source)
+            .is_some_and(|st| done(st) && (st.last_error.is_some() || st.last_ok.unwrap_or(0) > first_ok))
+    })
+    .await;
+    // Still alive and answering after the fault.
+    handle
+        .commands
+        .send(Command::RefreshAll)
+        .await
+        .expect("the collector still takes commands");
+    handle.shutdown().await;
+    let served = emulator.stats();
+    emulator.shutdown().await;
+    (first, second, served, stats.retries() - retries_before)
+}
+
+fn status(snapshot: &Snapshot, kind: SourceKind) -> SourceStatus {
+    snapshot.source(kind).cloned().expect("every source has a status")
+}
+
+/// The lasting-fault contract: the error is shown, the source is stale, nothing was lost.
+fn assert_failed_and_kept(first: &Snapshot, second: &Snapshot, source: SourceKind, expect: &str) {
+    let status = status(second, source);
+    let error = status.last_error.clone().unwrap_or_default();
+    assert!(
+        error.to_ascii_lowercase().contains(&expect.to_ascii_lowercase()),
+        "{source:?} error {error:?} should mention {expect:?}"
+    );
+    assert!(status.stale, "{source:?} had data before: stale");
+    assert_eq!(
+        status.last_ok,
+        first.source(source).and_then(|s| s.last_ok),
+        "last_ok stays"
+    );
+    match source {
+        SourceKind::Inventory => {
+            assert_eq!(first.resources, second.resources, "resources kept");
+            assert_eq!(first.subscriptions, second.subscriptions);
+        }
+        SourceKind::Diagnostics => {
+            for (a, b) in first.resources.iter().zip(second.resources.iter()) {
+                assert_eq!(a.details, b.details, "child data of {} kept", a.name);
+            }
+            assert_eq!(first.findings.len(), second.findings.len());
+        }
+        SourceKind::Metrics => {
+            assert_eq!(first.series, second.series, "series kept as they were (no fake zeros)");
+            assert_eq!(first.alerts, second.alerts);
+        }
+        SourceKind::Logs => assert_eq!(first.logs, second.logs, "log rows kept"),
+        SourceKind::Cost => assert_eq!(first.costs, second.costs, "costs kept"),
+    }
+}
+
+fn assert_recovered(first: &Snapshot, second: &Snapshot, source: SourceKind) {
+    let status = status(second, source);
+    assert!(status.last_error.is_none(), "{source:?}: {:?}", status.last_error);
+    assert!(!status.stale);
+    assert!(status.last_ok > first.source(source).and_then(|s| s.last_ok));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_with_retry_after_is_waited_out() {
+    let mut fault = FaultSpec::new("graph", FaultKind::Throttle).times(2);
+    fault.retry_after_secs = Some(1);
+    let (first, second, served, retries) = run(RouteKind::Graph, fault, SourceKind::Inventory).await;
+    assert_recovered(&first, &second, SourceKind::Inventory);
+    assert_eq!(served.faults, 2, "two 429s were served");
+    assert!(retries >= 2, "and both were retried ({retries})");
+    assert_eq!(first.resources.len(), second.resources.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_5xx_is_retried_through() {
+    let mut fault = FaultSpec::new("metrics_batch", FaultKind::ServerError).times(2);
+    fault.status = Some(503);
+    let (first, second, served, retries) = run(RouteKind::MetricsBatch, fault, SourceKind::Metrics).await;
+    assert_recovered(&first, &second, SourceKind::Metrics);
+    assert_eq!(served.faults, 2);
+    assert!(retries >= 2);
+    assert!(!second.series.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_within_the_timeout_is_just_slow() {
+    let mut fault = FaultSpec::new("diagnostic_settings", FaultKind::Slow).times(3);
+    fault.delay_ms = Some(300);
+    let (first, second, served, _) = run(RouteKind::DiagnosticSettings, fault, SourceKind::Diagnostics).await;
+    assert_recovered(&first, &second, SourceKind::Diagnostics);
+    assert_eq!(served.faults, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_fails_the_source_and_keeps_its_data() {
+    let mut fault = FaultSpec::new("graph", FaultKind::Timeout);
+    fault.delay_ms = Some(30_000);
+    let (first, second, _, _) = run(RouteKind::Graph, fault, SourceKind::Inventory).await;
+    assert_failed_and_kept(&first, &second, SourceKind::Inventory, "timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_json_fails_the_source_and_keeps_its_data() {
+    let fault = FaultSpec::new("metrics_batch", FaultKind::Truncated);
+    let (first, second, _, _) = run(RouteKind::MetricsBatch, fault, SourceKind::Metrics).await;
+    assert_failed_and_kept(&first, &second, SourceKind::Metrics, "not valid JSON");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json_fails_the_source_and_keeps_its_data() {
+    let fault = FaultSpec::new("arm_child", FaultKind::Malformed);
+    let (first, second, _, _) = run(RouteKind::ArmChild, fault, SourceKind::Diagnostics).await;
+    assert_failed_and_kept(&first, &second, SourceKind::Diagnostics, "not valid JSON");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_content_type_fails_the_source_and_keeps_its_data() {
+    let fault = FaultSpec::new("cost", FaultKind::Html);
+    let (first, second, _, _) = run(RouteKind::Cost, fault, SourceKind::Cost).await;
+    assert_failed_and_kept(&first, &second, SourceKind::Cost, "instead of JSON");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paging_loop_fails_the_source_and_keeps_its_data() {
+    let fault = FaultSpec::new("graph", FaultKind::PagingLoop);
+    let (first, second, served, _) = run(RouteKind::Graph, fault, SourceKind::Inventory).await;
+    assert_failed_and_kept(&first, &second, SourceKind::Inventory, "repeated a paging token");
+    let clean = clean_counts().await;
+    assert!(
+        served.graph <= clean.graph + 2,
+        "the loop was left after the repeated token ({} graph requests)",
+        served.graph
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_fails_the_source_and_keeps_its_data() {
+    let mut fault = FaultSpec::new("logs", FaultKind::Oversized);
+    fault.size_bytes = Some(12 * 1024 * 1024);
+    let (first, second, _, _) = run(RouteKind::Logs, fault, SourceKind::Logs).await;
+    assert_failed_and_kept(&first, &second, SourceKind::Logs, "refusing to read it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_analytics_partial_error_keeps_the_rows_and_says_so() {
+    let fault = FaultSpec::new("logs", FaultKind::PartialError);
+    let (first, second, _, _) = run(RouteKind::Logs, fault, SourceKind::Logs).await;
+    let status = status(&second, SourceKind::Logs);
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("errors when processing your query")),
+        "{:?}",
+        status.last_error
+    );
+    assert!(!second.logs.is_empty(), "the rows that came back are shown");
+    assert_eq!(first.logs.len(), second.logs.len());
+}

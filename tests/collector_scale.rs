@@ -1,0 +1,239 @@
+//! Request-count invariants that keep large tenants cheap, checked by counting (never by timing):
+//! `metrics:getBatch` carries up to 50 resources of one subscription, region and type per call, later
+//! refreshes ask only the new buckets with the same number of calls, Resource Graph pages hold 1,000 rows,
+//! and tenants larger than one refresh reads get their child data in rotation, never-read first, with the
+//! unread ones unknown rather than passing.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aisec::azure::metrics::MetricProfile;
+use aisec::azure::{Auth, AzureClient, Endpoints, RequestKind, RetryPolicy};
+use aisec::collector::{self, CollectorConfig, CollectorHandle, Command, Schedule};
+use aisec::emulator::{self, Scenario};
+use aisec::model::{Fetched, Snapshot, SourceKind, Status};
+
+const NOW: i64 = 1_790_000_000;
+const SUB: &str = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
+fn client(base_url: &str) -> AzureClient {
+    let base = url::Url::parse(base_url).expect("URL");
+    AzureClient::new(
+        Endpoints::single(&base),
+        Auth::fixed("test-token"),
+        RetryPolicy::default(),
+    )
+    .expect("client")
+}
+
+async fn wait(handle: &CollectorHandle, ready: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+    let mut snapshots = handle.snapshots.clone();
+    tokio::time::timeout(Duration::from_secs(300), async {
+        loop {
+            let current = snapshots.borrow_and_update().clone();
+            if ready(&current) {
+                return current;
+            }
+            snapshots.changed().await.expect("the collector is alive");
+        }
+    })
+    .await
+    .expect("the collector got there")
+}
+
+fn completed_after(snapshot: &Snapshot, kind: SourceKind, after: i64) -> bool {
+    snapshot
+        .source(kind)
+        .is_some_and(|s| !s.in_flight && (s.last_ok.is_some_and(|t| t > after) || s.last_error.is_some()))
+}
+
+fn all_done(snapshot: &Snapshot) -> bool {
+    SourceKind::ALL.iter().all(|k| completed_after(snapshot, *k, 0))
+}
+
+/// One subscription with 120 OpenAI and 60 Language accounts in westeurope and 10 OpenAI accounts in eastus.
+fn crowded_tenant() -> Scenario {
+    let mut text =
+        format!("name = \"crowded\"\ngenerate_logs = false\n[[subscriptions]]\nid = \"{SUB}\"\nname = \"crowded\"\n");
+    let mut add = |name: String, kind: &str, location: &str| {
+        let _ = write!(
+            text,
+            "[[resources]]\nid = \"/subscriptions/{SUB}/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/{name}\"\nkind = \"{kind}\"\nlocation = \"{location}\"\ntraffic = {{ base_per_minute = 2.0 }}\n"
+        );
+    };
+    for i in 0..120 {
+        add(format!("aoai-{i:03}"), "OpenAI", "westeurope");
+    }
+    for i in 0..60 {
+        add(format!("lang-{i:03}"), "TextAnalytics", "westeurope");
+    }
+    for i in 0..10 {
+        add(format!("aoai-us-{i:03}"), "OpenAI", "eastus");
+    }
+    let dir = std::env::temp_dir().join(format!("aisec-crowded-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("crowded.toml");
+    std::fs::write(&path, text).expect("scenario file");
+    let scenario = Scenario::load(&path, NOW).expect("scenario loads");
+    let _ = std::fs::remove_dir_all(&dir);
+    scenario
+}
+
+/// Σ over (subscription, region, profile) groups and the profile's queries of ⌈members / 50⌉.
+fn batch_bound(snapshot: &Snapshot) -> u64 {
+    let mut groups: BTreeMap<(String, String, MetricProfile), u64> = BTreeMap::new();
+    for resource in snapshot.resources.iter() {
+        if let Some(profile) = MetricProfile::for_resource(resource) {
+            let key = (
+                resource.subscription_id.to_ascii_lowercase(),
+                resource.location.to_ascii_lowercase(),
+                profile,
+            );
+            *groups.entry(key).or_default() += 1;
+        }
+    }
+    groups
+        .iter()
+        .map(|((_, _, profile), n)| profile.queries().len() as u64 * n.div_ceil(50))
+        .sum()
+}
+
+fn short_history() -> Schedule {
+    Schedule {
+        // The invariants do not depend on the history's length; a day keeps the debug-build emulator quick.
+        metrics_history: Duration::from_secs(24 * 3600),
+        ..Schedule::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_batches_carry_fifty_resources_of_one_group_and_refreshes_ask_no_more() {
+    let emulator = emulator::start(crowded_tenant()).await.expect("emulator");
+    let client = client(&emulator.base_url);
+    let stats = client.stats();
+    let config = CollectorConfig {
+        subscriptions: Vec::new(),
+        schedule: Schedule {
+            // 190 resources in one subscription would drain its ARM read bucket (250) and be paced at 25 reads
+            // a second; child data is not what this test is about.
+            details_per_refresh: 20,
+            ..short_history()
+        },
+    };
+    let handle = collector::spawn(client, config);
+    let first = wait(&handle, all_done).await;
+    assert_eq!(first.resources.len(), 190);
+    let metrics = first.source(SourceKind::Metrics).expect("status");
+    assert!(metrics.last_error.is_none(), "{:?}", metrics.last_error);
+    // westeurope OpenAI: 120 → 3 calls × 2 queries; Language: 60 → 2 × 1; eastus OpenAI: 10 → 1 × 2.
+    assert_eq!(batch_bound(&first), 10);
+    assert_eq!(
+        stats.count(RequestKind::MetricsBatch),
+        10,
+        "exactly ⌈n/50⌉ per group and query"
+    );
+    assert_eq!(emulator.stats().metrics_batch, 10);
+    assert_eq!(stats.count(RequestKind::Metrics), 0, "no per-resource fallback");
+    // Every measured resource got its request total.
+    let totals = first
+        .series
+        .iter()
+        .filter(|s| s.split.is_none() && (s.metric == "AzureOpenAIRequests" || s.metric == "TotalCalls"))
+        .count();
+    assert_eq!(totals, 190);
+
+    let first_ok = metrics.last_ok.unwrap_or(0);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    handle.commands.send(Command::RefreshAll).await.expect("command");
+    let second = wait(&handle, |s| completed_after(s, SourceKind::Metrics, first_ok)).await;
+    assert!(
+        second
+            .source(SourceKind::Metrics)
+            .is_some_and(|s| s.last_error.is_none())
+    );
+    assert_eq!(
+        stats.count(RequestKind::MetricsBatch),
+        20,
+        "the incremental refresh asks the same groups"
+    );
+    for (a, b) in first.series.iter().zip(second.series.iter()) {
+        assert_eq!(
+            (a.resource_id.as_str(), a.metric.as_str(), &a.split),
+            (b.resource_id.as_str(), b.metric.as_str(), &b.split)
+        );
+        assert_eq!(a.values.len(), b.values.len(), "the window keeps its length");
+    }
+    handle.shutdown().await;
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mid_size_tenant_stays_within_its_request_bounds() {
+    let scenario = Scenario::sized(NOW, 8, 50);
+    let resources = scenario.resource_ids().len();
+    assert_eq!(resources, 400);
+    let emulator = emulator::start(scenario).await.expect("emulator");
+    let client = client(&emulator.base_url);
+    let stats = client.stats();
+    let per_refresh = 150;
+    let config = CollectorConfig {
+        subscriptions: Vec::new(),
+        schedule: Schedule {
+            details_per_refresh: per_refresh,
+            ..short_history()
+        },
+    };
+    let handle = collector::spawn(client, config);
+    let snapshot = wait(&handle, all_done).await;
+    for status in &snapshot.sources {
+        assert!(status.last_error.is_none(), "{status:?}");
+    }
+    assert_eq!(snapshot.resources.len(), resources);
+    // Inventory, workspaces and related resources: one 1,000-row page each.
+    assert_eq!(stats.count(RequestKind::ResourceGraph), 3);
+    assert_eq!(stats.count(RequestKind::Subscriptions), 1);
+    let bound = batch_bound(&snapshot);
+    let batches = stats.count(RequestKind::MetricsBatch);
+    assert!(batches <= bound, "{batches} batch calls > bound {bound}");
+    // Child data for `per_refresh` resources this time, the rest unknown until their turn.
+    assert_eq!(stats.count(RequestKind::DiagnosticSettings), per_refresh as u64);
+    let read: Vec<&str> = snapshot
+        .resources
+        .iter()
+        .filter(|r| r.details.diagnostic_settings != Fetched::Missing)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(read.len(), per_refresh);
+    for finding in snapshot.findings.iter().filter(|f| f.control_id == "AI-LOG-01") {
+        if !read.contains(&finding.resource_id.as_str()) {
+            assert_eq!(
+                finding.status,
+                Status::Unknown,
+                "{}: not read yet is unknown",
+                finding.resource_id
+            );
+        }
+    }
+    // Per-resource reads stay bounded: role assignments and locks are listed once per subscription.
+    let per_resource = stats.count(RequestKind::ChildData) as f64 / per_refresh as f64;
+    assert!(per_resource < 7.0, "{per_resource:.1} child reads per resource");
+
+    // The next refresh reads the next slice: never-read resources first.
+    let first_ok = snapshot
+        .source(SourceKind::Diagnostics)
+        .and_then(|s| s.last_ok)
+        .unwrap_or(0);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    handle.commands.send(Command::RefreshAll).await.expect("command");
+    let second = wait(&handle, |s| completed_after(s, SourceKind::Diagnostics, first_ok)).await;
+    let read_now = second
+        .resources
+        .iter()
+        .filter(|r| r.details.diagnostic_settings != Fetched::Missing)
+        .count();
+    assert_eq!(read_now, 2 * per_refresh, "another {per_refresh}, none read twice");
+    handle.shutdown().await;
+    emulator.shutdown().await;
+}
