@@ -107,6 +107,8 @@ async fn run(
             .is_some_and(|st| done(st) && (st.last_error.is_some() || st.last_ok.unwrap_or(0) > first_ok))
     })
     .await;
+    // Counted before the liveness refresh below, which would otherwise race into the numbers.
+    let served = emulator.stats();
     // Still alive and answering after the fault.
     handle
         .commands
@@ -114,7 +116,6 @@ async fn run(
         .await
         .expect("the collector still takes commands");
     handle.shutdown().await;
-    let served = emulator.stats();
     emulator.shutdown().await;
     (first, second, served, stats.retries() - retries_before)
 }
