@@ -197,6 +197,29 @@ fn finished(snapshot: &Snapshot, kind: SourceKind, after: i64) -> bool {
         .is_some_and(|s| !s.in_flight && (s.last_ok.is_some_and(|t| t >= after) || s.last_error.is_some()))
 }
 
+/// Measured resources, their (subscription, region, profile) groups, and the fewest `metrics:getBatch` calls
+/// Azure's rules allow: per group and query, ⌈members / 50⌉.
+fn batch_bound(snapshot: &Snapshot) -> (usize, usize, u64) {
+    use aisec::azure::metrics::MetricProfile;
+    let mut groups: std::collections::BTreeMap<(String, String, MetricProfile), u64> = Default::default();
+    for resource in snapshot.resources.iter() {
+        if let Some(profile) = MetricProfile::for_resource(resource) {
+            let key = (
+                resource.subscription_id.to_ascii_lowercase(),
+                resource.location.to_ascii_lowercase(),
+                profile,
+            );
+            *groups.entry(key).or_default() += 1;
+        }
+    }
+    let measured = groups.values().sum::<u64>() as usize;
+    let bound = groups
+        .iter()
+        .map(|((_, _, profile), n)| profile.queries().len() as u64 * n.div_ceil(50))
+        .sum();
+    (measured, groups.len(), bound)
+}
+
 fn report(snapshot: &Snapshot, stats: &aisec::azure::RequestStats, done_at: &[(SourceKind, Duration)]) {
     for (kind, at) in done_at {
         let error = snapshot
@@ -220,6 +243,10 @@ fn report(snapshot: &Snapshot, stats: &aisec::azure::RequestStats, done_at: &[(S
         .iter()
         .map(|(kind, count)| format!("{kind:?} {count}"))
         .collect();
+    let (measured, groups, bound) = batch_bound(snapshot);
+    println!(
+        "  metrics: {measured} measured resources in {groups} (subscription, region, kind) groups; ⌈n/50⌉ per group and query = {bound} getBatch calls"
+    );
     println!(
         "  requests (client, cumulative): {} — total {}, retries {}",
         counts.join(", "),
