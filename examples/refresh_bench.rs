@@ -33,6 +33,8 @@ const EMULATOR: usize = 1;
 
 static LIVE: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
 static PEAK: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+/// When the client heap peaked in the current round, and at how much.
+static PEAK_AT: std::sync::Mutex<(Duration, usize)> = std::sync::Mutex::new((Duration::ZERO, 0));
 
 thread_local! {
     static SIDE: Cell<usize> = const { Cell::new(CLIENT) };
@@ -348,6 +350,24 @@ fn main() {
             }
             reset_peaks();
             let after = unix_now();
+            let round_start = Instant::now();
+            if let Ok(mut p) = PEAK_AT.lock() {
+                *p = (Duration::ZERO, 0);
+            }
+            // Samples the client heap to tell when (during which source) it peaks.
+            let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+            let flag = sampling.clone();
+            let sampler = std::thread::spawn(move || {
+                while flag.load(Ordering::Relaxed) {
+                    let live = LIVE[CLIENT].load(Ordering::Relaxed);
+                    if let Ok(mut p) = PEAK_AT.lock()
+                        && live > p.1
+                    {
+                        *p = (round_start.elapsed(), live);
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            });
             let cpu_before = process_cpu();
             let (client_before, emulator_before) = cpu_by_side();
             let started = Instant::now();
@@ -373,7 +393,11 @@ fn main() {
                     std::process::exit(1);
                 }
             };
+            sampling.store(false, Ordering::Relaxed);
+            let _ = sampler.join();
             let wall = started.elapsed();
+            let (peak_at, peak) = PEAK_AT.lock().map(|p| *p).unwrap_or_default();
+            eprintln!("  client heap peaked at {:.0} MB, {:.2?} after the start", mb(peak), peak_at);
             let cpu = process_cpu().saturating_sub(cpu_before);
             let (client_after, emulator_after) = cpu_by_side();
             println!(

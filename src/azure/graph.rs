@@ -68,11 +68,24 @@ pub async fn query_all_paged(
     subscriptions: &[String],
     top: u32,
 ) -> Result<(Vec<Value>, usize), AzureError> {
+    let mut rows = Vec::new();
+    let pages = query_each_page(client, query, subscriptions, top, |page| rows.extend(page)).await?;
+    Ok((rows, pages))
+}
+
+/// Runs `query` with `$skipToken` paging, handing each page's rows to `on_page` as it arrives (so a caller can
+/// turn them into something smaller before the next page comes); returns the number of pages.
+pub async fn query_each_page(
+    client: &AzureClient,
+    query: &str,
+    subscriptions: &[String],
+    top: u32,
+    mut on_page: impl FnMut(Vec<Value>),
+) -> Result<usize, AzureError> {
     let url = client.endpoints().arm_url(
         "/providers/Microsoft.ResourceGraph/resources",
         &[("api-version", API_VERSION)],
     );
-    let mut rows = Vec::new();
     let mut seen_tokens = HashSet::new();
     let mut skip_token: Option<String> = None;
     let mut pages = 0;
@@ -91,7 +104,7 @@ pub async fn query_all_paged(
         pages += 1;
         // Moved out of the page, not copied: a page holds up to 1,000 whole resource bodies.
         if let Some(Value::Array(data)) = page.get_mut("data").map(Value::take) {
-            rows.extend(data);
+            on_page(data);
         }
         match page.get("$skipToken").and_then(Value::as_str).filter(|t| !t.is_empty()) {
             Some(token) if pages < MAX_PAGES => {
@@ -109,28 +122,28 @@ pub async fn query_all_paged(
                     pages,
                 });
             }
-            None => return Ok((rows, pages)),
+            None => return Ok(pages),
         }
     }
 }
 
+/// The AI inventory; rows become resources page by page, so a 10,000-resource tenant is never held twice.
 pub async fn ai_inventory(client: &AzureClient, subscriptions: &[String]) -> Result<Inventory, AzureError> {
-    let (rows, pages) = query_all(client, AI_INVENTORY_QUERY, subscriptions).await?;
-    let mut inventory = Inventory {
-        pages,
-        ..Default::default()
-    };
+    let mut inventory = Inventory::default();
     let mut ids = HashSet::new();
-    for row in &rows {
-        match Resource::from_arm(row) {
-            Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
-            Ok(_) => inventory.ignored_rows += 1,
-            Err(reason) => {
-                tracing::debug!(%reason, "ignored a Resource Graph row");
-                inventory.ignored_rows += 1;
+    inventory.pages = query_each_page(client, AI_INVENTORY_QUERY, subscriptions, 1000, |rows| {
+        for row in &rows {
+            match Resource::from_arm(row) {
+                Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
+                Ok(_) => inventory.ignored_rows += 1,
+                Err(reason) => {
+                    tracing::debug!(%reason, "ignored a Resource Graph row");
+                    inventory.ignored_rows += 1;
+                }
             }
         }
-    }
+    })
+    .await?;
     Ok(inventory)
 }
 

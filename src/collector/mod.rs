@@ -284,21 +284,28 @@ impl Supervisor {
             }
             Completion::Diagnostics(Ok(mut fetched)) => {
                 self.working.details_cursor = fetched.cursor;
-                let mut resources = (*self.working.resources).clone();
-                for resource in &mut resources {
-                    let id = resource.id.to_ascii_lowercase();
-                    if let Some(mut details) = fetched.details.remove(&id) {
-                        let old = &mut resource.details;
+                // Refreshed resources are copied without their old child data (at scale, copying it only to
+                // drop it was the largest transient allocation of a refresh).
+                let resources: Vec<Resource> = self
+                    .working
+                    .resources
+                    .iter()
+                    .map(|resource| {
+                        let id = resource.id.to_ascii_lowercase();
+                        let Some(mut details) = fetched.details.remove(&id) else {
+                            return resource.clone();
+                        };
+                        let old = &resource.details;
                         if fetched.failed.contains(&id) {
                             keep_last_good_details(&mut details, old);
                         }
                         // Filled from the inventory's related-resources query, not per resource.
-                        details.key_vaults = std::mem::take(&mut old.key_vaults);
-                        details.metric_alerts = std::mem::take(&mut old.metric_alerts);
-                        details.application_insights = std::mem::take(&mut old.application_insights);
-                        resource.details = details;
-                    }
-                }
+                        details.key_vaults = old.key_vaults.clone();
+                        details.metric_alerts = old.metric_alerts.clone();
+                        details.application_insights = old.application_insights.clone();
+                        with_details(resource, details)
+                    })
+                    .collect();
                 self.working.resources = Arc::new(resources);
                 let mut subscriptions = (*self.working.subscriptions).clone();
                 for subscription in &mut subscriptions {
@@ -359,28 +366,46 @@ fn keep_last_good<T>(slot: &mut Fetched<T>, fresh: Fetched<T>, failed: bool) {
     *slot = fresh;
 }
 
-fn keep_last_good_details(fresh: &mut ResourceDetails, old: &mut ResourceDetails) {
-    fn keep<T>(fresh: &mut Fetched<T>, old: &mut Fetched<T>) {
+fn keep_last_good_details(fresh: &mut ResourceDetails, old: &ResourceDetails) {
+    fn keep<T: Clone>(fresh: &mut Fetched<T>, old: &Fetched<T>) {
         if matches!(fresh, Fetched::Missing) {
-            *fresh = std::mem::take(old);
+            *fresh = old.clone();
         }
     }
-    keep(&mut fresh.diagnostic_settings, &mut old.diagnostic_settings);
+    keep(&mut fresh.diagnostic_settings, &old.diagnostic_settings);
     keep(
         &mut fresh.private_endpoint_connections,
-        &mut old.private_endpoint_connections,
+        &old.private_endpoint_connections,
     );
-    keep(&mut fresh.deployments, &mut old.deployments);
-    keep(&mut fresh.rai_policies, &mut old.rai_policies);
-    keep(&mut fresh.defender_for_ai, &mut old.defender_for_ai);
-    keep(&mut fresh.role_assignments, &mut old.role_assignments);
-    keep(&mut fresh.managed_network, &mut old.managed_network);
-    keep(&mut fresh.computes, &mut old.computes);
-    keep(&mut fresh.connections, &mut old.connections);
-    keep(&mut fresh.online_endpoints, &mut old.online_endpoints);
-    keep(&mut fresh.serverless_endpoints, &mut old.serverless_endpoints);
-    keep(&mut fresh.locks, &mut old.locks);
-    keep(&mut fresh.capability_hosts, &mut old.capability_hosts);
+    keep(&mut fresh.deployments, &old.deployments);
+    keep(&mut fresh.rai_policies, &old.rai_policies);
+    keep(&mut fresh.defender_for_ai, &old.defender_for_ai);
+    keep(&mut fresh.role_assignments, &old.role_assignments);
+    keep(&mut fresh.managed_network, &old.managed_network);
+    keep(&mut fresh.computes, &old.computes);
+    keep(&mut fresh.connections, &old.connections);
+    keep(&mut fresh.online_endpoints, &old.online_endpoints);
+    keep(&mut fresh.serverless_endpoints, &old.serverless_endpoints);
+    keep(&mut fresh.locks, &old.locks);
+    keep(&mut fresh.capability_hosts, &old.capability_hosts);
+}
+
+/// A copy of `resource` carrying `details` instead of its own.
+fn with_details(resource: &Resource, details: ResourceDetails) -> Resource {
+    Resource {
+        id: resource.id.clone(),
+        name: resource.name.clone(),
+        family: resource.family,
+        kind: resource.kind.clone(),
+        location: resource.location.clone(),
+        resource_group: resource.resource_group.clone(),
+        subscription_id: resource.subscription_id.clone(),
+        sku: resource.sku.clone(),
+        tags: resource.tags.clone(),
+        identity: resource.identity.clone(),
+        properties: resource.properties.clone(),
+        details,
+    }
 }
 
 /// A new inventory keeps the child data already fetched for resources that still exist, so the checklist
