@@ -68,7 +68,7 @@ impl Auth {
     /// Which credential is in use, for `doctor` and logs.
     pub fn describe(&self) -> String {
         match &self.inner.source {
-            Source::Fixed(_) => "fixed test token (--endpoint)".to_string(),
+            Source::Fixed(_) => "fixed test token (--demo or --endpoint: no credential)".to_string(),
             Source::Credential { label, .. } => label.clone(),
             Source::Chain(chain) => match chain.chosen() {
                 Some(label) => label.to_string(),
