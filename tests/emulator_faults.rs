@@ -2,17 +2,16 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::http::client;
+
 use aisec::emulator::{self, EmulatorHandle, FaultKind, FaultSpec, Scenario};
 use serde_json::{Value, json};
 
 const NOW: i64 = 1_790_000_000;
 const PROD: &str = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
 const AOAI: &str = "/subscriptions/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b/resourceGroups/rg-ai-prod-weu/providers/Microsoft.CognitiveServices/accounts/aoai-prod-weu";
-
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().no_proxy().build().expect("client")
-}
 
 async fn with(faults: Vec<FaultSpec>) -> (EmulatorHandle, reqwest::Client) {
     let emu = emulator::start(Scenario::demo(NOW).with_faults(faults))

@@ -2,6 +2,10 @@
 //! (computes, connections, endpoints, capability hosts), Key Vaults / alert rules / App Insights components
 //! through Resource Graph and by id, the activity log, and Log Analytics' partial-error answer.
 
+mod common;
+
+use common::http::{client, get, post};
+
 use aisec::emulator::{self, EmulatorHandle, FaultKind, FaultSpec, Scenario};
 use serde_json::{Value, json};
 
@@ -12,34 +16,9 @@ const DEV: &str = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
 const RESEARCH: &str = "c1d2e3f4-a5b6-4c7d-9e8f-0a1b2c3d4e5f";
 const ATTACKER_IP: &str = "198.51.100.77";
 
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().no_proxy().build().expect("reqwest client")
-}
-
 async fn start(scenario: Scenario) -> (EmulatorHandle, reqwest::Client) {
     let handle = emulator::start(scenario).await.expect("emulator starts");
     (handle, client())
-}
-
-async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
-    let r = c.get(url).bearer_auth("test-token").send().await.expect("request");
-    let status = r.status().as_u16();
-    let text = r.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn post(c: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
-    let r = c
-        .post(url)
-        .bearer_auth("test-token")
-        .json(body)
-        .send()
-        .await
-        .expect("request");
-    let status = r.status().as_u16();
-    let text = r.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 fn id_of(scenario: &Scenario, name: &str) -> String {

@@ -2,6 +2,10 @@
 
 use std::collections::HashSet;
 
+mod common;
+
+use common::http::{client, get, post};
+
 use aisec::emulator::{self, EmulatorHandle, Scenario};
 use serde_json::{Value, json};
 
@@ -10,34 +14,9 @@ const NOW: i64 = 1_790_000_000;
 const AOAI: &str = "/subscriptions/3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b/resourceGroups/rg-ai-prod-weu/providers/Microsoft.CognitiveServices/accounts/aoai-prod-weu";
 const PROD: &str = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
 
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().no_proxy().build().expect("reqwest client")
-}
-
 async fn start() -> (EmulatorHandle, reqwest::Client) {
     let handle = emulator::start(Scenario::demo(NOW)).await.expect("emulator starts");
     (handle, client())
-}
-
-async fn get(c: &reqwest::Client, url: &str) -> (u16, Value) {
-    let r = c.get(url).bearer_auth("test-token").send().await.expect("request");
-    let status = r.status().as_u16();
-    let text = r.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn post(c: &reqwest::Client, url: &str, body: &Value) -> (u16, Value) {
-    let r = c
-        .post(url)
-        .bearer_auth("test-token")
-        .json(body)
-        .send()
-        .await
-        .expect("request");
-    let status = r.status().as_u16();
-    let text = r.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 fn iso(t: i64) -> String {

@@ -1,6 +1,8 @@
 //! A small, fixed snapshot for tests that must not depend on the clock or the network.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::sync::Arc;
 
 use aisec::model::{
