@@ -12,7 +12,10 @@ const READS: usize = 60;
 /// The demo tenant with Azure's ARM read throttling on and a small bucket: 30 reads, refilled at 25 per
 /// second (Azure's rate), then 429 with `Retry-After`.
 fn throttled_demo() -> Scenario {
-    let dir = std::env::temp_dir().join(format!("aisec-throttle-{}", std::process::id()));
+    // One folder per call: the tests of this file run in parallel and each removes its own.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("aisec-throttle-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("throttled.toml");
     std::fs::write(
