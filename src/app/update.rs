@@ -269,11 +269,7 @@ fn quit(state: &mut State) -> Vec<Effect> {
 
 fn focus(state: &mut State, pane: Pane) {
     // Going to the Checklist tab from elsewhere returns to the drill-down if it was open.
-    if pane == Pane::Checklist
-        && state.focus != Pane::Checklist
-        && state.focus.tab() != Pane::Checklist
-        && state.drill.is_some()
-    {
+    if pane == Pane::Checklist && state.focus.tab() != Pane::Checklist && state.drill.is_some() {
         state.focus = Pane::Findings;
     } else {
         state.focus = pane;

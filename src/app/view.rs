@@ -121,24 +121,6 @@ pub fn control_findings(findings: &[Finding], control: &str) -> Vec<usize> {
     rows
 }
 
-/// Score: severity-weighted share of passing findings among those that could be decided or not. Unknown
-/// counts against the score: missing data is never a pass.
-pub fn score<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<u8> {
-    let (mut passed, mut total) = (0u64, 0u64);
-    for finding in findings {
-        let weight = finding.severity.weight() as u64;
-        match finding.status {
-            Status::Pass => {
-                passed += weight;
-                total += weight;
-            }
-            Status::Fail | Status::Unknown => total += weight,
-            Status::NotApplicable => {}
-        }
-    }
-    (total > 0).then(|| ((passed * 100 + total / 2) / total) as u8)
-}
-
 pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
     let mut per_control: BTreeMap<&'static str, Counts> = BTreeMap::new();
     let mut per_area: BTreeMap<Area, Vec<&Finding>> = BTreeMap::new();
@@ -162,7 +144,7 @@ pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
         rows.push(ChecklistRow::Area {
             area,
             counts,
-            score: score(area_findings.iter().copied()),
+            score: checks::score(area_findings.iter().copied()),
         });
         for control in in_area {
             rows.push(ChecklistRow::Control {
@@ -174,7 +156,7 @@ pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
             });
         }
     }
-    (rows, score(findings.iter()))
+    (rows, checks::score(findings.iter()))
 }
 
 /// Indices of the findings of one control that need attention: failing first, then unknown.
@@ -243,37 +225,4 @@ pub fn daily_cost(snapshot: &Snapshot) -> Vec<(u32, f64, String)> {
     days.into_iter()
         .map(|(day, (cost, currency))| (day, cost, currency))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn finding(status: Status, severity: Severity) -> Finding {
-        Finding {
-            control_id: "AI-NET-01",
-            resource_id: "/r".into(),
-            status,
-            severity,
-            evidence: vec![],
-        }
-    }
-
-    #[test]
-    fn score_weights_severity_and_counts_unknown_against() {
-        let all_pass = [
-            finding(Status::Pass, Severity::High),
-            finding(Status::Pass, Severity::Low),
-        ];
-        assert_eq!(score(all_pass.iter()), Some(100));
-        let mixed = [
-            finding(Status::Pass, Severity::Low),
-            finding(Status::Fail, Severity::High),
-        ];
-        assert_eq!(score(mixed.iter()), Some(17));
-        let unknown = [finding(Status::Unknown, Severity::Medium)];
-        assert_eq!(score(unknown.iter()), Some(0));
-        let not_applicable = [finding(Status::NotApplicable, Severity::High)];
-        assert_eq!(score(not_applicable.iter()), None);
-    }
 }

@@ -18,7 +18,7 @@ pub use catalog::{
     omitted_controls,
 };
 
-use crate::model::{Finding, Resource, ResourceId, Subscription};
+use crate::model::{Finding, Resource, ResourceId, Status, Subscription};
 
 /// Evaluates every applicable control of the catalog on one resource.
 ///
@@ -98,4 +98,56 @@ fn evaluate_slice(
         }
     }
     findings
+}
+
+/// Score: severity-weighted share of passing findings among those that could be decided or not. Unknown
+/// counts against the score: missing data is never a pass.
+pub fn score<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<u8> {
+    let (mut passed, mut total) = (0u64, 0u64);
+    for finding in findings {
+        let weight = finding.severity.weight() as u64;
+        match finding.status {
+            Status::Pass => {
+                passed += weight;
+                total += weight;
+            }
+            Status::Fail | Status::Unknown => total += weight,
+            Status::NotApplicable => {}
+        }
+    }
+    (total > 0).then(|| ((passed * 100 + total / 2) / total) as u8)
+}
+
+#[cfg(test)]
+mod score_tests {
+    use super::*;
+    use crate::model::Severity;
+
+    fn finding(status: Status, severity: Severity) -> Finding {
+        Finding {
+            control_id: "AI-NET-01",
+            resource_id: "/r".into(),
+            status,
+            severity,
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn score_weights_severity_and_counts_unknown_against() {
+        let all_pass = [
+            finding(Status::Pass, Severity::High),
+            finding(Status::Pass, Severity::Low),
+        ];
+        assert_eq!(score(all_pass.iter()), Some(100));
+        let mixed = [
+            finding(Status::Pass, Severity::Low),
+            finding(Status::Fail, Severity::High),
+        ];
+        assert_eq!(score(mixed.iter()), Some(17));
+        let unknown = [finding(Status::Unknown, Severity::Medium)];
+        assert_eq!(score(unknown.iter()), Some(0));
+        let not_applicable = [finding(Status::NotApplicable, Severity::High)];
+        assert_eq!(score(not_applicable.iter()), None);
+    }
 }

@@ -343,13 +343,13 @@ fn summarize(raw: &[Finding], resources: usize, findings: &[ReportFinding]) -> S
             AreaSummary {
                 area,
                 label: area.label(),
-                score: crate::app::view::score(in_area.iter().copied()),
+                score: crate::checks::score(in_area.iter().copied()),
                 counts,
             }
         })
         .collect();
     Summary {
-        score: crate::app::view::score(raw.iter()),
+        score: crate::checks::score(raw.iter()),
         resources,
         findings: findings.len(),
         statuses,
