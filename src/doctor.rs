@@ -109,7 +109,7 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
         .endpoints()
         .arm_url("/subscriptions", &[("api-version", "2022-12-01")]);
     match client
-        .get_all(RequestKind::Subscriptions, Scope::ResourceManager, url)
+        .get_all::<Value>(RequestKind::Subscriptions, Scope::ResourceManager, url)
         .await
     {
         Ok(rows) => {

@@ -73,7 +73,7 @@ async fn the_client_paces_before_the_quota_reaches_zero() {
     let url = url::Url::parse(&settings_url(&emulator.base_url)).expect("URL");
     for i in 0..READS {
         client
-            .get(RequestKind::DiagnosticSettings, Scope::ResourceManager, url.clone())
+            .get::<serde_json::Value>(RequestKind::DiagnosticSettings, Scope::ResourceManager, url.clone())
             .await
             .unwrap_or_else(|e| panic!("read {i} failed: {e}"));
     }

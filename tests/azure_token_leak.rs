@@ -151,7 +151,10 @@ async fn no_token_in_logs_or_errors() {
         "/subscriptions/x/providers/Microsoft.Insights/metrics",
     ] {
         let url = base.join(path).expect("URL");
-        if let Err(error) = client.get(RequestKind::ChildData, Scope::ResourceManager, url).await {
+        if let Err(error) = client
+            .get::<serde_json::Value>(RequestKind::ChildData, Scope::ResourceManager, url)
+            .await
+        {
             errors.push(error.to_string());
             errors.push(format!("{error:?}"));
         }
@@ -185,7 +188,10 @@ async fn no_token_in_logs_or_errors() {
         ];
         for path in paths {
             let url = base.join(path).expect("URL");
-            if let Err(error) = client.get(RequestKind::ChildData, Scope::ResourceManager, url).await {
+            if let Err(error) = client
+                .get::<serde_json::Value>(RequestKind::ChildData, Scope::ResourceManager, url)
+                .await
+            {
                 errors.push(error.to_string());
                 errors.push(format!("{error:?}"));
             }

@@ -4,7 +4,34 @@
 
 use serde_json::{Value, json};
 
-use aisec::model::{Fetched, Resource, ResourceDetails, Subscription};
+use aisec::model::{Doc, Fetched, Resource, ResourceDetails, Subscription};
+
+/// Generated child data is written as JSON and kept as the model keeps it.
+trait IntoDoc {
+    type Doc;
+    fn into_doc(self) -> Self::Doc;
+}
+
+impl IntoDoc for Value {
+    type Doc = Doc;
+    fn into_doc(self) -> Doc {
+        Doc::from(self)
+    }
+}
+
+impl IntoDoc for Vec<Value> {
+    type Doc = Vec<Doc>;
+    fn into_doc(self) -> Vec<Doc> {
+        self.iter().map(Doc::from).collect()
+    }
+}
+
+impl IntoDoc for Option<Value> {
+    type Doc = Option<Doc>;
+    fn into_doc(self) -> Option<Doc> {
+        self.map(Doc::from)
+    }
+}
 
 const SUBSCRIPTIONS: usize = 20;
 const ENVIRONMENTS: [&str; 3] = ["prod", "dev", "test"];
@@ -89,27 +116,27 @@ fn rai_policy(strict: bool) -> Value {
 
 fn common_details(i: usize, id: &str) -> ResourceDetails {
     ResourceDetails {
-        diagnostic_settings: Fetched::Value(vec![diagnostic(i)]),
+        diagnostic_settings: Fetched::Value(IntoDoc::into_doc(vec![diagnostic(i)])),
         role_assignments: if i.is_multiple_of(13) {
             Fetched::Denied("403 AuthorizationFailed".into())
         } else {
-            Fetched::Value(role_assignments(i))
+            Fetched::Value(IntoDoc::into_doc(role_assignments(i)))
         },
-        locks: Fetched::Value(if i.is_multiple_of(3) {
+        locks: Fetched::Value(IntoDoc::into_doc(if i.is_multiple_of(3) {
             vec![]
         } else {
             vec![
                 json!({"id": format!("{id}/providers/Microsoft.Authorization/locks/keep"), "name": "keep",
                         "properties": {"level": "CanNotDelete"}}),
             ]
-        }),
-        key_vaults: Fetched::Value(vec![json!({
+        })),
+        key_vaults: Fetched::Value(IntoDoc::into_doc(vec![json!({
             "id": format!("/subscriptions/{}/resourceGroups/rg-ai/providers/Microsoft.KeyVault/vaults/kv-ai", sub_id(i)),
             "name": "kv-ai",
             "properties": {"vaultUri": "https://kv-ai.vault.azure.net/", "enableSoftDelete": true,
                            "enablePurgeProtection": i.is_multiple_of(2), "enableRbacAuthorization": true,
                            "publicNetworkAccess": "Disabled"}
-        })]),
+        })])),
         ..ResourceDetails::default()
     }
 }
@@ -156,30 +183,31 @@ fn cognitive(i: usize) -> Resource {
     });
     let mut resource = Resource::from_arm(&row).expect("generated account parses");
     let mut details = common_details(i, &id);
-    details.deployments = Fetched::Value(vec![
+    details.deployments = Fetched::Value(IntoDoc::into_doc(vec![
         json!({"name": "gpt-prod", "sku": {"name": "GlobalStandard", "capacity": 50},
                "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"},
                               "raiPolicyName": "strict", "versionUpgradeOption": "OnceCurrentVersionExpired"}}),
         json!({"name": "gpt-dev", "sku": {"name": "Standard", "capacity": 10},
                "properties": {"model": {"format": "OpenAI", "name": "gpt-4o-mini", "version": "2024-07-18"},
                               "raiPolicyName": if hardened { "strict" } else { "relaxed" }}}),
-    ]);
-    details.rai_policies = Fetched::Value(vec![rai_policy(true), rai_policy(false)]);
-    details.defender_for_ai =
-        Fetched::Value(json!({"properties": {"state": if i.is_multiple_of(4) { "Disabled" } else { "Enabled" }}}));
-    details.managed_network = Fetched::Value(Some(
-        json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
+    ]));
+    details.rai_policies = Fetched::Value(IntoDoc::into_doc(vec![rai_policy(true), rai_policy(false)]));
+    details.defender_for_ai = Fetched::Value(IntoDoc::into_doc(
+        json!({"properties": {"state": if i.is_multiple_of(4) { "Disabled" } else { "Enabled" }}}),
     ));
-    details.connections = Fetched::Value(vec![
+    details.managed_network = Fetched::Value(IntoDoc::into_doc(Some(
+        json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
+    )));
+    details.connections = Fetched::Value(IntoDoc::into_doc(vec![
         json!({"name": "search", "properties": {"authType": "AAD", "category": "CognitiveSearch"}}),
         json!({"name": "blob", "properties": {"authType": if hardened { "ManagedIdentity" } else { "AccountKey" }}}),
-    ]);
-    details.metric_alerts = Fetched::Value(vec![json!({
+    ]));
+    details.metric_alerts = Fetched::Value(IntoDoc::into_doc(vec![json!({
         "name": "tokens",
         "properties": {"enabled": true, "scopes": [id], "criteria": {"allOf": [{"metricName": "ProcessedPromptTokens"}]},
                        "actions": [{"actionGroupId": "ag"}]}
-    })]);
-    details.capability_hosts = Fetched::Value(vec![]);
+    })]));
+    details.capability_hosts = Fetched::Value(IntoDoc::into_doc(vec![]));
     resource.details = details;
     resource
 }
@@ -231,16 +259,18 @@ fn workspace(i: usize) -> Resource {
     });
     let mut resource = Resource::from_arm(&row).expect("generated workspace parses");
     let mut details = common_details(i, &id);
-    details.computes = Fetched::Value((0..3).map(|n| compute(n, hardened)).collect());
-    details.connections = Fetched::Value(vec![
+    details.computes = Fetched::Value(IntoDoc::into_doc(
+        (0..3).map(|n| compute(n, hardened)).collect::<Vec<_>>(),
+    ));
+    details.connections = Fetched::Value(IntoDoc::into_doc(vec![
         json!({"name": "aoai", "properties": {"authType": "AAD"}}),
         json!({"name": "git", "properties": {"authType": "PAT", "isSharedToAll": true}}),
-    ]);
-    details.online_endpoints = Fetched::Value(vec![
+    ]));
+    details.online_endpoints = Fetched::Value(IntoDoc::into_doc(vec![
         json!({"name": "ep", "properties": {"authMode": if hardened { "AADToken" } else { "Key" }, "publicNetworkAccess": "Disabled"}}),
-    ]);
-    details.serverless_endpoints = Fetched::Value(vec![]);
-    details.application_insights = Fetched::Value(Some(json!({"id": "appi"})));
+    ]));
+    details.serverless_endpoints = Fetched::Value(IntoDoc::into_doc(vec![]));
+    details.application_insights = Fetched::Value(IntoDoc::into_doc(Some(json!({"id": "appi"}))));
     resource.details = details;
     resource
 }
@@ -290,18 +320,18 @@ pub fn subscriptions() -> Vec<Subscription> {
         .map(|i| Subscription {
             id: sub_id(i),
             display_name: format!("sub-{i}"),
-            defender_ai_pricing: Fetched::Value(json!({"properties": {"pricingTier": if i.is_multiple_of(2) { "Standard" } else { "Free" }}})),
-            policy_assignments: Fetched::Value(vec![json!({
+            defender_ai_pricing: Fetched::Value(IntoDoc::into_doc(json!({"properties": {"pricingTier": if i.is_multiple_of(2) { "Standard" } else { "Free" }}}))),
+            policy_assignments: Fetched::Value(IntoDoc::into_doc(vec![json!({
                 "id": format!("/subscriptions/{}/providers/Microsoft.Authorization/policyAssignments/mcsb", sub_id(i)),
                 "name": "mcsb",
                 "properties": {"policyDefinitionId": "/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047",
                                "scope": format!("/subscriptions/{}", sub_id(i)), "enforcementMode": "Default"}
-            })]),
-            budgets: Fetched::Value(vec![json!({
+            })])),
+            budgets: Fetched::Value(IntoDoc::into_doc(vec![json!({
                 "id": format!("/subscriptions/{}/providers/Microsoft.Consumption/budgets/monthly", sub_id(i)),
                 "name": "monthly",
                 "properties": {"category": "Cost", "notifications": {"a": {"enabled": true, "contactEmails": ["secops@contoso.com"]}}}
-            })]),
+            })])),
         })
         .collect()
 }

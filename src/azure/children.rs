@@ -2,10 +2,8 @@
 //! content-filter policies, the Defender for AI setting, role assignments; and per subscription the
 //! Defender for AI plan. A 403 becomes `Denied` (the check says unknown and why), never a silent pass.
 
-use serde_json::Value;
-
 use super::{AzureClient, AzureError, RequestKind, Scope};
-use crate::model::{Fetched, Resource, ResourceDetails, ResourceFamily};
+use crate::model::{Doc, Fetched, Resource, ResourceDetails, ResourceFamily};
 
 const COGNITIVE_API: &str = "2025-12-01";
 const ROLE_ASSIGNMENTS_API: &str = "2022-04-01";
@@ -38,8 +36,8 @@ pub async fn details(client: &AzureClient, resource: &Resource) -> (ResourceDeta
 /// then picks what a per-resource read would have returned.
 #[derive(Debug, Clone, Default)]
 pub struct ScopedLists {
-    pub role_assignments: Fetched<Vec<Value>>,
-    pub locks: Fetched<Vec<Value>>,
+    pub role_assignments: Fetched<Vec<Doc>>,
+    pub locks: Fetched<Vec<Doc>>,
 }
 
 /// `roleAssignments?$filter=atScope()` at the subscription (it and the management groups above) plus the
@@ -65,10 +63,10 @@ pub async fn subscription_scoped(client: &AzureClient, subscription: &str) -> (S
     let role_assignments = match (above, below) {
         (Fetched::Value(mut above), Fetched::Value(below)) => {
             for item in below {
-                let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+                let id = item.get("id").and_then(Doc::as_str).unwrap_or("");
                 let known = above.iter().any(|a| {
                     a.get("id")
-                        .and_then(Value::as_str)
+                        .and_then(Doc::as_str)
                         .is_some_and(|x| x.eq_ignore_ascii_case(id))
                 });
                 if !known {
@@ -99,13 +97,13 @@ impl ScopedLists {
     /// What `{id}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()` and
     /// `{id}/providers/Microsoft.Authorization/locks` would return for this resource: assignments at it or
     /// above; locks at it, above or below it.
-    pub fn for_resource(&self, resource_id: &str) -> (Fetched<Vec<Value>>, Fetched<Vec<Value>>) {
+    pub fn for_resource(&self, resource_id: &str) -> (Fetched<Vec<Doc>>, Fetched<Vec<Doc>>) {
         let assignments = filter(&self.role_assignments, |item| {
-            let scope = item.pointer("/properties/scope").and_then(Value::as_str).unwrap_or("");
+            let scope = item.pointer("/properties/scope").and_then(Doc::as_str).unwrap_or("");
             covers(scope, resource_id)
         });
         let locks = filter(&self.locks, |item| {
-            let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+            let id = item.get("id").and_then(Doc::as_str).unwrap_or("");
             let scope = scope_before(id, "/providers/Microsoft.Authorization/locks/");
             !scope.is_empty() && (covers(scope, resource_id) || covers(resource_id, scope))
         });
@@ -113,7 +111,7 @@ impl ScopedLists {
     }
 }
 
-fn filter(list: &Fetched<Vec<Value>>, keep: impl Fn(&Value) -> bool) -> Fetched<Vec<Value>> {
+fn filter(list: &Fetched<Vec<Doc>>, keep: impl Fn(&Doc) -> bool) -> Fetched<Vec<Doc>> {
     match list {
         Fetched::Value(items) => Fetched::Value(items.iter().filter(|i| keep(i)).cloned().collect()),
         Fetched::Denied(reason) => Fetched::Denied(reason.clone()),
@@ -227,7 +225,7 @@ pub async fn resource_details(client: &AzureClient, resource: &Resource) -> (Res
 }
 
 /// `GET /subscriptions/{s}/providers/Microsoft.Security/pricings/AI`.
-pub async fn defender_ai_pricing(client: &AzureClient, subscription: &str) -> (Fetched<Value>, Option<AzureError>) {
+pub async fn defender_ai_pricing(client: &AzureClient, subscription: &str) -> (Fetched<Doc>, Option<AzureError>) {
     get(
         client,
         &format!("/subscriptions/{subscription}/providers/Microsoft.Security/pricings/AI"),
@@ -240,7 +238,7 @@ pub async fn defender_ai_pricing(client: &AzureClient, subscription: &str) -> (F
 pub async fn subscription_governance(
     client: &AzureClient,
     subscription: &str,
-) -> (Fetched<Vec<Value>>, Fetched<Vec<Value>>, Option<AzureError>) {
+) -> (Fetched<Vec<Doc>>, Fetched<Vec<Doc>>, Option<AzureError>) {
     let scope = format!("/subscriptions/{subscription}");
     let (policies, policy_error) = list(
         client,
@@ -273,7 +271,7 @@ async fn child_list(
     id: &str,
     child: &str,
     api_version: &str,
-) -> (Fetched<Vec<Value>>, Option<AzureError>) {
+) -> (Fetched<Vec<Doc>>, Option<AzureError>) {
     list(
         client,
         RequestKind::ChildData,
@@ -290,49 +288,44 @@ async fn list(
     path: &str,
     api_version: &str,
     extra: &[(&str, &str)],
-) -> (Fetched<Vec<Value>>, Option<AzureError>) {
+) -> (Fetched<Vec<Doc>>, Option<AzureError>) {
     let mut query = vec![("api-version", api_version)];
     query.extend_from_slice(extra);
     let url = client.endpoints().arm_url(path, &query);
     let result = client
         .get_all(kind, Scope::ResourceManager, url)
         .await
-        .map(|mut items| {
-            items.iter_mut().for_each(slim);
-            items
-        });
+        .map(|items: Vec<Doc>| items.iter().map(slim).collect());
     classify(result)
 }
 
-async fn get(client: &AzureClient, path: &str, api_version: &str) -> (Fetched<Value>, Option<AzureError>) {
+async fn get(client: &AzureClient, path: &str, api_version: &str) -> (Fetched<Doc>, Option<AzureError>) {
     let url = client.endpoints().arm_url(path, &[("api-version", api_version)]);
     let result = client
         .get(RequestKind::ChildData, Scope::ResourceManager, url)
         .await
-        .map(|mut item| {
-            slim(&mut item);
-            item
-        });
+        .map(|item: Doc| slim(&item));
     classify(result)
 }
 
 /// Drops the audit metadata no check reads (`systemData`, `etag`, a role assignment's creation and update
 /// stamps) as it arrives: kept for every child of 10,000 resources it is tens of megabytes.
-fn slim(item: &mut Value) {
-    let Some(map) = item.as_object_mut() else { return };
-    map.remove("systemData");
-    map.remove("etag");
-    if let Some(properties) = map.get_mut("properties").and_then(Value::as_object_mut) {
-        for stamp in [
+fn slim(item: &Doc) -> Doc {
+    let Some(map) = item.as_object() else {
+        return item.clone();
+    };
+    let mut map = map.without(&["systemData", "etag"]);
+    if let Some(properties) = map.get("properties").and_then(Doc::as_object) {
+        let properties = properties.without(&[
             "createdOn",
             "updatedOn",
             "createdBy",
             "updatedBy",
             "delegatedManagedIdentityResourceId",
-        ] {
-            properties.remove(stamp);
-        }
+        ]);
+        map = map.with("properties", Doc::Object(properties));
     }
+    Doc::Object(map)
 }
 
 /// A child that may legitimately not exist: 404 is the answer "none configured".
@@ -340,7 +333,7 @@ async fn get_optional(
     client: &AzureClient,
     path: &str,
     api_version: &str,
-) -> (Fetched<Option<Value>>, Option<AzureError>) {
+) -> (Fetched<Option<Doc>>, Option<AzureError>) {
     let url = client.endpoints().arm_url(path, &[("api-version", api_version)]);
     match client.get(RequestKind::ChildData, Scope::ResourceManager, url).await {
         Err(error) if error.is_not_found() => (Fetched::Value(None), None),

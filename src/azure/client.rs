@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
@@ -176,13 +177,20 @@ impl AzureClient {
         self.budget.clone()
     }
 
-    pub async fn get(&self, kind: RequestKind, scope: Scope, url: Url) -> Result<Value, AzureError> {
+    /// GET a JSON answer into `T` (a `serde_json::Value` to edit, a `Doc` to keep, or a typed struct).
+    pub async fn get<T: DeserializeOwned>(&self, kind: RequestKind, scope: Scope, url: Url) -> Result<T, AzureError> {
         self.send(kind, scope, reqwest::Method::GET, url, None, Idempotency::Safe)
             .await
     }
 
     /// A POST that only reads (queries): safe to retry.
-    pub async fn query(&self, kind: RequestKind, scope: Scope, url: Url, body: &Value) -> Result<Value, AzureError> {
+    pub async fn query<T: DeserializeOwned>(
+        &self,
+        kind: RequestKind,
+        scope: Scope,
+        url: Url,
+        body: &Value,
+    ) -> Result<T, AzureError> {
         self.send(kind, scope, reqwest::Method::POST, url, Some(body), Idempotency::Safe)
             .await
     }
@@ -213,7 +221,20 @@ impl AzureClient {
     }
 
     /// GET a list and follow `nextLink` verbatim; a repeated link is a paging loop, not a reason to spin.
-    pub async fn get_all(&self, kind: RequestKind, scope: Scope, url: Url) -> Result<Vec<Value>, AzureError> {
+    pub async fn get_all<T: DeserializeOwned>(
+        &self,
+        kind: RequestKind,
+        scope: Scope,
+        url: Url,
+    ) -> Result<Vec<T>, AzureError> {
+        /// An ARM list page; a page without `value` holds nothing.
+        #[derive(serde::Deserialize)]
+        struct Page<T> {
+            #[serde(default = "Vec::new")]
+            value: Vec<T>,
+            #[serde(rename = "nextLink", default)]
+            next_link: Option<String>,
+        }
         let mut items = Vec::new();
         let mut next = Some(url);
         let mut seen = std::collections::HashSet::new();
@@ -224,21 +245,17 @@ impl AzureClient {
                     pages: seen.len(),
                 });
             }
-            let mut page = self.get(kind, scope, url).await?;
-            // Moved out of the page, not copied: pages can hold thousands of items.
-            if let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) {
-                items.extend(values);
-            }
+            let page: Page<T> = self.get(kind, scope, url).await?;
+            items.extend(page.value);
             next = page
-                .get("nextLink")
-                .and_then(Value::as_str)
+                .next_link
                 .filter(|l| !l.is_empty())
-                .and_then(|l| Url::parse(l).ok());
+                .and_then(|l| Url::parse(&l).ok());
         }
         Ok(items)
     }
 
-    async fn send(
+    async fn send<T: DeserializeOwned>(
         &self,
         kind: RequestKind,
         scope: Scope,
@@ -246,12 +263,11 @@ impl AzureClient {
         url: Url,
         body: Option<&Value>,
         idempotency: Idempotency,
-    ) -> Result<Value, AzureError> {
+    ) -> Result<T, AzureError> {
         let what = describe(&url);
-        match self.send_raw(kind, scope, method, url, body, idempotency).await? {
-            None => Ok(Value::Null),
-            Some(bytes) => decode(&bytes, &what),
-        }
+        // A 204 has no body: it decodes as JSON `null`.
+        let bytes = self.send_raw(kind, scope, method, url, body, idempotency).await?;
+        decode(bytes.as_deref().unwrap_or(b"null"), &what)
     }
 
     /// The body of a successful JSON answer (`None` for 204), after retries, pacing and size limits.
@@ -427,7 +443,7 @@ impl RawAnswer {
 }
 
 /// A JSON answer into `T`; a broken body is an error that names where it came from, never a panic.
-fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, AzureError> {
+fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, AzureError> {
     serde_json::from_slice(bytes).map_err(|e| AzureError::Decode {
         what: what.into(),
         reason: e.to_string(),

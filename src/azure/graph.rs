@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{AzureClient, AzureError, RequestKind, Scope};
-use crate::model::{Resource, Subscription};
+use crate::model::{Doc, Resource, Subscription};
 
 const API_VERSION: &str = "2024-04-01";
 const SUBSCRIPTIONS_API_VERSION: &str = "2022-12-01";
@@ -35,18 +35,14 @@ pub async fn subscriptions(client: &AzureClient) -> Result<Vec<Subscription>, Az
     let url = client
         .endpoints()
         .arm_url("/subscriptions", &[("api-version", SUBSCRIPTIONS_API_VERSION)]);
-    let rows = client
+    let rows: Vec<Doc> = client
         .get_all(RequestKind::Subscriptions, Scope::ResourceManager, url)
         .await?;
     Ok(rows
         .iter()
         .filter_map(|row| {
-            let id = row.get("subscriptionId").and_then(Value::as_str)?.to_string();
-            let display_name = row
-                .get("displayName")
-                .and_then(Value::as_str)
-                .unwrap_or(&id)
-                .to_string();
+            let id = row.get("subscriptionId").and_then(Doc::as_str)?.to_string();
+            let display_name = row.get("displayName").and_then(Doc::as_str).unwrap_or(&id).to_string();
             Some(Subscription::new(id, display_name))
         })
         .collect())
@@ -57,7 +53,7 @@ pub async fn query_all(
     client: &AzureClient,
     query: &str,
     subscriptions: &[String],
-) -> Result<(Vec<Value>, usize), AzureError> {
+) -> Result<(Vec<Doc>, usize), AzureError> {
     query_all_paged(client, query, subscriptions, 1000).await
 }
 
@@ -67,10 +63,19 @@ pub async fn query_all_paged(
     query: &str,
     subscriptions: &[String],
     top: u32,
-) -> Result<(Vec<Value>, usize), AzureError> {
+) -> Result<(Vec<Doc>, usize), AzureError> {
     let mut rows = Vec::new();
     let pages = query_each_page(client, query, subscriptions, top, |page| rows.extend(page)).await?;
     Ok((rows, pages))
+}
+
+/// One Resource Graph answer (`objectArray` format); a page without `data` holds no rows.
+#[derive(serde::Deserialize)]
+struct GraphPage {
+    #[serde(default)]
+    data: Vec<Doc>,
+    #[serde(rename = "$skipToken", default)]
+    skip_token: Option<String>,
 }
 
 /// Runs `query` with `$skipToken` paging, handing each page's rows to `on_page` as it arrives (so a caller can
@@ -80,7 +85,7 @@ pub async fn query_each_page(
     query: &str,
     subscriptions: &[String],
     top: u32,
-    mut on_page: impl FnMut(Vec<Value>),
+    mut on_page: impl FnMut(Vec<Doc>),
 ) -> Result<usize, AzureError> {
     let url = client.endpoints().arm_url(
         "/providers/Microsoft.ResourceGraph/resources",
@@ -98,15 +103,12 @@ pub async fn query_each_page(
         if !subscriptions.is_empty() {
             body["subscriptions"] = json!(subscriptions);
         }
-        let mut page = client
+        let page: GraphPage = client
             .query(RequestKind::ResourceGraph, Scope::ResourceManager, url.clone(), &body)
             .await?;
         pages += 1;
-        // Moved out of the page, not copied: a page holds up to 1,000 whole resource bodies.
-        if let Some(Value::Array(data)) = page.get_mut("data").map(Value::take) {
-            on_page(data);
-        }
-        match page.get("$skipToken").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+        on_page(page.data);
+        match page.skip_token.as_deref().filter(|t| !t.is_empty()) {
             Some(token) if pages < MAX_PAGES => {
                 if !seen_tokens.insert(token.to_string()) {
                     return Err(AzureError::PagingLoop {
@@ -133,7 +135,7 @@ pub async fn ai_inventory(client: &AzureClient, subscriptions: &[String]) -> Res
     let mut ids = HashSet::new();
     inventory.pages = query_each_page(client, AI_INVENTORY_QUERY, subscriptions, 1000, |rows| {
         for row in &rows {
-            match Resource::from_arm(row) {
+            match Resource::from_doc(row) {
                 Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
                 Ok(_) => inventory.ignored_rows += 1,
                 Err(reason) => {
@@ -175,12 +177,12 @@ pub async fn arm_inventory(client: &AzureClient, subscriptions: &[String]) -> Re
         for (resource_type, api_version) in ARM_LISTS {
             let path = format!("/subscriptions/{subscription}/providers/{resource_type}");
             let url = client.endpoints().arm_url(&path, &[("api-version", api_version)]);
-            let rows = client
+            let rows: Vec<Doc> = client
                 .get_all(RequestKind::ArmList, Scope::ResourceManager, url)
                 .await?;
             inventory.pages += 1;
             for row in &rows {
-                match Resource::from_arm(row) {
+                match Resource::from_doc(row) {
                     Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
                     _ => inventory.ignored_rows += 1,
                 }
@@ -197,7 +199,7 @@ pub const RELATED_QUERY: &str = "resources \
 | project id, name, type, location, subscriptionId, resourceGroup, properties \
 | order by id asc";
 
-pub async fn related_resources(client: &AzureClient, subscriptions: &[String]) -> Result<Vec<Value>, AzureError> {
+pub async fn related_resources(client: &AzureClient, subscriptions: &[String]) -> Result<Vec<Doc>, AzureError> {
     query_all(client, RELATED_QUERY, subscriptions)
         .await
         .map(|(rows, _)| rows)

@@ -720,7 +720,7 @@ mod prelude {
     pub(super) use super::super::value::{self, Typed, is_one_of};
     pub(super) use super::super::verdict::{Check, item_label};
     pub(super) use super::shared::*;
+    pub(super) use crate::model::Doc;
     pub(super) use crate::model::{EvidenceText, Fetched, Resource, ResourceFamily, Status, Subscription};
     pub(super) use compact_str::format_compact;
-    pub(super) use serde_json::Value;
 }

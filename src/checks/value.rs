@@ -5,7 +5,7 @@
 //! expected JSON type, or it is present with another type (a malformed or unexpected answer: the check says
 //! `unknown`). JSON `null` counts as absent: ARM uses it for unset properties (`"authOptions": null`).
 
-use serde_json::Value;
+use crate::model::{Doc, DocMap};
 
 use crate::model::{EvidenceText, Resource};
 
@@ -20,8 +20,8 @@ const MAX_OBSERVED_CHARS: usize = 160;
 pub enum Got<'a> {
     Absent,
     /// A segment on the way was neither an object nor null (e.g. `"networkAcls": "x"`): carries that value.
-    Blocked(&'a Value),
-    Found(&'a Value),
+    Blocked(&'a Doc),
+    Found(&'a Doc),
 }
 
 /// A value converted to the type a check expects.
@@ -55,7 +55,7 @@ impl<T> Typed<T> {
 
 /// `map[key]`. ARM objects hold a few dozen keys at most: a scan that compares lengths first touches the
 /// bytes of same-length keys only, where the ordered search calls `memcmp` for every key it passes.
-pub fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub fn field<'a>(map: &'a DocMap, key: &str) -> Option<&'a Doc> {
     map.iter()
         .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
         .map(|(_, v)| v)
@@ -63,9 +63,9 @@ pub fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&
 
 /// Several members of an object in one pass over its keys: `fields(v, ["a", "b"])` is
 /// `[member(v, "a"), member(v, "b")]` (the first key of each name; names should be distinct).
-pub fn fields<'a, const N: usize>(value: &'a Value, names: [&str; N]) -> [Option<&'a Value>; N] {
+pub fn fields<'a, const N: usize>(value: &'a Doc, names: [&str; N]) -> [Option<&'a Doc>; N] {
     let mut found = [None; N];
-    if let Value::Object(map) = value {
+    if let Doc::Object(map) = value {
         let mut missing = N;
         for (key, item) in map {
             for (name, slot) in names.iter().zip(found.iter_mut()) {
@@ -84,23 +84,23 @@ pub fn fields<'a, const N: usize>(value: &'a Value, names: [&str; N]) -> [Option
 }
 
 /// [`walk`] from an optional member: `Absent` for `None` and for JSON `null`.
-pub fn got(value: Option<&Value>) -> Got<'_> {
+pub fn got(value: Option<&Doc>) -> Got<'_> {
     match value {
-        None | Some(Value::Null) => Got::Absent,
+        None | Some(Doc::Null) => Got::Absent,
         Some(found) => Got::Found(found),
     }
 }
 
-/// `value[key]` when `value` is an object ([`Value::get`] with the cheaper key comparison of [`field`]).
-pub fn member<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+/// `value[key]` when `value` is an object ([`Doc::get`] with the cheaper key comparison of [`field`]).
+pub fn member<'a>(value: &'a Doc, key: &str) -> Option<&'a Doc> {
     match value {
-        Value::Object(map) => field(map, key),
+        Doc::Object(map) => field(map, key),
         _ => None,
     }
 }
 
 /// Walks `a.b.c` through nested objects; an empty path yields the root itself.
-pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
+pub fn walk<'a>(root: &'a Doc, dotted: &str) -> Got<'a> {
     let mut current = root;
     let mut rest = dotted;
     while !rest.is_empty() {
@@ -109,8 +109,8 @@ pub fn walk<'a>(root: &'a Value, dotted: &str) -> Got<'a> {
         let segment = rest.get(..end).unwrap_or_default();
         rest = rest.get(end + 1..).unwrap_or_default();
         match current {
-            Value::Null => return Got::Absent,
-            Value::Object(map) => match field(map, segment) {
+            Doc::Null => return Got::Absent,
+            Doc::Object(map) => match field(map, segment) {
                 Some(next) => current = next,
                 None => return Got::Absent,
             },
@@ -188,7 +188,7 @@ pub fn resource_get<'a>(resource: &'a Resource, dotted: &str) -> Got<'a> {
 pub fn text(got: Got<'_>) -> Typed<&str> {
     match got {
         Got::Absent => Typed::Absent,
-        Got::Found(Value::String(s)) => Typed::Ok(s.as_str()),
+        Got::Found(Doc::String(s)) => Typed::Ok(s.as_str()),
         _ => Typed::Bad,
     }
 }
@@ -197,25 +197,25 @@ pub fn text(got: Got<'_>) -> Typed<&str> {
 pub fn boolean(got: Got<'_>) -> Typed<bool> {
     match got {
         Got::Absent => Typed::Absent,
-        Got::Found(Value::Bool(b)) => Typed::Ok(*b),
-        Got::Found(Value::String(s)) if s.eq_ignore_ascii_case("true") => Typed::Ok(true),
-        Got::Found(Value::String(s)) if s.eq_ignore_ascii_case("false") => Typed::Ok(false),
+        Got::Found(Doc::Bool(b)) => Typed::Ok(*b),
+        Got::Found(Doc::String(s)) if s.eq_ignore_ascii_case("true") => Typed::Ok(true),
+        Got::Found(Doc::String(s)) if s.eq_ignore_ascii_case("false") => Typed::Ok(false),
         _ => Typed::Bad,
     }
 }
 
-pub fn array(got: Got<'_>) -> Typed<&[Value]> {
+pub fn array(got: Got<'_>) -> Typed<&[Doc]> {
     match got {
         Got::Absent => Typed::Absent,
-        Got::Found(Value::Array(items)) => Typed::Ok(items.as_slice()),
+        Got::Found(Doc::Array(items)) => Typed::Ok(items),
         _ => Typed::Bad,
     }
 }
 
-pub fn object(got: Got<'_>) -> Typed<&serde_json::Map<String, Value>> {
+pub fn object(got: Got<'_>) -> Typed<&DocMap> {
     match got {
         Got::Absent => Typed::Absent,
-        Got::Found(Value::Object(map)) => Typed::Ok(map),
+        Got::Found(Doc::Object(map)) => Typed::Ok(map),
         _ => Typed::Bad,
     }
 }
@@ -224,20 +224,20 @@ pub fn object(got: Got<'_>) -> Typed<&serde_json::Map<String, Value>> {
 pub fn integer(got: Got<'_>) -> Typed<u64> {
     match got {
         Got::Absent => Typed::Absent,
-        Got::Found(Value::Number(n)) => n.as_u64().map_or(Typed::Bad, Typed::Ok),
-        Got::Found(Value::String(s)) => s.trim().parse().map_or(Typed::Bad, Typed::Ok),
+        Got::Found(Doc::Number(n)) => n.as_u64().map_or(Typed::Bad, Typed::Ok),
+        Got::Found(Doc::String(s)) => s.trim().parse().map_or(Typed::Bad, Typed::Ok),
         _ => Typed::Bad,
     }
 }
 
 /// Evidence text for a value as Azure returned it: strings unquoted, other JSON compact, long text cut.
 /// Containers are rendered only as far as the evidence keeps, so a huge array costs no more than a short one.
-pub fn short(value: &Value) -> EvidenceText {
+pub fn short(value: &Doc) -> EvidenceText {
     match value {
-        Value::String(s) => truncate(s),
-        Value::Bool(true) => EvidenceText::const_new("true"),
-        Value::Bool(false) => EvidenceText::const_new("false"),
-        Value::Null => EvidenceText::const_new("null"),
+        Doc::String(s) => truncate(s),
+        Doc::Bool(true) => EvidenceText::const_new("true"),
+        Doc::Bool(false) => EvidenceText::const_new("false"),
+        Doc::Null => EvidenceText::const_new("null"),
         other => {
             let mut out = String::with_capacity(32);
             render(other, &mut out);
@@ -251,23 +251,23 @@ pub fn short(value: &Value) -> EvidenceText {
 }
 
 /// Compact JSON into `out`, stopping once it holds more than the evidence keeps. Returns `false` when cut.
-fn render(value: &Value, out: &mut String) -> bool {
+fn render(value: &Doc, out: &mut String) -> bool {
     use std::fmt::Write;
     if out.len() > MAX_OBSERVED_CHARS {
         return false;
     }
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
+        Doc::Null => out.push_str("null"),
+        Doc::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Doc::Number(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::String(s) => {
+        Doc::String(s) => {
             if !push_quoted(s, out) {
                 return false;
             }
         }
-        Value::Array(items) => {
+        Doc::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -279,7 +279,7 @@ fn render(value: &Value, out: &mut String) -> bool {
             }
             out.push(']');
         }
-        Value::Object(map) => {
+        Doc::Object(map) => {
             out.push('{');
             for (i, (key, item)) in map.iter().enumerate() {
                 if i > 0 {
@@ -336,8 +336,8 @@ fn push_quoted(text: &str, out: &mut String) -> bool {
 /// Appends the evidence text of a read to `out` (same text as [`observed_got`], without a temporary string).
 pub fn push_observed(out: &mut String, got: Got<'_>, well_typed: bool, expected: &str) {
     match got {
-        Got::Found(Value::String(s)) if well_typed => push_truncated(out, s),
-        Got::Found(Value::Bool(b)) if well_typed => out.push_str(if *b { "true" } else { "false" }),
+        Got::Found(Doc::String(s)) if well_typed => push_truncated(out, s),
+        Got::Found(Doc::Bool(b)) if well_typed => out.push_str(if *b { "true" } else { "false" }),
         other => out.push_str(&observed_got(other, well_typed, expected)),
     }
 }
@@ -359,9 +359,9 @@ pub fn observed_got(got: Got<'_>, well_typed: bool, expected: &str) -> EvidenceT
 }
 
 /// Text of a value for evidence: strings unquoted, absent shown as `<absent>`.
-pub fn observed(value: Option<&Value>) -> EvidenceText {
+pub fn observed(value: Option<&Doc>) -> EvidenceText {
     match value {
-        None | Some(Value::Null) => EvidenceText::const_new(ABSENT),
+        None | Some(Doc::Null) => EvidenceText::const_new(ABSENT),
         Some(other) => short(other),
     }
 }
@@ -518,6 +518,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `json!` with a [`Doc`] out.
+    macro_rules! doc {
+        ($($json:tt)+) => {
+            Doc::from(json!($($json)+))
+        };
+    }
+
     #[test]
     fn identity_spellings_normalise_alike() {
         let both = IdentityKinds {
@@ -546,17 +553,17 @@ mod tests {
 
     #[test]
     fn walking_tells_absent_from_blocked() {
-        let doc = json!({"a": {"b": 1, "n": null}, "s": "x"});
-        assert_eq!(walk(&doc, "a.b"), Got::Found(&json!(1)));
+        let doc = doc!({"a": {"b": 1, "n": null}, "s": "x"});
+        assert_eq!(walk(&doc, "a.b"), Got::Found(&doc!(1)));
         assert_eq!(walk(&doc, "a.n"), Got::Absent);
         assert_eq!(walk(&doc, "a.n.deeper"), Got::Absent);
         assert_eq!(walk(&doc, "a.c"), Got::Absent);
-        assert_eq!(walk(&doc, "s.t"), Got::Blocked(&json!("x")));
+        assert_eq!(walk(&doc, "s.t"), Got::Blocked(&doc!("x")));
         assert_eq!(text(walk(&doc, "a.b")), Typed::Bad);
-        assert_eq!(boolean(Got::Found(&json!("TRUE"))), Typed::Ok(true));
-        assert_eq!(boolean(Got::Found(&json!("yes"))), Typed::Bad);
-        assert_eq!(integer(Got::Found(&json!(-1))), Typed::Bad);
-        assert_eq!(integer(Got::Found(&json!("90"))), Typed::Ok(90));
+        assert_eq!(boolean(Got::Found(&doc!("TRUE"))), Typed::Ok(true));
+        assert_eq!(boolean(Got::Found(&doc!("yes"))), Typed::Bad);
+        assert_eq!(integer(Got::Found(&doc!(-1))), Typed::Bad);
+        assert_eq!(integer(Got::Found(&doc!("90"))), Typed::Ok(90));
     }
 
     #[test]
@@ -597,11 +604,11 @@ mod tests {
     #[test]
     fn containers_render_compactly_and_stop_early() {
         assert_eq!(
-            short(&json!({"a": [1, "x\"y"], "b": null})),
+            short(&doc!({"a": [1, "x\"y"], "b": null})),
             r#"{"a":[1,"x\"y"],"b":null}"#
         );
-        assert_eq!(short(&json!([])), "[]");
-        let huge = Value::Array((0..100_000).map(|i| json!({"id": i})).collect());
+        assert_eq!(short(&doc!([])), "[]");
+        let huge = Doc::Array((0..100_000).map(|i| doc!({"id": i})).collect());
         let text = short(&huge);
         assert!(text.ends_with('…') && text.chars().count() == MAX_OBSERVED_CHARS + 1);
         assert_eq!(
@@ -616,7 +623,7 @@ mod tests {
 
     #[test]
     fn fields_are_members_found_in_one_pass() {
-        let doc = json!({"a": 1, "bb": null, "c": "x", "d": [1]});
+        let doc = doc!({"a": 1, "bb": null, "c": "x", "d": [1]});
         let [a, bb, c, z] = fields(&doc, ["a", "bb", "c", "z"]);
         assert_eq!(
             (a, bb, c, z),
@@ -625,7 +632,7 @@ mod tests {
         assert_eq!(got(bb), walk(&doc, "bb"));
         assert_eq!(got(c), walk(&doc, "c"));
         assert_eq!(got(z), walk(&doc, "z"));
-        assert_eq!(fields(&json!("s"), ["a"]), [None]);
+        assert_eq!(fields(&doc!("s"), ["a"]), [None]);
     }
 
     #[test]
@@ -633,7 +640,7 @@ mod tests {
         for n in [0, 7, 10, 1234, usize::MAX] {
             assert_eq!(counted(n, " x"), format!("{n} x"));
         }
-        let doc = json!({"p": {"a": {"b": 1}, "n": null}, "s": "x"});
+        let doc = doc!({"p": {"a": {"b": 1}, "n": null}, "s": "x"});
         for (first, rest) in [("p", "a.b"), ("p", "n.x"), ("s", "t"), ("q", "a"), ("p.a", "b.c")] {
             assert_eq!(
                 walk(&doc, first).walk(rest),

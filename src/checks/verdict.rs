@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 
-use serde_json::Value;
+use crate::model::Doc;
 
 use super::catalog::Outcome;
 use super::value::{self, Got, Typed};
@@ -209,7 +209,7 @@ impl Check {
         self.record(path, got, value::boolean(got), "a boolean")
     }
 
-    pub fn list<'a>(&mut self, resource: &'a Resource, path: &'static str) -> Typed<&'a [Value]> {
+    pub fn list<'a>(&mut self, resource: &'a Resource, path: &'static str) -> Typed<&'a [Doc]> {
         let got = value::resource_get(resource, path);
         self.record(path, got, value::array(got), "an array")
     }
@@ -217,11 +217,11 @@ impl Check {
     /// Reads a string inside a child document. Reads of one child item are gathered into one evidence line:
     /// path `{label}` (e.g. `computes[name=ci-1]`), observed `path=value; path=value` — every property read,
     /// with its value, at a fraction of the allocations of one line per property.
-    pub fn item_text<'a>(&mut self, item: &'a Value, label: &EvidenceText, path: &str) -> Typed<&'a str> {
+    pub fn item_text<'a>(&mut self, item: &'a Doc, label: &EvidenceText, path: &str) -> Typed<&'a str> {
         self.item_text_at(value::walk(item, path), label, path)
     }
 
-    pub fn item_flag(&mut self, item: &Value, label: &EvidenceText, path: &str) -> Typed<bool> {
+    pub fn item_flag(&mut self, item: &Doc, label: &EvidenceText, path: &str) -> Typed<bool> {
         self.item_flag_at(value::walk(item, path), label, path)
     }
 
@@ -236,7 +236,7 @@ impl Check {
         self.record_item(label, path, got, value::boolean(got), "a boolean")
     }
 
-    pub fn item_integer(&mut self, item: &Value, label: &EvidenceText, path: &str) -> Typed<u64> {
+    pub fn item_integer(&mut self, item: &Doc, label: &EvidenceText, path: &str) -> Typed<u64> {
         let got = value::walk(item, path);
         self.record_item(label, path, got, value::integer(got), "an integer")
     }
@@ -307,13 +307,13 @@ impl Check {
 
 /// A readable label for the n-th item of a child list: `{list}[name=x]`, falling back to the id's last
 /// segment, then to the position.
-pub(super) fn item_label(list: &str, index: usize, item: &Value) -> EvidenceText {
+pub(super) fn item_label(list: &str, index: usize, item: &Doc) -> EvidenceText {
     let name = value::member(item, "name")
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
         .filter(|n| !n.is_empty())
         .or_else(|| {
             value::member(item, "id")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .map(value::last_segment)
                 .filter(|n| !n.is_empty())
         });
@@ -347,9 +347,9 @@ mod tests {
     #[test]
     fn fetched_missing_or_denied_is_unknown_with_evidence() {
         let mut check = Check::new();
-        let missing: Fetched<Vec<Value>> = Fetched::Missing;
+        let missing: Fetched<Vec<Doc>> = Fetched::Missing;
         assert!(check.fetched("diagnosticSettings", &missing).is_none());
-        let denied: Fetched<Vec<Value>> = Fetched::Denied("403 AuthorizationFailed".into());
+        let denied: Fetched<Vec<Doc>> = Fetched::Denied("403 AuthorizationFailed".into());
         assert!(check.fetched("roleAssignments", &denied).is_none());
         check.pass();
         let outcome = check.done();

@@ -3,31 +3,29 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use crate::model::{Doc, Fetched, Resource, ResourceFamily};
 
-use crate::model::{Fetched, Resource, ResourceFamily};
-
-fn text_of<'a>(row: &'a Value, key: &str) -> &'a str {
-    row.get(key).and_then(Value::as_str).unwrap_or("")
+fn text_of<'a>(row: &'a Doc, key: &str) -> &'a str {
+    row.get(key).and_then(Doc::as_str).unwrap_or("")
 }
 
-fn has_type(row: &Value, resource_type: &str) -> bool {
+fn has_type(row: &Doc, resource_type: &str) -> bool {
     text_of(row, "type").eq_ignore_ascii_case(resource_type)
 }
 
 /// Every string in a JSON document, lower-cased (the places a resource can name a vault).
-fn strings(value: &Value, out: &mut Vec<String>) {
+fn strings(value: &Doc, out: &mut Vec<String>) {
     match value {
-        Value::String(text) => out.push(text.to_ascii_lowercase()),
-        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
-        Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        Doc::String(text) => out.push(text.as_str().to_ascii_lowercase()),
+        Doc::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Doc::Object(map) => map.values().for_each(|v| strings(v, out)),
         _ => {}
     }
 }
 
 /// Vault ARM ids (lower-case, up to the vault name) and vault names (from `https://{name}.vault.…` URIs) a
 /// resource's properties mention.
-fn vault_references(properties: &Value) -> (Vec<String>, Vec<String>) {
+fn vault_references(properties: &Doc) -> (Vec<String>, Vec<String>) {
     const MARKER: &str = "/providers/microsoft.keyvault/vaults/";
     let mut texts = Vec::new();
     strings(properties, &mut texts);
@@ -57,19 +55,19 @@ fn vault_references(properties: &Value) -> (Vec<String>, Vec<String>) {
 
 /// `related` is `None` when the query failed: the fields stay as they were (unknown, not empty).
 /// Lookups go through maps built once, so the join costs a walk of each resource, not resources × vaults.
-pub fn attach_related(resources: &mut [Resource], related: Option<&[Value]>) {
+pub fn attach_related(resources: &mut [Resource], related: Option<&[Doc]>) {
     let Some(related) = related else { return };
-    let mut vault_by_id: HashMap<String, &Value> = HashMap::new();
-    let mut vault_by_name: HashMap<String, &Value> = HashMap::new();
-    let mut alerts_by_scope: HashMap<String, Vec<&Value>> = HashMap::new();
-    let mut components: HashMap<String, &Value> = HashMap::new();
+    let mut vault_by_id: HashMap<String, &Doc> = HashMap::new();
+    let mut vault_by_name: HashMap<String, &Doc> = HashMap::new();
+    let mut alerts_by_scope: HashMap<String, Vec<&Doc>> = HashMap::new();
+    let mut components: HashMap<String, &Doc> = HashMap::new();
     for row in related {
         if has_type(row, "microsoft.keyvault/vaults") {
             vault_by_id.insert(text_of(row, "id").to_ascii_lowercase(), row);
             vault_by_name.insert(text_of(row, "name").to_ascii_lowercase(), row);
         } else if has_type(row, "microsoft.insights/metricalerts") {
-            let scopes = row.pointer("/properties/scopes").and_then(Value::as_array);
-            for scope in scopes.into_iter().flatten().filter_map(Value::as_str) {
+            let scopes = row.pointer("/properties/scopes").and_then(Doc::as_array);
+            for scope in scopes.into_iter().flatten().filter_map(Doc::as_str) {
                 let scope = scope.trim_end_matches('/').to_ascii_lowercase();
                 let list = alerts_by_scope.entry(scope).or_default();
                 // One alert may name the same scope twice; list it once.
@@ -84,7 +82,7 @@ pub fn attach_related(resources: &mut [Resource], related: Option<&[Value]>) {
     for resource in resources.iter_mut() {
         // A vault is referenced by ARM id (ML) or by its URI (Cognitive Services CMK).
         let (ids, names) = vault_references(&resource.properties);
-        let mut referenced: Vec<&Value> = Vec::new();
+        let mut referenced: Vec<&Doc> = Vec::new();
         let found = ids
             .iter()
             .filter_map(|id| vault_by_id.get(id))
@@ -103,7 +101,7 @@ pub fn attach_related(resources: &mut [Resource], related: Option<&[Value]>) {
         )
         .to_ascii_lowercase();
         let subscription = format!("/subscriptions/{}", resource.subscription_id).to_ascii_lowercase();
-        let mut covering: Vec<&Value> = Vec::new();
+        let mut covering: Vec<&Doc> = Vec::new();
         for scope in [&id, &group, &subscription] {
             for alert in alerts_by_scope.get(scope.as_str()).into_iter().flatten() {
                 if !covering.iter().any(|a| std::ptr::eq(*a, *alert)) {
@@ -116,7 +114,7 @@ pub fn attach_related(resources: &mut [Resource], related: Option<&[Value]>) {
         if resource.family == ResourceFamily::MachineLearning {
             let wanted = resource
                 .path("properties.applicationInsights")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .map(|w| w.trim_end_matches('/').to_ascii_lowercase());
             resource.details.application_insights =
                 Fetched::Value(wanted.and_then(|wanted| components.get(&wanted).map(|c| (*c).clone())));
@@ -127,7 +125,7 @@ pub fn attach_related(resources: &mut [Resource], related: Option<&[Value]>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn resource(id: &str, resource_type: &str, properties: Value) -> Resource {
         Resource::from_arm(&json!({"id": id, "type": resource_type, "properties": properties})).unwrap()
@@ -146,13 +144,14 @@ mod tests {
             json!({"keyVault": "/subscriptions/s/resourceGroups/rg2/providers/Microsoft.KeyVault/vaults/kv-ml",
                    "applicationInsights": "/subscriptions/s/resourceGroups/rg2/providers/microsoft.insights/components/ai1"}),
         );
-        let related = vec![
+        let related = [
             json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-cmk", "name": "kv-cmk", "type": "microsoft.keyvault/vaults"}),
             json!({"id": "/subscriptions/s/resourceGroups/rg2/providers/Microsoft.KeyVault/vaults/kv-ml", "name": "kv-ml", "type": "microsoft.keyvault/vaults"}),
             json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", "name": "kv", "type": "microsoft.keyvault/vaults"}),
             json!({"id": "/x/alert", "type": "microsoft.insights/metricalerts", "properties": {"scopes": ["/subscriptions/S/resourceGroups/RG"]}}),
             json!({"id": "/subscriptions/s/resourceGroups/rg2/providers/microsoft.insights/components/ai1", "type": "microsoft.insights/components"}),
         ];
+        let related: Vec<Doc> = related.iter().map(Doc::from).collect();
         let mut resources = vec![cs, ml];
         attach_related(&mut resources, Some(&related));
         let names = |r: &Resource| -> Vec<String> {

@@ -4,13 +4,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::StreamExt;
-use serde_json::Value;
 
 use super::{CollectorConfig, metrics as series_source, unix_now};
 use crate::azure::metrics::{self, MetricProfile};
 use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
 use crate::model::{
-    Alert, CostPoint, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription,
+    Alert, CostPoint, Doc, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription,
 };
 
 pub(super) struct InventoryResult {
@@ -18,7 +17,7 @@ pub(super) struct InventoryResult {
     pub resources: Vec<Resource>,
     pub workspaces: HashMap<String, String>,
     /// Key Vaults, metric alert rules and App Insights components; `None` when the query failed.
-    pub related: Option<Vec<Value>>,
+    pub related: Option<Vec<Doc>>,
 }
 
 /// Child data per resource (keyed by lower-case id) and subscription-scoped data per subscription.
@@ -123,9 +122,9 @@ pub(super) struct MetricsData {
 }
 
 pub(super) struct SubscriptionData {
-    pub defender_pricing: Fetched<Value>,
-    pub policy_assignments: Fetched<Vec<Value>>,
-    pub budgets: Fetched<Vec<Value>>,
+    pub defender_pricing: Fetched<Doc>,
+    pub policy_assignments: Fetched<Vec<Doc>>,
+    pub budgets: Fetched<Vec<Doc>>,
 }
 
 pub(super) enum Completion {

@@ -41,7 +41,7 @@ pub struct Step {
 fn key_auth_enabled(resource: Option<&Resource>) -> Option<bool> {
     let value = resource?.path("properties.disableLocalAuth");
     // Azure omits disableLocalAuth when it was never set, and then keys work.
-    Some(!matches!(value, Some(serde_json::Value::Bool(true))))
+    Some(!matches!(value, Some(crate::model::Doc::Bool(true))))
 }
 
 fn publicly_reachable(resource: Option<&Resource>) -> Option<bool> {
@@ -193,7 +193,14 @@ mod tests {
         let hardened = playbook(Some(&alert()), Some(&resource));
         assert!(!hardened.iter().any(|s| s.text.contains("Rotate")));
         assert!(!hardened.iter().any(|s| s.text.contains("Restrict")));
-        resource.properties["disableLocalAuth"] = serde_json::json!(false);
+        resource.properties = crate::model::Doc::Object(
+            resource
+                .properties
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+                .with("disableLocalAuth", false.into()),
+        );
         assert!(
             playbook(Some(&alert()), Some(&resource))
                 .iter()

@@ -1,10 +1,12 @@
 //! Plain domain types shared by every layer. No I/O, no clock, no dependency on other crate modules.
 
+mod doc;
 mod finding;
 mod resource;
 mod snapshot;
 mod telemetry;
 
+pub use doc::{Doc, DocMap};
 pub use finding::{Area, Evidence, EvidenceText, Finding, ResourceId, Severity, Status};
 pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
 pub use snapshot::{Snapshot, SourceKind, SourceStatus};

@@ -3,6 +3,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::Doc;
+
 /// The three Azure resource types aisec audits. Everything else returned by Azure is ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ResourceFamily {
@@ -66,48 +68,48 @@ impl<T> Fetched<T> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ResourceDetails {
     /// `GET {id}/providers/Microsoft.Insights/diagnosticSettings` → `value[]`.
-    pub diagnostic_settings: Fetched<Vec<Value>>,
+    pub diagnostic_settings: Fetched<Vec<Doc>>,
     /// `GET {id}/privateEndpointConnections` → `value[]` (when not embedded in the body).
-    pub private_endpoint_connections: Fetched<Vec<Value>>,
+    pub private_endpoint_connections: Fetched<Vec<Doc>>,
     /// Cognitive Services only: `GET {id}/deployments` → `value[]`.
-    pub deployments: Fetched<Vec<Value>>,
+    pub deployments: Fetched<Vec<Doc>>,
     /// Cognitive Services only: `GET {id}/raiPolicies` → `value[]`.
-    pub rai_policies: Fetched<Vec<Value>>,
+    pub rai_policies: Fetched<Vec<Doc>>,
     /// Cognitive Services only: `GET {id}/defenderForAISettings/Default` body.
-    pub defender_for_ai: Fetched<Value>,
+    pub defender_for_ai: Fetched<Doc>,
     /// `GET {id}/providers/Microsoft.Authorization/roleAssignments?$filter=atScope()` → `value[]`.
-    pub role_assignments: Fetched<Vec<Value>>,
+    pub role_assignments: Fetched<Vec<Doc>>,
     /// Cognitive Services kind AIServices only: `GET {id}/managedNetworks/default` body; `Value(None)` when Azure
     /// answers 404 (no managed network configured). ML workspaces carry theirs in `properties.managedNetwork`.
     #[serde(default)]
-    pub managed_network: Fetched<Option<Value>>,
+    pub managed_network: Fetched<Option<Doc>>,
     /// ML workspaces only: `GET {id}/computes` → `value[]`.
     #[serde(default)]
-    pub computes: Fetched<Vec<Value>>,
+    pub computes: Fetched<Vec<Doc>>,
     /// ML workspaces and Cognitive Services kind AIServices: `GET {id}/connections` → `value[]`.
     #[serde(default)]
-    pub connections: Fetched<Vec<Value>>,
+    pub connections: Fetched<Vec<Doc>>,
     /// ML workspaces only: `GET {id}/onlineEndpoints` → `value[]`.
     #[serde(default)]
-    pub online_endpoints: Fetched<Vec<Value>>,
+    pub online_endpoints: Fetched<Vec<Doc>>,
     /// ML workspaces only: `GET {id}/serverlessEndpoints` → `value[]`.
     #[serde(default)]
-    pub serverless_endpoints: Fetched<Vec<Value>>,
+    pub serverless_endpoints: Fetched<Vec<Doc>>,
     /// Bodies of the Key Vaults the resource references (`GET {vaultId}` for CMK vault and ML workspace vault).
     #[serde(default)]
-    pub key_vaults: Fetched<Vec<Value>>,
+    pub key_vaults: Fetched<Vec<Doc>>,
     /// `GET {id}/providers/Microsoft.Authorization/locks` → `value[]` (locks at the resource and inherited ones).
     #[serde(default)]
-    pub locks: Fetched<Vec<Value>>,
+    pub locks: Fetched<Vec<Doc>>,
     /// Metric alert rules (`Microsoft.Insights/metricAlerts`) of the subscription whose scopes cover the resource.
     #[serde(default)]
-    pub metric_alerts: Fetched<Vec<Value>>,
+    pub metric_alerts: Fetched<Vec<Doc>>,
     /// ML workspaces only: `GET {properties.applicationInsights}` body; `Value(None)` when Azure answers 404.
     #[serde(default)]
-    pub application_insights: Fetched<Option<Value>>,
+    pub application_insights: Fetched<Option<Doc>>,
     /// Cognitive Services kind AIServices only: `GET {id}/capabilityHosts` → `value[]` (agent hosting).
     #[serde(default)]
-    pub capability_hosts: Fetched<Vec<Value>>,
+    pub capability_hosts: Fetched<Vec<Doc>>,
 }
 
 /// One AI resource as Azure describes it. The body is kept whole: checks read property paths from it.
@@ -124,9 +126,9 @@ pub struct Resource {
     pub sku: Option<String>,
     pub tags: BTreeMap<String, String>,
     /// `identity` object, `None` when Azure omitted it.
-    pub identity: Option<Value>,
+    pub identity: Option<Doc>,
     /// `properties` object (an empty object when absent).
-    pub properties: Value,
+    pub properties: Doc,
     pub details: ResourceDetails,
 }
 
@@ -144,7 +146,13 @@ impl Resource {
     /// Builds a resource from an ARM body or a Resource Graph row (`objectArray` format, whole `properties`).
     /// Rows of other types are refused: Resource Graph output is not trusted blindly.
     pub fn from_arm(row: &Value) -> Result<Self, ResourceParseError> {
-        let text = |field: &'static str| row.get(field).and_then(Value::as_str);
+        Self::from_doc(&Doc::from(row))
+    }
+
+    /// [`Resource::from_arm`] for a row already read as a [`Doc`] (what the client parses pages into): the
+    /// `properties` and `identity` documents are shared with the row, not copied.
+    pub fn from_doc(row: &Doc) -> Result<Self, ResourceParseError> {
+        let text = |field: &'static str| row.get(field).and_then(Doc::as_str);
         let id = text("id").ok_or(ResourceParseError::MissingField("id"))?;
         let resource_type = text("type").ok_or(ResourceParseError::MissingField("type"))?;
         let family = ResourceFamily::from_arm_type(resource_type)
@@ -157,12 +165,12 @@ impl Resource {
             .unwrap_or_default();
         let tags = row
             .get("tags")
-            .and_then(Value::as_object)
+            .and_then(Doc::as_object)
             .map(|tags| {
                 tags.iter()
                     .map(|(k, v)| {
                         (
-                            k.clone(),
+                            k.to_string(),
                             v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
                         )
                     })
@@ -170,8 +178,8 @@ impl Resource {
             })
             .unwrap_or_default();
         let sku = match row.get("sku") {
-            Some(Value::String(name)) => Some(name.clone()),
-            Some(sku) => sku.get("name").and_then(Value::as_str).map(str::to_string),
+            Some(Doc::String(name)) => Some(name.to_string()),
+            Some(sku) => sku.get("name").and_then(Doc::as_str).map(str::to_string),
             None => None,
         };
         Ok(Self {
@@ -189,13 +197,13 @@ impl Resource {
                 .get("properties")
                 .filter(|v| v.is_object())
                 .cloned()
-                .unwrap_or_else(|| Value::Object(Default::default())),
+                .unwrap_or_else(Doc::empty_object),
             details: ResourceDetails::default(),
         })
     }
 
     /// Reads a dotted property path (`properties.networkAcls.defaultAction`, `identity.type`, `sku.name`).
-    pub fn path(&self, dotted: &str) -> Option<&Value> {
+    pub fn path(&self, dotted: &str) -> Option<&Doc> {
         let mut parts = dotted.split('.');
         let mut current = match parts.next()? {
             "properties" => &self.properties,
@@ -229,15 +237,15 @@ pub struct Subscription {
     pub id: String,
     pub display_name: String,
     /// `GET /subscriptions/{sub}/providers/Microsoft.Security/pricings/AI` body.
-    pub defender_ai_pricing: Fetched<Value>,
+    pub defender_ai_pricing: Fetched<Doc>,
     /// `GET /subscriptions/{sub}/providers/Microsoft.Authorization/policyAssignments?$filter=atScope()` → `value[]`
     /// (assignments at the subscription and inherited from management groups), plus those at the resource groups
     /// holding AI resources.
     #[serde(default)]
-    pub policy_assignments: Fetched<Vec<Value>>,
+    pub policy_assignments: Fetched<Vec<Doc>>,
     /// `Microsoft.Consumption/budgets` at the subscription scope and at the resource groups holding AI resources.
     #[serde(default)]
-    pub budgets: Fetched<Vec<Value>>,
+    pub budgets: Fetched<Vec<Doc>>,
 }
 
 impl Subscription {
@@ -273,8 +281,14 @@ mod tests {
         assert_eq!(resource.resource_group, "rg-ai");
         assert_eq!(resource.sku.as_deref(), Some("S0"));
         assert_eq!(resource.tags.get("env").map(String::as_str), Some("prod"));
-        assert_eq!(resource.path("properties.publicNetworkAccess"), Some(&json!("Enabled")));
-        assert_eq!(resource.path("identity.type"), Some(&json!("SystemAssigned")));
+        assert_eq!(
+            resource.path("properties.publicNetworkAccess").map(Doc::to_value),
+            Some(json!("Enabled"))
+        );
+        assert_eq!(
+            resource.path("identity.type").map(Doc::to_value),
+            Some(json!("SystemAssigned"))
+        );
         assert_eq!(resource.path("properties.nope"), None);
     }
 

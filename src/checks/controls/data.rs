@@ -138,7 +138,7 @@ pub fn data_05(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
-fn contains(list: Typed<&[Value]>, wanted: &str) -> Status {
+fn contains(list: Typed<&[Doc]>, wanted: &str) -> Status {
     match list {
         Typed::Absent => Status::Fail,
         Typed::Bad => Status::Unknown,
@@ -148,7 +148,7 @@ fn contains(list: Typed<&[Value]>, wanted: &str) -> Status {
                 .any(|item| item.as_str().is_some_and(|s| is_one_of(s, &[wanted])))
             {
                 Status::Pass
-            } else if items.iter().all(Value::is_string) {
+            } else if items.iter().all(Doc::is_string) {
                 Status::Fail
             } else {
                 Status::Unknown
@@ -165,11 +165,11 @@ pub fn data_06(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Typed::Ok(items) => {
             if items.iter().any(|item| {
                 value::member(item, "resourceId")
-                    .and_then(Value::as_str)
+                    .and_then(Doc::as_str)
                     .is_some_and(|id| !value::trimmed(id).is_empty())
             }) {
                 Status::Pass
-            } else if items.iter().all(Value::is_object) {
+            } else if items.iter().all(Doc::is_object) {
                 Status::Fail
             } else {
                 Status::Unknown
@@ -186,7 +186,7 @@ pub fn data_06(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         Typed::Ok(capabilities) => {
             let found = capabilities.iter().any(|c| {
                 value::member(c, "name")
-                    .and_then(Value::as_str)
+                    .and_then(Doc::as_str)
                     .is_some_and(|n| is_one_of(n, &["CustomerManagedStorage"]))
             });
             check.note(

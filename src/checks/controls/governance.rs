@@ -140,7 +140,7 @@ pub fn gov_01(resource: &Resource, subscription: Option<&Subscription>) -> Outco
     check.done()
 }
 
-fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText, resource: &Resource) -> Status {
+fn assignment_status(check: &mut Check, assignment: &Doc, label: EvidenceText, resource: &Resource) -> Status {
     let properties = value::walk(assignment, "properties");
     let definition = value::text(properties.walk("policyDefinitionId"))
         .ok()
@@ -149,7 +149,7 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText,
     let scope = match value::text(properties.walk("scope")) {
         Typed::Ok(scope) => Some(scope),
         Typed::Absent => value::member(assignment, "id")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/policyAssignments/")),
         Typed::Bad => None,
     };
@@ -173,7 +173,7 @@ fn assignment_status(check: &mut Check, assignment: &Value, label: EvidenceText,
         Typed::Ok(excluded) => {
             if excluded
                 .iter()
-                .filter_map(Value::as_str)
+                .filter_map(Doc::as_str)
                 .any(|s| value::scope_covers(s, &resource.id))
             {
                 check.note(label, value::concat(&[definition, " (resource excluded by notScopes)"]));
@@ -237,7 +237,7 @@ pub fn gov_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     for (index, lock) in locks.iter().enumerate() {
         let label = item_label("locks", index, lock);
         let scope = value::member(lock, "id")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Authorization/locks/"));
         let level = value::text(value::walk(lock, "properties.level"));
         let status = match (scope, level) {

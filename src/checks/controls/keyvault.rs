@@ -58,7 +58,7 @@ fn references<'a>(check: &mut Check, resource: &'a Resource) -> References<'a> {
     found
 }
 
-fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
+fn matches(vault: &Doc, reference: &Reference<'_>) -> bool {
     let same = |a: &str, b: &str| {
         value::trimmed(a)
             .trim_end_matches('/')
@@ -66,7 +66,7 @@ fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
     };
     match reference {
         Reference::Id(id) => value::member(vault, "id")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .is_some_and(|v| same(v, id)),
         Reference::Uri(uri) => {
             let by_uri = value::text(value::walk(vault, "properties.vaultUri"))
@@ -83,13 +83,13 @@ fn matches(vault: &Value, reference: &Reference<'_>) -> bool {
                 .unwrap_or("");
             !host.is_empty()
                 && value::member(vault, "name")
-                    .and_then(Value::as_str)
+                    .and_then(Doc::as_str)
                     .is_some_and(|n| n.eq_ignore_ascii_case(host))
         }
     }
 }
 
-type VaultRule = fn(&mut Check, &Value, &EvidenceText);
+type VaultRule = fn(&mut Check, &Doc, &EvidenceText);
 
 /// Applies `rule` to every referenced vault. Not applicable when the resource references none.
 fn each_vault(resource: &Resource, rule: VaultRule) -> Result<Check, Outcome> {
@@ -146,7 +146,7 @@ pub fn kv_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
 }
 
-fn recoverable(check: &mut Check, vault: &Value, label: &EvidenceText) {
+fn recoverable(check: &mut Check, vault: &Doc, label: &EvidenceText) {
     let properties = value::walk(vault, "properties");
     for path in ["properties.enableSoftDelete", "properties.enablePurgeProtection"] {
         let field = path.strip_prefix("properties.").unwrap_or(path);
@@ -189,7 +189,7 @@ pub fn kv_02(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     }
 }
 
-fn hardened(check: &mut Check, vault: &Value, label: &EvidenceText) {
+fn hardened(check: &mut Check, vault: &Doc, label: &EvidenceText) {
     let properties = value::walk(vault, "properties");
     match check.item_flag_at(
         properties.walk("enableRbacAuthorization"),

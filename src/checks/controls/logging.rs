@@ -67,7 +67,7 @@ fn diagnostics(resource: &Resource, wanted: &Wanted<'_>) -> Outcome {
     check.done()
 }
 
-fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, wanted: &Wanted<'_>) {
+fn setting_sends_logs(check: &mut Check, setting: &Doc, label: &EvidenceText, wanted: &Wanted<'_>) {
     let properties = value::walk(setting, "properties");
     match check.item_text_at(properties.walk("workspaceId"), label, "properties.workspaceId") {
         Typed::Ok(id) if is_workspace_id(id) => check.pass(),
@@ -94,8 +94,8 @@ fn setting_sends_logs(check: &mut Check, setting: &Value, label: &EvidenceText, 
         // A non-object entry reads as absent here (unreadable either way).
         let [on, group, category] = value::fields(entry, ["enabled", "categoryGroup", "category"]);
         let on = value::boolean(value::got(on));
-        let group = group.and_then(Value::as_str);
-        let category = category.and_then(Value::as_str);
+        let group = group.and_then(Doc::as_str);
+        let category = category.and_then(Doc::as_str);
         match on {
             Typed::Ok(true) => {
                 if let Some(group) = group {

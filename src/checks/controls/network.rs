@@ -49,8 +49,8 @@ fn cs_firewall(check: &mut Check, resource: &Resource) {
             for (index, rule) in rules.iter().enumerate() {
                 let path = format!("properties.networkAcls.virtualNetworkRules[{index}].id");
                 match value::member(rule, "id") {
-                    Some(Value::String(id)) if is_subnet_id(id) => {}
-                    Some(Value::String(id)) => {
+                    Some(Doc::String(id)) if is_subnet_id(id) => {}
+                    Some(Doc::String(id)) => {
                         check.note(path, format!("{} (not a subnet id)", value::truncate(id)));
                         check.fail();
                     }
@@ -90,7 +90,7 @@ fn ip_rules(check: &mut Check, resource: &Resource, path: &'static str, required
             }
             for (index, rule) in rules.iter().enumerate() {
                 let rule_path = format!("{path}[{index}].value");
-                let text = value::member(rule, "value").and_then(Value::as_str);
+                let text = value::member(rule, "value").and_then(Doc::as_str);
                 match text.map(|t| (t, value::ip_rule_too_broad(t))) {
                     Some((_, Some(false))) => {}
                     Some((text, Some(true))) => {

@@ -36,7 +36,7 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
     for (index, budget) in budgets.iter().enumerate() {
         let label = item_label("budgets", index, budget);
         let scope = value::member(budget, "id")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .and_then(|id| value::scope_before(id, "/providers/Microsoft.Consumption/budgets/"));
         let Some(scope) = scope else {
             check.note(
@@ -64,7 +64,7 @@ fn budget_covers(check: &mut Check, resource: &Resource, subscription: Option<&S
     check.verdict(statuses.status());
 }
 
-fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
+fn budget_status(check: &mut Check, budget: &Doc, label: &str) -> Status {
     let properties = value::walk(budget, "properties");
     match value::text(properties.walk("category")) {
         Typed::Ok(category) if !is_one_of(category, &["Cost"]) => {
@@ -82,7 +82,7 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
     }
     match properties.walk("filter") {
         value::Got::Absent => {}
-        value::Got::Found(Value::Object(filter)) if filter.is_empty() => {}
+        value::Got::Found(Doc::Object(filter)) if filter.is_empty() => {}
         other => {
             check.note(
                 value::concat(&[label, ".properties.filter"]),
@@ -110,8 +110,8 @@ fn budget_status(check: &mut Check, budget: &Value, label: &str) -> Status {
         let enabled = value::boolean(value::walk(notification, "enabled"));
         let has_contact = ["contactEmails", "contactGroups", "contactRoles"].iter().any(|field| {
             notification
-                .get(*field)
-                .and_then(Value::as_array)
+                .get(field)
+                .and_then(Doc::as_array)
                 .is_some_and(|list| !list.is_empty())
         });
         match (enabled, has_contact) {
@@ -156,13 +156,13 @@ fn usage_alert(check: &mut Check, resource: &Resource) {
     check.verdict(statuses.status());
 }
 
-fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource: &Resource) -> Status {
+fn alert_status(check: &mut Check, alert: &Doc, label: EvidenceText, resource: &Resource) -> Status {
     let properties = value::walk(alert, "properties");
     let target_type = value::text(properties.walk("targetResourceType"))
         .ok()
         .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts"));
     let covers = match value::array(properties.walk("scopes")) {
-        Typed::Ok(scopes) => scopes.iter().filter_map(Value::as_str).any(|scope| {
+        Typed::Ok(scopes) => scopes.iter().filter_map(Doc::as_str).any(|scope| {
             value::trimmed(scope)
                 .trim_end_matches('/')
                 .eq_ignore_ascii_case(&resource.id)
@@ -190,7 +190,7 @@ fn alert_status(check: &mut Check, alert: &Value, label: EvidenceText, resource:
     let criteria = value::array(properties.walk("criteria.allOf")).ok().unwrap_or_default();
     for (i, metric) in criteria
         .iter()
-        .filter_map(|c| value::member(c, "metricName").and_then(Value::as_str))
+        .filter_map(|c| value::member(c, "metricName").and_then(Doc::as_str))
         .enumerate()
     {
         watches_usage |= is_one_of(metric, USAGE_METRICS);

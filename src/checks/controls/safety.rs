@@ -39,7 +39,7 @@ pub fn safe_01(resource: &Resource, _: Option<&Subscription>) -> Outcome {
         judged.push(name);
         let policy = policies.iter().find(|p| {
             value::member(p, "name")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .is_some_and(|n| value::trimmed(n).eq_ignore_ascii_case(name))
         });
         match policy {
@@ -131,7 +131,7 @@ fn filter_key<'b>(name: &str, buffer: &'b mut [u8; 24]) -> Option<&'b [u8]> {
 
 /// Judges one policy. Compliant filters are summed up in one evidence line; every filter that fails or
 /// cannot be read gets its own line with the values observed.
-fn strict_policy(check: &mut Check, policy: &Value, label: &EvidenceText) {
+fn strict_policy(check: &mut Check, policy: &Doc, label: &EvidenceText) {
     match check.item_text(policy, label, "properties.mode") {
         Typed::Ok(mode) if is_one_of(mode, &["Blocking", "Default"]) => check.pass(),
         Typed::Absent => check.pass(),
@@ -154,11 +154,11 @@ fn strict_policy(check: &mut Check, policy: &Value, label: &EvidenceText) {
         }
     };
     // One pass over the filters places each entry on the requirement it answers (first entry wins).
-    let mut placed: [Option<&Value>; REQUIRED_FILTERS.len()] = [None; REQUIRED_FILTERS.len()];
+    let mut placed: [Option<&Doc>; REQUIRED_FILTERS.len()] = [None; REQUIRED_FILTERS.len()];
     for filter in filters {
         let [source, name] = value::fields(filter, ["source", "name"]);
-        let source = source.and_then(Value::as_str).map(value::trimmed);
-        let name = name.and_then(Value::as_str);
+        let source = source.and_then(Doc::as_str).map(value::trimmed);
+        let name = name.and_then(Doc::as_str);
         let (Some(source), Some(name)) = (source, name) else {
             continue;
         };
@@ -205,7 +205,7 @@ const FIELDS: [&str; 3] = ["enabled", "blocking", "severityThreshold"];
 /// Requires one filter entry: enabled, and blocking / with a Low or Medium threshold when the requirement
 /// says so. A missing entry is unknown (the base policy's setting applies and is not resolved here).
 /// Returns `true` when the entry complies (the caller sums those up).
-fn require(check: &mut Check, entry: Option<&Value>, label: &str, requirement: &Requirement) -> bool {
+fn require(check: &mut Check, entry: Option<&Doc>, label: &str, requirement: &Requirement) -> bool {
     let &(display, _, _, blocking, threshold) = requirement;
     let path = || value::concat(&[label, ".contentFilters[", display, "]"]);
     let Some(entry) = entry else {

@@ -92,7 +92,7 @@ pub struct Connections {
 /// check is then `unknown`) when neither source is usable.
 pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Connections> {
     const LIST: &str = "privateEndpointConnections";
-    let items: &[Value] = match &resource.details.private_endpoint_connections {
+    let items: &[Doc] = match &resource.details.private_endpoint_connections {
         Fetched::Value(items) => {
             check.note_if_empty(LIST, items.len());
             items
@@ -162,10 +162,10 @@ pub fn ml_isolation<'a>(check: &mut Check, resource: &'a Resource) -> Typed<&'a 
 }
 
 /// The compute type of an ML compute (`properties.computeType`).
-pub fn compute_type(compute: &Value) -> Option<&str> {
+pub fn compute_type(compute: &Doc) -> Option<&str> {
     value::member(compute, "properties")
         .and_then(|p| value::member(p, "computeType"))
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
 }
 
 /// Reads the workspace's computes and keeps those of the given types. Entries that are not objects or have no
@@ -174,7 +174,7 @@ pub fn computes_of<'a>(
     check: &mut Check,
     resource: &'a Resource,
     types: &[&str],
-) -> Option<Vec<(EvidenceText, &'a Value)>> {
+) -> Option<Vec<(EvidenceText, &'a Doc)>> {
     let computes = check.fetched("computes", &resource.details.computes)?;
     let mut kept = Vec::new();
     for (index, compute) in computes.iter().enumerate() {

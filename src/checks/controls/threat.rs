@@ -27,7 +27,7 @@ pub fn thr_01(_: &Resource, subscription: Option<&Subscription>) -> Outcome {
         .and_then(|extensions| {
             extensions.iter().find(|e| {
                 value::member(e, "name")
-                    .and_then(Value::as_str)
+                    .and_then(Doc::as_str)
                     .is_some_and(|n| is_one_of(n, &["AIPromptEvidence"]))
             })
         })

@@ -1,9 +1,8 @@
 //! The public contract: one finding per applicable control, at least 35 controls, hardened fixtures pass and
 //! insecure ones fail, nothing passes on missing or denied data.
 
+use crate::model::Doc;
 use std::collections::BTreeSet;
-
-use serde_json::json;
 
 use super::governance::guardrail_assignment;
 use super::identity::assignment;
@@ -14,8 +13,8 @@ use super::threat_keyvault::{pricing, vault};
 use crate::checks::{Applies, control, controls, evaluate, evaluate_all, is_attestation, omitted_controls};
 use crate::model::{Fetched, Resource, ResourceDetails, Status, Subscription};
 
-fn lock_on_group(resource: &Resource) -> serde_json::Value {
-    json!({
+fn lock_on_group(resource: &Resource) -> Doc {
+    doc!({
         "id": format!("/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Authorization/locks/keep",
                       resource.subscription_id, resource.resource_group),
         "name": "keep",
@@ -29,14 +28,14 @@ const OPENAI_USER: &str =
 /// The synthetic hardened account with every piece of child data a hardened account would show.
 pub fn full_cs() -> Resource {
     let mut r = cs_hardened();
-    r = with(r, "properties.storedCompletionsDisabled", json!(true));
-    r = with(r, "properties.capabilities", json!([{"name": "VirtualNetworks"}]));
+    r = with(r, "properties.storedCompletionsDisabled", doc!(true));
+    r = with(r, "properties.capabilities", doc!([{"name": "VirtualNetworks"}]));
     r = with(
         r,
         "properties.networkInjections",
-        json!([{"scenario": "agent", "subnetArmId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/agents", "useMicrosoftManagedNetwork": false}]),
+        doc!([{"scenario": "agent", "subnetArmId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/agents", "useMicrosoftManagedNetwork": false}]),
     );
-    r = with(r, "tags.owner", json!("team-ai"));
+    r = with(r, "tags.owner", doc!("team-ai"));
     let id = r.id.clone();
     let lock = lock_on_group(&r);
     r.details = ResourceDetails {
@@ -47,54 +46,54 @@ pub fn full_cs() -> Resource {
         defender_for_ai: Fetched::Value(defender_setting()),
         role_assignments: Fetched::Value(vec![assignment("users", OPENAI_USER, "Group")]),
         managed_network: Fetched::Value(Some(
-            json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
+            doc!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
         )),
         computes: Fetched::Missing,
-        connections: Fetched::Value(vec![json!({"name": "search", "properties": {"authType": "AAD"}})]),
+        connections: Fetched::Value(vec![doc!({"name": "search", "properties": {"authType": "AAD"}})]),
         online_endpoints: Fetched::Missing,
         serverless_endpoints: Fetched::Missing,
         key_vaults: Fetched::Value(vec![vault("kv-ai")]),
         locks: Fetched::Value(vec![lock]),
         metric_alerts: Fetched::Value(vec![token_alert(&id)]),
         application_insights: Fetched::Missing,
-        capability_hosts: Fetched::Value(vec![json!({"name": "agents"})]),
+        capability_hosts: Fetched::Value(vec![doc!({"name": "agents"})]),
     };
     r
 }
 
 /// The official workspace (as a Hub) with the missing settings turned on and hardened child data.
 pub fn full_ml() -> Resource {
-    let mut r = with(ml_workspace(), "kind", json!("Hub"));
+    let mut r = with(ml_workspace(), "kind", doc!("Hub"));
     r = with(
         r,
         "properties.primaryUserAssignedIdentity",
-        json!(
+        doc!(
             "/subscriptions/s/resourceGroups/workspace-1234/providers/Microsoft.ManagedIdentity/userAssignedIdentities/testuai"
         ),
     );
-    r = with(r, "properties.systemDatastoresAuthMode", json!("Identity"));
+    r = with(r, "properties.systemDatastoresAuthMode", doc!("Identity"));
     r = with(
         r,
         "properties.serverlessComputeSettings.serverlessComputeNoPublicIP",
-        json!(true),
+        doc!(true),
     );
-    r = with(r, "tags.environment", json!("prod"));
-    r = with(r, "tags.owner", json!("ml-platform"));
+    r = with(r, "tags.environment", doc!("prod"));
+    r = with(r, "tags.owner", doc!("ml-platform"));
     let lock = lock_on_group(&r);
     r.details = ResourceDetails {
         diagnostic_settings: Fetched::Value(vec![diagnostic_setting_to_law()]),
         role_assignments: Fetched::Value(vec![]),
         computes: Fetched::Value(hardened_computes()),
         connections: Fetched::Value(vec![
-            json!({"name": "aoai", "properties": {"authType": "ManagedIdentity"}}),
+            doc!({"name": "aoai", "properties": {"authType": "ManagedIdentity"}}),
         ]),
         online_endpoints: Fetched::Value(vec![
-            json!({"name": "ep", "properties": {"authMode": "AADToken", "publicNetworkAccess": "Disabled"}}),
+            doc!({"name": "ep", "properties": {"authMode": "AADToken", "publicNetworkAccess": "Disabled"}}),
         ]),
         serverless_endpoints: Fetched::Value(vec![]),
         key_vaults: Fetched::Value(vec![vault("testkv")]),
         locks: Fetched::Value(vec![lock]),
-        application_insights: Fetched::Value(Some(json!({"id": "appi"}))),
+        application_insights: Fetched::Value(Some(doc!({"id": "appi"}))),
         ..ResourceDetails::default()
     };
     r
@@ -105,12 +104,12 @@ pub fn full_search() -> Resource {
     let mut r = search_local_auth_disabled();
     r.id = r.id.replace("/subscriptions/subid/", &format!("{SUB}/"));
     r.subscription_id = SUB.trim_start_matches("/subscriptions/").to_string();
-    r = with(r, "properties.publicNetworkAccess", json!("disabled"));
-    r = with(r, "properties.encryptionWithCmk.enforcement", json!("Enabled"));
-    r = with(r, "properties.dataExfiltrationProtections", json!(["BlockAll"]));
-    r = with(r, "identity.type", json!("SystemAssigned"));
-    r = with(r, "tags.environment", json!("prod"));
-    r = with(r, "tags.owner", json!("search-team"));
+    r = with(r, "properties.publicNetworkAccess", doc!("disabled"));
+    r = with(r, "properties.encryptionWithCmk.enforcement", doc!("Enabled"));
+    r = with(r, "properties.dataExfiltrationProtections", doc!(["BlockAll"]));
+    r = with(r, "identity.type", doc!("SystemAssigned"));
+    r = with(r, "tags.environment", doc!("prod"));
+    r = with(r, "tags.owner", doc!("search-team"));
     let lock = lock_on_group(&r);
     r.details = ResourceDetails {
         diagnostic_settings: Fetched::Value(vec![diagnostic_setting_to_law()]),
@@ -128,7 +127,7 @@ pub fn full_subscription() -> Subscription {
     let mcsb = edited(
         guardrail_assignment(),
         "properties.policyDefinitionId",
-        json!("/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"),
+        doc!("/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"),
     );
     sub.policy_assignments = Fetched::Value(vec![mcsb]);
     sub.budgets = Fetched::Value(vec![budget()]);
@@ -163,8 +162,8 @@ fn sample_resources() -> Vec<Resource> {
         full_cs(),
         full_ml(),
         full_search(),
-        with(search_service(), "sku", json!("free")),
-        with(cs_hardened(), "kind", serde_json::Value::Null),
+        with(search_service(), "sku", doc!("free")),
+        with(cs_hardened(), "kind", Doc::Null),
     ];
     for kind in [
         "OpenAI",
@@ -173,10 +172,10 @@ fn sample_resources() -> Vec<Resource> {
         "ContentSafety",
         "Bing.Search",
     ] {
-        all.push(with(cs_hardened(), "kind", json!(kind)));
+        all.push(with(cs_hardened(), "kind", doc!(kind)));
     }
     for kind in ["Default", "Hub", "Project", "FeatureStore"] {
-        all.push(with(ml_workspace(), "kind", json!(kind)));
+        all.push(with(ml_workspace(), "kind", doc!(kind)));
     }
     all
 }
@@ -212,14 +211,14 @@ fn applicability_follows_the_catalog() {
     let search = ids(&search_service());
     assert!(search.iter().all(|id| !id.starts_with("AI-THR")));
     assert!(search.contains("AI-NET-06"));
-    assert!(!ids(&with(search_service(), "sku", json!("free"))).contains("AI-NET-06"));
-    let project = ids(&with(ml_workspace(), "kind", json!("Project")));
+    assert!(!ids(&with(search_service(), "sku", doc!("free"))).contains("AI-NET-06"));
+    let project = ids(&with(ml_workspace(), "kind", doc!("Project")));
     assert!(!project.contains("AI-DATA-02") && !project.contains("AI-NET-08") && project.contains("AI-IAM-07"));
-    let openai = ids(&with(cs_hardened(), "kind", json!("OpenAI")));
+    let openai = ids(&with(cs_hardened(), "kind", doc!("OpenAI")));
     assert!(openai.contains("AI-DATA-07") && openai.contains("AI-SAFE-01") && !openai.contains("AI-NET-11"));
-    let speech = ids(&with(cs_hardened(), "kind", json!("SpeechServices")));
+    let speech = ids(&with(cs_hardened(), "kind", doc!("SpeechServices")));
     assert!(!speech.contains("AI-DATA-07") && speech.contains("AI-DATA-01") && speech.contains("AI-DATA-04"));
-    let safety = ids(&with(cs_hardened(), "kind", json!("ContentSafety")));
+    let safety = ids(&with(cs_hardened(), "kind", doc!("ContentSafety")));
     assert!(safety.contains("AI-DATA-01") && !safety.contains("AI-DATA-04"));
 }
 
@@ -298,9 +297,10 @@ fn deny_everything(resource: &mut Resource) {
 #[test]
 fn nothing_passes_on_bare_bodies_without_child_data() {
     let bare = |family: &str, kind: Option<&str>| {
-        let mut row = json!({"id": format!("{SUB}/resourceGroups/rg/providers/{family}/x"), "type": family});
+        let mut row =
+            serde_json::json!({"id": format!("{SUB}/resourceGroups/rg/providers/{family}/x"), "type": family});
         if let Some(kind) = kind {
-            row["kind"] = json!(kind);
+            row["kind"] = serde_json::json!(kind);
         }
         resource(row)
     };
@@ -409,7 +409,7 @@ fn parallel_evaluate_all_matches_the_sequential_order_and_content() {
         full_cs(),
         full_ml(),
         full_search(),
-        with(cs_insecure(), "tags.environment", json!("prod")),
+        with(cs_insecure(), "tags.environment", doc!("prod")),
         ml_workspace(),
     ];
     let resources: Vec<Resource> = (0..2100)

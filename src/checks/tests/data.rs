@@ -1,5 +1,3 @@
-use serde_json::json;
-
 use super::support::*;
 use crate::model::Status::*;
 
@@ -10,13 +8,13 @@ fn data_01_account_customer_key() {
     let f = expect("AI-DATA-01", &cs_insecure(), None, Fail);
     expect_evidence(&f, "properties.encryption.keySource", "Microsoft.CognitiveServices");
     // Official create example (kind Emotion is not CMK-capable → use Face, same body).
-    let example = with(cs_create_example(), "kind", json!("Face"));
+    let example = with(cs_create_example(), "kind", doc!("Face"));
     expect("AI-DATA-01", &example, None, Pass);
     not_applicable_to("AI-DATA-01", &cs_create_example());
     // Absent encryption means platform keys.
     expect(
         "AI-DATA-01",
-        &with(cs_bare_example(), "kind", json!("OpenAI")),
+        &with(cs_bare_example(), "kind", doc!("OpenAI")),
         None,
         Fail,
     );
@@ -25,7 +23,7 @@ fn data_01_account_customer_key() {
         &with(
             cs_hardened(),
             "properties.encryption.keySource",
-            json!("microsoft.keyvault"),
+            doc!("microsoft.keyvault"),
         ),
         None,
         Pass,
@@ -35,20 +33,20 @@ fn data_01_account_customer_key() {
         &with(
             cs_hardened(),
             "properties.encryption.keyVaultProperties.keyName",
-            json!(""),
+            doc!(""),
         ),
         None,
         Fail,
     );
     // Only a user-assigned identity: the client id must be named.
-    let uai_only = with(cs_hardened(), "identity.type", json!("UserAssigned"));
+    let uai_only = with(cs_hardened(), "identity.type", doc!("UserAssigned"));
     expect("AI-DATA-01", &uai_only, None, Pass);
     let f = expect(
         "AI-DATA-01",
         &with(
             uai_only,
             "properties.encryption.keyVaultProperties.identityClientId",
-            json!(null),
+            doc!(null),
         ),
         None,
         Fail,
@@ -60,13 +58,13 @@ fn data_01_account_customer_key() {
     );
     expect(
         "AI-DATA-01",
-        &with(cs_hardened(), "properties.encryption.keySource", json!(7)),
+        &with(cs_hardened(), "properties.encryption.keySource", doc!(7)),
         None,
         Unknown,
     );
     expect(
         "AI-DATA-01",
-        &with(cs_hardened(), "properties.encryption", json!("cmk")),
+        &with(cs_hardened(), "properties.encryption", doc!("cmk")),
         None,
         Unknown,
     );
@@ -75,7 +73,7 @@ fn data_01_account_customer_key() {
         &with(
             cs_hardened(),
             "properties.encryption.keyVaultProperties.keyVaultUri",
-            json!({}),
+            doc!({}),
         ),
         None,
         Unknown,
@@ -89,7 +87,7 @@ fn data_02_workspace_customer_key() {
     expect("AI-DATA-02", &ml_workspace_updated(), None, Fail);
     expect(
         "AI-DATA-02",
-        &with(ml_workspace(), "properties.encryption.status", json!("Disabled")),
+        &with(ml_workspace(), "properties.encryption.status", doc!("Disabled")),
         None,
         Fail,
     );
@@ -98,25 +96,25 @@ fn data_02_workspace_customer_key() {
         &with(
             ml_workspace(),
             "properties.encryption.keyVaultProperties.keyIdentifier",
-            json!(null),
+            doc!(null),
         ),
         None,
         Fail,
     );
     expect(
         "AI-DATA-02",
-        &with(ml_workspace(), "properties.encryption.status", json!("enabled")),
+        &with(ml_workspace(), "properties.encryption.status", doc!("enabled")),
         None,
         Pass,
     );
     expect(
         "AI-DATA-02",
-        &with(ml_workspace(), "properties.encryption.status", json!(true)),
+        &with(ml_workspace(), "properties.encryption.status", doc!(true)),
         None,
         Unknown,
     );
-    not_applicable_to("AI-DATA-02", &with(ml_workspace(), "kind", json!("Project")));
-    expect("AI-DATA-02", &with(ml_workspace(), "kind", json!("Hub")), None, Pass);
+    not_applicable_to("AI-DATA-02", &with(ml_workspace(), "kind", doc!("Project")));
+    expect("AI-DATA-02", &with(ml_workspace(), "kind", doc!("Hub")), None, Pass);
 }
 
 #[test]
@@ -128,7 +126,7 @@ fn data_03_search_cmk_enforcement() {
     let enforced = with(
         search_local_auth_disabled(),
         "properties.encryptionWithCmk.enforcement",
-        json!("Enabled"),
+        doc!("Enabled"),
     );
     expect("AI-DATA-03", &enforced, None, Pass);
     expect(
@@ -136,7 +134,7 @@ fn data_03_search_cmk_enforcement() {
         &with(
             enforced.clone(),
             "properties.encryptionWithCmk.encryptionComplianceStatus",
-            json!("NonCompliant"),
+            doc!("NonCompliant"),
         ),
         None,
         Fail,
@@ -146,14 +144,14 @@ fn data_03_search_cmk_enforcement() {
         &with(
             enforced.clone(),
             "properties.encryptionWithCmk.encryptionComplianceStatus",
-            json!(null),
+            doc!(null),
         ),
         None,
         Unknown,
     );
     expect(
         "AI-DATA-03",
-        &with(enforced, "properties.encryptionWithCmk.enforcement", json!(1)),
+        &with(enforced, "properties.encryptionWithCmk.enforcement", doc!(1)),
         None,
         Unknown,
     );
@@ -171,14 +169,14 @@ fn data_04_outbound_restriction() {
     expect_evidence(&f, "properties.restrictOutboundNetworkAccess", "false");
     expect(
         "AI-DATA-04",
-        &with(cs_bare_example(), "kind", json!("OpenAI")),
+        &with(cs_bare_example(), "kind", doc!("OpenAI")),
         None,
         Fail,
     );
     // Restricted with an empty list blocks everything: passes.
     expect(
         "AI-DATA-04",
-        &with(cs_hardened(), "properties.allowedFqdnList", json!([])),
+        &with(cs_hardened(), "properties.allowedFqdnList", doc!([])),
         None,
         Pass,
     );
@@ -187,7 +185,7 @@ fn data_04_outbound_restriction() {
         &with(
             cs_hardened(),
             "properties.allowedFqdnList",
-            json!(["*.blob.core.windows.net"]),
+            doc!(["*.blob.core.windows.net"]),
         ),
         None,
         Fail,
@@ -195,23 +193,23 @@ fn data_04_outbound_restriction() {
     expect_evidence(&f, "properties.allowedFqdnList[0]", "wildcard");
     expect(
         "AI-DATA-04",
-        &with(cs_hardened(), "properties.allowedFqdnList", json!([3])),
+        &with(cs_hardened(), "properties.allowedFqdnList", doc!([3])),
         None,
         Unknown,
     );
     expect(
         "AI-DATA-04",
-        &with(cs_hardened(), "properties.allowedFqdnList", json!("host")),
+        &with(cs_hardened(), "properties.allowedFqdnList", doc!("host")),
         None,
         Unknown,
     );
     expect(
         "AI-DATA-04",
-        &with(cs_hardened(), "properties.restrictOutboundNetworkAccess", json!("on")),
+        &with(cs_hardened(), "properties.restrictOutboundNetworkAccess", doc!("on")),
         None,
         Unknown,
     );
-    not_applicable_to("AI-DATA-04", &with(cs_hardened(), "kind", json!("ContentSafety")));
+    not_applicable_to("AI-DATA-04", &with(cs_hardened(), "kind", doc!("ContentSafety")));
 }
 
 #[test]
@@ -227,7 +225,7 @@ fn data_05_search_exfiltration() {
         &with(
             search_service(),
             "properties.dataExfiltrationProtections",
-            json!(["BlockAll"]),
+            doc!(["BlockAll"]),
         ),
         None,
         Pass,
@@ -237,7 +235,7 @@ fn data_05_search_exfiltration() {
         &with(
             search_service(),
             "properties.dataExfiltrationProtections",
-            json!(["blockall"]),
+            doc!(["blockall"]),
         ),
         None,
         Pass,
@@ -247,7 +245,7 @@ fn data_05_search_exfiltration() {
         &with(
             search_service(),
             "properties.dataExfiltrationProtections",
-            json!("BlockAll"),
+            doc!("BlockAll"),
         ),
         None,
         Unknown,
@@ -257,7 +255,7 @@ fn data_05_search_exfiltration() {
         &with(
             search_service(),
             "properties.dataExfiltrationProtections",
-            json!([{"x": 1}]),
+            doc!([{"x": 1}]),
         ),
         None,
         Unknown,
@@ -272,21 +270,21 @@ fn data_06_customer_owned_storage() {
     let capable = with(
         cs_hardened(),
         "properties.capabilities",
-        json!([{"name": "VirtualNetworks"}, {"name": "CustomerManagedStorage"}]),
+        doc!([{"name": "VirtualNetworks"}, {"name": "CustomerManagedStorage"}]),
     );
     let f = expect("AI-DATA-06", &capable, None, Fail);
     expect_evidence(&f, "properties.capabilities[name=CustomerManagedStorage]", "present");
     let not_capable = with(
         cs_hardened(),
         "properties.capabilities",
-        json!([{"name": "VirtualNetworks"}]),
+        doc!([{"name": "VirtualNetworks"}]),
     );
     expect("AI-DATA-06", &not_capable, None, NotApplicable);
     // Capabilities unknown and no storage: cannot tell.
     expect("AI-DATA-06", &cs_hardened(), None, Unknown);
     expect(
         "AI-DATA-06",
-        &with(capable.clone(), "properties.userOwnedStorage", json!("x")),
+        &with(capable.clone(), "properties.userOwnedStorage", doc!("x")),
         None,
         Unknown,
     );
@@ -295,7 +293,7 @@ fn data_06_customer_owned_storage() {
         &with(
             capable.clone(),
             "properties.userOwnedStorage",
-            json!([{"resourceId": ""}]),
+            doc!([{"resourceId": ""}]),
         ),
         None,
         Fail,
@@ -305,7 +303,7 @@ fn data_06_customer_owned_storage() {
         &with(
             cs_hardened(),
             "properties.capabilities",
-            json!({"name": "CustomerManagedStorage"}),
+            doc!({"name": "CustomerManagedStorage"}),
         ),
         None,
         Unknown,
@@ -316,7 +314,7 @@ fn data_06_customer_owned_storage() {
 fn data_07_stored_completions() {
     expect(
         "AI-DATA-07",
-        &with(cs_hardened(), "properties.storedCompletionsDisabled", json!(true)),
+        &with(cs_hardened(), "properties.storedCompletionsDisabled", doc!(true)),
         None,
         Pass,
     );
@@ -325,16 +323,16 @@ fn data_07_stored_completions() {
     expect_evidence(&f, "properties.storedCompletionsDisabled", "<absent>");
     expect(
         "AI-DATA-07",
-        &with(cs_insecure(), "properties.storedCompletionsDisabled", json!(false)),
+        &with(cs_insecure(), "properties.storedCompletionsDisabled", doc!(false)),
         None,
         Fail,
     );
     expect(
         "AI-DATA-07",
-        &with(cs_insecure(), "properties.storedCompletionsDisabled", json!(0)),
+        &with(cs_insecure(), "properties.storedCompletionsDisabled", doc!(0)),
         None,
         Unknown,
     );
-    expect("AI-DATA-07", &with(cs_hardened(), "kind", json!("openai")), None, Fail);
-    not_applicable_to("AI-DATA-07", &with(cs_hardened(), "kind", json!("SpeechServices")));
+    expect("AI-DATA-07", &with(cs_hardened(), "kind", doc!("openai")), None, Fail);
+    not_applicable_to("AI-DATA-07", &with(cs_hardened(), "kind", doc!("SpeechServices")));
 }

@@ -1,12 +1,12 @@
-use serde_json::{Value, json};
+use crate::model::Doc;
 
 use super::operations::SUB;
 use super::support::*;
 use crate::checks::evaluate_all;
 use crate::model::{Fetched, Status, Status::*};
 
-pub fn guardrail_assignment() -> Value {
-    json!({
+pub fn guardrail_assignment() -> Doc {
+    doc!({
         "id": format!("{SUB}/providers/Microsoft.Authorization/policyAssignments/ai-local-auth"),
         "name": "ai-local-auth",
         "properties": {
@@ -40,22 +40,22 @@ fn gov_01_guardrail_assignments() {
         edited(
             guardrail_assignment(),
             "properties.policyDefinitionId",
-            json!("/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"),
+            doc!("/providers/Microsoft.Authorization/policySetDefinitions/e3ec7e09-768c-4b64-882c-fcada3772047"),
         ),
         "properties.scope",
-        json!("/providers/Microsoft.Management/managementGroups/contoso"),
+        doc!("/providers/Microsoft.Management/managementGroups/contoso"),
     );
     sub.policy_assignments = Fetched::Value(vec![mcsb]);
     expect("AI-GOV-01", &ml_workspace(), Some(&sub), Pass);
     // Not enforced, effect Disabled, excluded, elsewhere, custom copy: fail.
     for (path, value) in [
-        ("properties.enforcementMode", json!("DoNotEnforce")),
-        ("properties.parameters.effect.value", json!("Disabled")),
-        ("properties.notScopes", json!([format!("{SUB}/resourceGroups/rg-ai")])),
-        ("properties.scope", json!(format!("{SUB}/resourceGroups/rg-other"))),
+        ("properties.enforcementMode", doc!("DoNotEnforce")),
+        ("properties.parameters.effect.value", doc!("Disabled")),
+        ("properties.notScopes", doc!([format!("{SUB}/resourceGroups/rg-ai")])),
+        ("properties.scope", doc!(format!("{SUB}/resourceGroups/rg-other"))),
         (
             "properties.policyDefinitionId",
-            json!(format!(
+            doc!(format!(
                 "{SUB}/providers/Microsoft.Authorization/policyDefinitions/71ef260a-8f18-47b7-abcb-62d0673d94dc"
             )),
         ),
@@ -64,16 +64,16 @@ fn gov_01_guardrail_assignments() {
         expect("AI-GOV-01", &account, Some(&sub), Fail);
     }
     // Scope absent: taken from the id. Unreadable pieces: unknown.
-    sub.policy_assignments = Fetched::Value(vec![edited(guardrail_assignment(), "properties.scope", json!(null))]);
+    sub.policy_assignments = Fetched::Value(vec![edited(guardrail_assignment(), "properties.scope", doc!(null))]);
     expect("AI-GOV-01", &account, Some(&sub), Pass);
     sub.policy_assignments = Fetched::Value(vec![edited(
         guardrail_assignment(),
         "properties.enforcementMode",
-        json!(0),
+        doc!(0),
     )]);
     expect("AI-GOV-01", &account, Some(&sub), Unknown);
     sub.policy_assignments = Fetched::Value(vec![
-        json!({"name": "broken", "properties": {"policyDefinitionId": null}}),
+        doc!({"name": "broken", "properties": {"policyDefinitionId": null}}),
     ]);
     expect("AI-GOV-01", &account, Some(&sub), Unknown);
     sub.policy_assignments = Fetched::Value(vec![]);
@@ -82,8 +82,8 @@ fn gov_01_guardrail_assignments() {
     expect("AI-GOV-01", &account, Some(&sub), Unknown);
 }
 
-fn lock(scope: &str, level: &str) -> Value {
-    json!({"id": format!("{scope}/providers/Microsoft.Authorization/locks/keep"), "name": "keep", "properties": {"level": level}})
+fn lock(scope: &str, level: &str) -> Doc {
+    doc!({"id": format!("{scope}/providers/Microsoft.Authorization/locks/keep"), "name": "keep", "properties": {"level": level}})
 }
 
 #[test]
@@ -102,11 +102,11 @@ fn gov_02_delete_locks() {
     expect("AI-GOV-02", &account, None, Fail);
     account.details.locks = Fetched::Value(vec![]);
     expect("AI-GOV-02", &account, None, Fail);
-    account.details.locks = Fetched::Value(vec![json!({"name": "odd", "properties": {"level": 1}})]);
+    account.details.locks = Fetched::Value(vec![doc!({"name": "odd", "properties": {"level": 1}})]);
     expect("AI-GOV-02", &account, None, Unknown);
     // dev/test are not applicable; untagged is treated as production.
     expect("AI-GOV-02", &cs_insecure(), None, NotApplicable);
-    let mut untagged = with(cs_hardened(), "tags.environment", Value::Null);
+    let mut untagged = with(cs_hardened(), "tags.environment", Doc::Null);
     untagged.details.locks = Fetched::Value(vec![]);
     let f = expect("AI-GOV-02", &untagged, None, Fail);
     expect_evidence(&f, "tags.environment", "<absent>");
@@ -119,30 +119,30 @@ fn gov_03_tags_and_separation() {
     // Hardened: environment prod but no owner.
     let f = expect("AI-GOV-03", &cs_hardened(), None, Fail);
     expect_evidence(&f, "tags.owner", "<absent>");
-    let owned = with(cs_hardened(), "tags.owner", json!("team-ai"));
+    let owned = with(cs_hardened(), "tags.owner", doc!("team-ai"));
     expect("AI-GOV-03", &owned, None, Pass);
     // Tag names are case-insensitive, values too.
     let shouting = with(
         with(
-            with(cs_insecure(), "tags.environment", Value::Null),
+            with(cs_insecure(), "tags.environment", Doc::Null),
             "tags.Environment",
-            json!("PROD"),
+            doc!("PROD"),
         ),
         "tags.OWNER",
-        json!("x"),
+        doc!("x"),
     );
     expect("AI-GOV-03", &shouting, None, Pass);
     expect(
         "AI-GOV-03",
-        &with(owned.clone(), "tags.environment", json!("staging")),
+        &with(owned.clone(), "tags.environment", doc!("staging")),
         None,
         Fail,
     );
-    expect("AI-GOV-03", &with(owned.clone(), "tags.owner", json!(" ")), None, Fail);
+    expect("AI-GOV-03", &with(owned.clone(), "tags.owner", doc!(" ")), None, Fail);
     // Official example has neither tag (it has "Owner" but no environment).
     expect("AI-GOV-03", &cs_bare_example(), None, Fail);
     // Across the inventory: prod next to dev in one subscription fails; the dev one itself passes.
-    let dev = with(cs_insecure(), "tags.owner", json!("team-ai"));
+    let dev = with(cs_insecure(), "tags.owner", doc!("team-ai"));
     let findings = evaluate_all(&[owned.clone(), dev.clone()], &[]);
     let gov = |id: &str| -> Status {
         findings

@@ -1,4 +1,4 @@
-use serde_json::{Value, json};
+use crate::model::Doc;
 
 use super::network::hardened_computes;
 use super::support::*;
@@ -15,19 +15,19 @@ fn iam_01_account_local_auth() {
     // Resource Graph may stringify booleans.
     expect(
         "AI-IAM-01",
-        &with(cs_insecure(), "properties.disableLocalAuth", json!("True")),
+        &with(cs_insecure(), "properties.disableLocalAuth", doc!("True")),
         None,
         Pass,
     );
     expect(
         "AI-IAM-01",
-        &with(cs_insecure(), "properties.disableLocalAuth", json!(1)),
+        &with(cs_insecure(), "properties.disableLocalAuth", doc!(1)),
         None,
         Unknown,
     );
     expect(
         "AI-IAM-01",
-        &with(cs_insecure(), "properties.disableLocalAuth", json!("yes")),
+        &with(cs_insecure(), "properties.disableLocalAuth", doc!("yes")),
         None,
         Unknown,
     );
@@ -40,13 +40,13 @@ fn iam_02_custom_subdomain() {
     expect("AI-IAM-02", &cs_insecure(), None, Fail);
     expect(
         "AI-IAM-02",
-        &with(cs_hardened(), "properties.customSubDomainName", json!("  ")),
+        &with(cs_hardened(), "properties.customSubDomainName", doc!("  ")),
         None,
         Fail,
     );
     expect(
         "AI-IAM-02",
-        &with(cs_hardened(), "properties.customSubDomainName", json!({"name": "x"})),
+        &with(cs_hardened(), "properties.customSubDomainName", doc!({"name": "x"})),
         None,
         Unknown,
     );
@@ -67,26 +67,26 @@ fn iam_03_account_identity_spellings() {
     ] {
         expect(
             "AI-IAM-03",
-            &with(cs_insecure(), "identity.type", json!(spelling)),
+            &with(cs_insecure(), "identity.type", doc!(spelling)),
             None,
             Pass,
         );
     }
     expect(
         "AI-IAM-03",
-        &with(cs_insecure(), "identity.type", json!("Magic")),
+        &with(cs_insecure(), "identity.type", doc!("Magic")),
         None,
         Unknown,
     );
     expect(
         "AI-IAM-03",
-        &with(cs_insecure(), "identity.type", json!(3)),
+        &with(cs_insecure(), "identity.type", doc!(3)),
         None,
         Unknown,
     );
     expect(
         "AI-IAM-03",
-        &with(cs_insecure(), "identity", json!("SystemAssigned")),
+        &with(cs_insecure(), "identity", doc!("SystemAssigned")),
         None,
         Unknown,
     );
@@ -103,14 +103,14 @@ fn iam_04_search_local_auth() {
     expect("AI-IAM-04", &search_service(), None, Fail);
     // Transitional mode still accepts keys.
     let transitional = with(
-        with(search_service(), "properties.disableLocalAuth", json!(false)),
+        with(search_service(), "properties.disableLocalAuth", doc!(false)),
         "properties.authOptions",
-        json!({"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}),
+        doc!({"aadOrApiKey": {"aadAuthFailureMode": "http401WithBearerChallenge"}}),
     );
     expect("AI-IAM-04", &transitional, None, Fail);
     expect(
         "AI-IAM-04",
-        &with(search_service(), "properties.disableLocalAuth", json!("x")),
+        &with(search_service(), "properties.disableLocalAuth", doc!("x")),
         None,
         Unknown,
     );
@@ -121,31 +121,31 @@ fn iam_05_search_identity() {
     expect("AI-IAM-05", &search_service(), None, Fail);
     expect(
         "AI-IAM-05",
-        &with(search_service(), "identity.type", json!("SystemAssigned")),
+        &with(search_service(), "identity.type", doc!("SystemAssigned")),
         None,
         Pass,
     );
     expect(
         "AI-IAM-05",
-        &with(search_service(), "identity.type", json!("SystemAssigned, UserAssigned")),
+        &with(search_service(), "identity.type", doc!("SystemAssigned, UserAssigned")),
         None,
         Pass,
     );
     expect(
         "AI-IAM-05",
-        &with(search_service(), "identity.type", json!("None")),
+        &with(search_service(), "identity.type", doc!("None")),
         None,
         Fail,
     );
     expect(
         "AI-IAM-05",
-        &with(search_service(), "identity.type", json!(null)),
+        &with(search_service(), "identity.type", doc!(null)),
         None,
         Fail,
     );
     expect(
         "AI-IAM-05",
-        &with(search_service(), "identity.type", json!(["SystemAssigned"])),
+        &with(search_service(), "identity.type", doc!(["SystemAssigned"])),
         None,
         Unknown,
     );
@@ -158,33 +158,28 @@ fn iam_06_workspace_user_assigned_identity() {
     expect_evidence(&f, "identity.type", "SystemAssigned,UserAssigned");
     expect_evidence(&f, "properties.primaryUserAssignedIdentity", "<absent>");
     let uai = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/testuai";
-    let primary = with(ml_workspace(), "properties.primaryUserAssignedIdentity", json!(uai));
+    let primary = with(ml_workspace(), "properties.primaryUserAssignedIdentity", doc!(uai));
     expect("AI-IAM-06", &primary, None, Pass);
     expect(
         "AI-IAM-06",
-        &with(primary.clone(), "identity.type", json!("SystemAssigned, UserAssigned")),
+        &with(primary.clone(), "identity.type", doc!("SystemAssigned, UserAssigned")),
         None,
         Pass,
     );
     expect(
         "AI-IAM-06",
-        &with(primary.clone(), "identity.type", json!("SystemAssigned")),
+        &with(primary.clone(), "identity.type", doc!("SystemAssigned")),
         None,
         Fail,
     );
     expect("AI-IAM-06", &ml_workspace_updated(), None, Fail);
     expect(
         "AI-IAM-06",
-        &with(primary.clone(), "properties.primaryUserAssignedIdentity", json!(12)),
+        &with(primary.clone(), "properties.primaryUserAssignedIdentity", doc!(12)),
         None,
         Unknown,
     );
-    expect(
-        "AI-IAM-06",
-        &with(primary, "identity.type", json!(false)),
-        None,
-        Unknown,
-    );
+    expect("AI-IAM-06", &with(primary, "identity.type", doc!(false)), None, Unknown);
 }
 
 #[test]
@@ -193,23 +188,13 @@ fn iam_07_default_storage_auth() {
     expect("AI-IAM-07", &ml_workspace(), None, Fail);
     expect(
         "AI-IAM-07",
-        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!("Identity")),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", doc!("Identity")),
         None,
         Pass,
     );
     expect(
         "AI-IAM-07",
-        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!("identity")),
-        None,
-        Pass,
-    );
-    expect(
-        "AI-IAM-07",
-        &with(
-            ml_workspace(),
-            "properties.systemDatastoresAuthMode",
-            json!("UserDelegationSAS"),
-        ),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", doc!("identity")),
         None,
         Pass,
     );
@@ -218,38 +203,44 @@ fn iam_07_default_storage_auth() {
         &with(
             ml_workspace(),
             "properties.systemDatastoresAuthMode",
-            json!("AccessKey"),
+            doc!("UserDelegationSAS"),
         ),
+        None,
+        Pass,
+    );
+    expect(
+        "AI-IAM-07",
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", doc!("AccessKey")),
         None,
         Fail,
     );
     expect(
         "AI-IAM-07",
-        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!("Other")),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", doc!("Other")),
         None,
         Unknown,
     );
     expect(
         "AI-IAM-07",
-        &with(ml_workspace(), "properties.systemDatastoresAuthMode", json!(true)),
+        &with(ml_workspace(), "properties.systemDatastoresAuthMode", doc!(true)),
         None,
         Unknown,
     );
-    not_applicable_to("AI-IAM-07", &with(ml_workspace(), "kind", json!("FeatureStore")));
+    not_applicable_to("AI-IAM-07", &with(ml_workspace(), "kind", doc!("FeatureStore")));
     expect(
         "AI-IAM-07",
         &with(
-            with(ml_workspace(), "kind", json!("Project")),
+            with(ml_workspace(), "kind", doc!("Project")),
             "properties.systemDatastoresAuthMode",
-            json!("Identity"),
+            doc!("Identity"),
         ),
         None,
         Pass,
     );
 }
 
-fn connection(name: &str, auth: &str) -> Value {
-    json!({"name": name, "properties": {"category": "AzureOpenAI", "target": "https://x.openai.azure.com/", "authType": auth, "isSharedToAll": true}})
+fn connection(name: &str, auth: &str) -> Doc {
+    doc!({"name": name, "properties": {"category": "AzureOpenAI", "target": "https://x.openai.azure.com/", "authType": auth, "isSharedToAll": true}})
 }
 
 #[test]
@@ -266,12 +257,12 @@ fn iam_08_connections() {
     expect_evidence(&f, "connections[name=search].properties.isSharedToAll", "true");
     // Workspace identity on a blob connection counts as Entra.
     ws.details.connections = Fetched::Value(vec![
-        json!({"name": "blob", "properties": {"authType": "AccountKey", "useWorkspaceManagedIdentity": true}}),
+        doc!({"name": "blob", "properties": {"authType": "AccountKey", "useWorkspaceManagedIdentity": true}}),
     ]);
     expect("AI-IAM-08", &ws, None, Pass);
     ws.details.connections = Fetched::Value(vec![connection("x", "aad"), connection("y", "Mystery")]);
     expect("AI-IAM-08", &ws, None, Unknown);
-    ws.details.connections = Fetched::Value(vec![json!(null)]);
+    ws.details.connections = Fetched::Value(vec![doc!(null)]);
     expect("AI-IAM-08", &ws, None, Unknown);
     ws.details.connections = Fetched::Denied("403".into());
     expect("AI-IAM-08", &ws, None, Unknown);
@@ -279,7 +270,7 @@ fn iam_08_connections() {
     let mut account = cs_hardened();
     account.details.connections = Fetched::Value(vec![connection("c", "SAS")]);
     expect("AI-IAM-08", &account, None, Fail);
-    not_applicable_to("AI-IAM-08", &with(cs_hardened(), "kind", json!("OpenAI")));
+    not_applicable_to("AI-IAM-08", &with(cs_hardened(), "kind", doc!("OpenAI")));
 }
 
 #[test]
@@ -290,46 +281,46 @@ fn iam_09_compute_local_auth() {
     let f = expect("AI-IAM-09", &ws, None, Pass);
     expect_evidence(&f, "computes[name=ci-1].properties.disableLocalAuth", "true");
     let mut computes = hardened_computes();
-    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", json!(false));
+    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", doc!(false));
     ws.details.computes = Fetched::Value(computes.clone());
     expect("AI-IAM-09", &ws, None, Fail);
-    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", json!(null));
+    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", doc!(null));
     ws.details.computes = Fetched::Value(computes.clone());
     expect("AI-IAM-09", &ws, None, Fail);
-    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", json!({}));
+    computes[1] = edited(computes[1].clone(), "properties.disableLocalAuth", doc!({}));
     ws.details.computes = Fetched::Value(computes);
     expect("AI-IAM-09", &ws, None, Unknown);
     ws.details.computes = Fetched::Value(vec![]);
     expect("AI-IAM-09", &ws, None, NotApplicable);
-    ws.details.computes = Fetched::Value(vec![json!({"properties": {"computeType": 4}})]);
+    ws.details.computes = Fetched::Value(vec![doc!({"properties": {"computeType": 4}})]);
     expect("AI-IAM-09", &ws, None, Unknown);
 }
 
 #[test]
 fn iam_10_endpoints() {
     let online =
-        |auth: &str, pna: Value| json!({"name": "ep", "properties": {"authMode": auth, "publicNetworkAccess": pna}});
+        |auth: &str, pna: Doc| doc!({"name": "ep", "properties": {"authMode": auth, "publicNetworkAccess": pna}});
     let mut ws = ml_workspace();
     expect("AI-IAM-10", &ws, None, Unknown);
     ws.details.online_endpoints = Fetched::Value(vec![]);
     expect("AI-IAM-10", &ws, None, Unknown);
     ws.details.serverless_endpoints = Fetched::Value(vec![]);
     expect("AI-IAM-10", &ws, None, NotApplicable);
-    ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", json!("Disabled"))]);
+    ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", doc!("Disabled"))]);
     let f = expect("AI-IAM-10", &ws, None, Pass);
     expect_evidence(&f, "onlineEndpoints[name=ep].properties.authMode", "AADToken");
-    ws.details.online_endpoints = Fetched::Value(vec![online("AMLToken", json!("disabled"))]);
+    ws.details.online_endpoints = Fetched::Value(vec![online("AMLToken", doc!("disabled"))]);
     expect("AI-IAM-10", &ws, None, Pass);
-    ws.details.online_endpoints = Fetched::Value(vec![online("Key", json!("Disabled"))]);
+    ws.details.online_endpoints = Fetched::Value(vec![online("Key", doc!("Disabled"))]);
     expect("AI-IAM-10", &ws, None, Fail);
-    ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", json!(null))]);
+    ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", doc!(null))]);
     expect("AI-IAM-10", &ws, None, Fail);
-    ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", json!(0))]);
+    ws.details.online_endpoints = Fetched::Value(vec![online("AADToken", doc!(0))]);
     expect("AI-IAM-10", &ws, None, Unknown);
     ws.details.online_endpoints = Fetched::Value(vec![]);
-    ws.details.serverless_endpoints = Fetched::Value(vec![json!({"name": "llama", "properties": {"authMode": "Key"}})]);
+    ws.details.serverless_endpoints = Fetched::Value(vec![doc!({"name": "llama", "properties": {"authMode": "Key"}})]);
     expect("AI-IAM-10", &ws, None, Fail);
-    ws.details.serverless_endpoints = Fetched::Value(vec![json!({"name": "llama", "properties": {}})]);
+    ws.details.serverless_endpoints = Fetched::Value(vec![doc!({"name": "llama", "properties": {}})]);
     expect("AI-IAM-10", &ws, None, Unknown);
 }
 
@@ -342,8 +333,8 @@ const OPENAI_USER: &str =
 const SEARCH_CONTRIBUTOR: &str =
     "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0";
 
-pub fn assignment(name: &str, role: &str, principal_type: &str) -> Value {
-    json!({
+pub fn assignment(name: &str, role: &str, principal_type: &str) -> Doc {
+    doc!({
         "name": name,
         "properties": {
             "roleDefinitionId": role,
@@ -379,15 +370,14 @@ fn iam_11_role_assignments() {
     let mut search = search_service();
     search.details.role_assignments = Fetched::Value(vec![assignment("ops", SEARCH_CONTRIBUTOR, "Group")]);
     expect("AI-IAM-11", &search, None, Fail);
-    search = with(search, "properties.disableLocalAuth", json!(true));
+    search = with(search, "properties.disableLocalAuth", doc!(true));
     expect("AI-IAM-11", &search, None, Pass);
     // Unreadable pieces.
-    account.details.role_assignments =
-        Fetched::Value(vec![json!({"name": "x", "properties": {"roleDefinitionId": 5}})]);
+    account.details.role_assignments = Fetched::Value(vec![doc!({"name": "x", "properties": {"roleDefinitionId": 5}})]);
     expect("AI-IAM-11", &account, None, Unknown);
-    account.details.role_assignments = Fetched::Value(vec![json!({"properties": {"roleDefinitionId": OWNER}})]);
+    account.details.role_assignments = Fetched::Value(vec![doc!({"properties": {"roleDefinitionId": OWNER}})]);
     expect("AI-IAM-11", &account, None, Unknown);
-    let mut bad_keys = with(cs_insecure(), "properties.disableLocalAuth", json!([]));
+    let mut bad_keys = with(cs_insecure(), "properties.disableLocalAuth", doc!([]));
     bad_keys.details.role_assignments = Fetched::Value(vec![assignment("app", CS_USER, "User")]);
     expect("AI-IAM-11", &bad_keys, None, Unknown);
     let mut ws = ml_workspace();

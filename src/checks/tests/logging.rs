@@ -1,6 +1,5 @@
-use serde_json::json;
-
 use super::support::*;
+use crate::model::Doc;
 use crate::model::{Fetched, Status::*};
 
 #[test]
@@ -34,15 +33,12 @@ fn log_01_account_diagnostics() {
     let disabled = edited(
         diagnostic_setting_to_law(),
         "properties.logs",
-        json!([{"categoryGroup": "allLogs", "enabled": false}]),
+        doc!([{"categoryGroup": "allLogs", "enabled": false}]),
     );
     account.details.diagnostic_settings = Fetched::Value(vec![disabled]);
     expect("AI-LOG-01", &account, None, Fail);
-    account.details.diagnostic_settings = Fetched::Value(vec![edited(
-        diagnostic_setting_to_law(),
-        "properties.logs",
-        json!(null),
-    )]);
+    account.details.diagnostic_settings =
+        Fetched::Value(vec![edited(diagnostic_setting_to_law(), "properties.logs", doc!(null))]);
     expect("AI-LOG-01", &account, None, Fail);
     account.details.diagnostic_settings = Fetched::Value(vec![]);
     expect("AI-LOG-01", &account, None, Fail);
@@ -50,42 +46,39 @@ fn log_01_account_diagnostics() {
     let audit = edited(
         diagnostic_setting_to_law(),
         "properties.logs",
-        json!([{"categoryGroup": "Audit", "enabled": true}]),
+        doc!([{"categoryGroup": "Audit", "enabled": true}]),
     );
     account.details.diagnostic_settings = Fetched::Value(vec![audit]);
     expect("AI-LOG-01", &account, None, Pass);
     // Individual categories: all of Audit, RequestResponse, Trace (+ AzureOpenAIRequestUsage on AIServices).
-    let three = json!([{"category": "Audit", "enabled": true}, {"category": "RequestResponse", "enabled": true}, {"category": "Trace", "enabled": true}]);
+    let three = doc!([{"category": "Audit", "enabled": true}, {"category": "RequestResponse", "enabled": true}, {"category": "Trace", "enabled": true}]);
     account.details.diagnostic_settings = Fetched::Value(vec![edited(
         diagnostic_setting_to_law(),
         "properties.logs",
         three.clone(),
     )]);
     expect("AI-LOG-01", &account, None, Fail);
-    let mut speech = with(account.clone(), "kind", json!("SpeechServices"));
+    let mut speech = with(account.clone(), "kind", doc!("SpeechServices"));
     expect("AI-LOG-01", &speech, None, Pass);
-    let mut four = three.as_array().cloned().unwrap_or_default();
-    four.push(json!({"category": "AzureOpenAIRequestUsage", "enabled": true}));
-    account.details.diagnostic_settings = Fetched::Value(vec![edited(
-        diagnostic_setting_to_law(),
-        "properties.logs",
-        json!(four),
-    )]);
+    let mut four = three.as_array().map(<[Doc]>::to_vec).unwrap_or_default();
+    four.push(doc!({"category": "AzureOpenAIRequestUsage", "enabled": true}));
+    account.details.diagnostic_settings =
+        Fetched::Value(vec![edited(diagnostic_setting_to_law(), "properties.logs", doc!(four))]);
     expect("AI-LOG-01", &account, None, Pass);
     // Malformed.
     speech.details.diagnostic_settings = Fetched::Value(vec![edited(
         diagnostic_setting_to_law(),
         "properties.workspaceId",
-        json!(1),
+        doc!(1),
     )]);
     expect("AI-LOG-01", &speech, None, Unknown);
     speech.details.diagnostic_settings = Fetched::Value(vec![edited(
         diagnostic_setting_to_law(),
         "properties.logs",
-        json!([{"categoryGroup": "allLogs", "enabled": "sure"}]),
+        doc!([{"categoryGroup": "allLogs", "enabled": "sure"}]),
     )]);
     expect("AI-LOG-01", &speech, None, Unknown);
-    speech.details.diagnostic_settings = Fetched::Value(vec![json!(42)]);
+    speech.details.diagnostic_settings = Fetched::Value(vec![doc!(42)]);
     expect("AI-LOG-01", &speech, None, Unknown);
     speech.details.diagnostic_settings = Fetched::Denied("403".into());
     expect("AI-LOG-01", &speech, None, Unknown);
@@ -93,7 +86,7 @@ fn log_01_account_diagnostics() {
     speech.details.diagnostic_settings = Fetched::Value(vec![edited(
         diagnostic_setting_to_law(),
         "properties.workspaceId",
-        json!("law-sec"),
+        doc!("law-sec"),
     )]);
     expect("AI-LOG-01", &speech, None, Fail);
 }
@@ -110,13 +103,13 @@ fn log_02_workspace_diagnostics() {
     ws.details.diagnostic_settings = Fetched::Value(vec![edited(
         diagnostic_setting_to_law(),
         "properties.logs",
-        json!([{"category": "AmlComputeJobEvent", "enabled": true}]),
+        doc!([{"category": "AmlComputeJobEvent", "enabled": true}]),
     )]);
     expect("AI-LOG-02", &ws, None, Fail);
     ws.details.diagnostic_settings = Fetched::Value(vec![edited(
         diagnostic_setting_to_law(),
         "properties.logs",
-        json!("allLogs"),
+        doc!("allLogs"),
     )]);
     expect("AI-LOG-02", &ws, None, Unknown);
 }
@@ -130,13 +123,13 @@ fn log_03_search_diagnostics() {
     search.details.diagnostic_settings = Fetched::Value(vec![edited(
         diagnostic_setting_to_law(),
         "properties.logs",
-        json!([{"category": "OperationLogs", "enabled": true}]),
+        doc!([{"category": "OperationLogs", "enabled": true}]),
     )]);
     expect("AI-LOG-03", &search, None, Pass);
     search.details.diagnostic_settings = Fetched::Value(diagnostic_settings_example());
     expect("AI-LOG-03", &search, None, Fail);
     search.details.diagnostic_settings =
-        Fetched::Value(vec![edited(diagnostic_setting_to_law(), "properties", json!([]))]);
+        Fetched::Value(vec![edited(diagnostic_setting_to_law(), "properties", doc!([]))]);
     expect("AI-LOG-03", &search, None, Unknown);
 }
 
@@ -145,21 +138,21 @@ fn log_04_application_insights() {
     let mut ws = ml_workspace();
     let f = expect("AI-LOG-04", &ws, None, Unknown);
     expect_evidence(&f, "properties.applicationInsights", "testinsights");
-    ws.details.application_insights = Fetched::Value(Some(json!({"id": "component"})));
+    ws.details.application_insights = Fetched::Value(Some(doc!({"id": "component"})));
     expect("AI-LOG-04", &ws, None, Pass);
     ws.details.application_insights = Fetched::Value(None);
     let f = expect("AI-LOG-04", &ws, None, Fail);
     expect_evidence(&f, "applicationInsights (component)", "<not found>");
-    let mut none = with(ml_workspace(), "properties.applicationInsights", json!(null));
-    none.details.application_insights = Fetched::Value(Some(json!({})));
+    let mut none = with(ml_workspace(), "properties.applicationInsights", doc!(null));
+    none.details.application_insights = Fetched::Value(Some(doc!({})));
     expect("AI-LOG-04", &none, None, Fail);
     expect(
         "AI-LOG-04",
-        &with(ml_workspace(), "properties.applicationInsights", json!(["x"])),
+        &with(ml_workspace(), "properties.applicationInsights", doc!(["x"])),
         None,
         Unknown,
     );
     ws.details.application_insights = Fetched::Denied("403".into());
     expect("AI-LOG-04", &ws, None, Unknown);
-    not_applicable_to("AI-LOG-04", &with(ml_workspace(), "kind", json!("Project")));
+    not_applicable_to("AI-LOG-04", &with(ml_workspace(), "kind", doc!("Project")));
 }

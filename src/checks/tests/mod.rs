@@ -2,6 +2,13 @@
 //! the official fixtures; then the contract (one finding per applicable control), and a property test over
 //! random JSON.
 
+/// `json!` for documents of the model: the same syntax, a [`Doc`](crate::model::Doc) out.
+macro_rules! doc {
+    ($($json:tt)+) => {
+        crate::model::Doc::from(serde_json::json!($($json)+))
+    };
+}
+
 mod support;
 
 pub(super) mod contract;

@@ -1,6 +1,5 @@
-use serde_json::json;
-
 use super::support::*;
+use crate::model::Doc;
 use crate::model::{Fetched, Status::*};
 
 // ------------------------------------------------------------------ AI-NET-01
@@ -17,27 +16,27 @@ fn net_01_public_access_of_accounts() {
     // Case variants.
     expect(
         "AI-NET-01",
-        &with(cs_insecure(), "properties.publicNetworkAccess", json!("disabled")),
+        &with(cs_insecure(), "properties.publicNetworkAccess", doc!("disabled")),
         None,
         Pass,
     );
     expect(
         "AI-NET-01",
-        &with(cs_hardened(), "properties.publicNetworkAccess", json!("ENABLED")),
+        &with(cs_hardened(), "properties.publicNetworkAccess", doc!("ENABLED")),
         None,
         Fail,
     );
     // Wrong type or unknown value: unknown, with the value shown.
     let f = expect(
         "AI-NET-01",
-        &with(cs_hardened(), "properties.publicNetworkAccess", json!(false)),
+        &with(cs_hardened(), "properties.publicNetworkAccess", doc!(false)),
         None,
         Unknown,
     );
     expect_evidence(&f, "properties.publicNetworkAccess", "unexpected type");
     expect(
         "AI-NET-01",
-        &with(cs_hardened(), "properties.publicNetworkAccess", json!("Sometimes")),
+        &with(cs_hardened(), "properties.publicNetworkAccess", doc!("Sometimes")),
         None,
         Unknown,
     );
@@ -59,14 +58,14 @@ fn net_02_firewall_when_public() {
     let scoped = with(
         cs_insecure(),
         "properties.networkAcls",
-        json!({"defaultAction": "Deny", "bypass": "AzureServices",
+        doc!({"defaultAction": "Deny", "bypass": "AzureServices",
                "ipRules": [{"value": "203.0.113.0/24"}, {"value": "198.51.100.7"}],
                "virtualNetworkRules": [{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/app"}]}),
     );
     expect("AI-NET-02", &scoped, None, Pass);
     expect(
         "AI-NET-02",
-        &with(scoped.clone(), "properties.networkAcls.defaultAction", json!("deny")),
+        &with(scoped.clone(), "properties.networkAcls.defaultAction", doc!("deny")),
         None,
         Pass,
     );
@@ -74,7 +73,7 @@ fn net_02_firewall_when_public() {
     let open = with(
         scoped.clone(),
         "properties.networkAcls.ipRules",
-        json!([{"value": "0.0.0.0/0"}]),
+        doc!([{"value": "0.0.0.0/0"}]),
     );
     let f = expect("AI-NET-02", &open, None, Fail);
     expect_evidence(&f, "properties.networkAcls.ipRules[0].value", "0.0.0.0/0");
@@ -83,7 +82,7 @@ fn net_02_firewall_when_public() {
         &with(
             scoped.clone(),
             "properties.networkAcls.ipRules",
-            json!([{"value": "10.0.0.0/4"}]),
+            doc!([{"value": "10.0.0.0/4"}]),
         ),
         None,
         Fail,
@@ -92,7 +91,7 @@ fn net_02_firewall_when_public() {
     let vnet = with(
         scoped.clone(),
         "properties.networkAcls.virtualNetworkRules",
-        json!([{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"}]),
+        doc!([{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v"}]),
     );
     expect("AI-NET-02", &vnet, None, Fail);
     // Absent networkAcls means Allow.
@@ -100,42 +99,38 @@ fn net_02_firewall_when_public() {
     // Malformed parts: unknown.
     expect(
         "AI-NET-02",
-        &with(
-            scoped.clone(),
-            "properties.networkAcls.ipRules",
-            json!("203.0.113.0/24"),
-        ),
+        &with(scoped.clone(), "properties.networkAcls.ipRules", doc!("203.0.113.0/24")),
         None,
         Unknown,
     );
     expect(
         "AI-NET-02",
-        &with(scoped.clone(), "properties.networkAcls.ipRules", json!([{"value": 7}])),
+        &with(scoped.clone(), "properties.networkAcls.ipRules", doc!([{"value": 7}])),
         None,
         Unknown,
     );
     expect(
         "AI-NET-02",
-        &with(scoped.clone(), "properties.networkAcls.bypass", json!("Everything")),
+        &with(scoped.clone(), "properties.networkAcls.bypass", doc!("Everything")),
         None,
         Unknown,
     );
     expect(
         "AI-NET-02",
-        &with(cs_insecure(), "properties.networkAcls", json!("Deny")),
+        &with(cs_insecure(), "properties.networkAcls", doc!("Deny")),
         None,
         Unknown,
     );
     // Public access unreadable: a compliant firewall still passes, a weak one is unknown.
     expect(
         "AI-NET-02",
-        &with(scoped, "properties.publicNetworkAccess", json!(1)),
+        &with(scoped, "properties.publicNetworkAccess", doc!(1)),
         None,
         Pass,
     );
     expect(
         "AI-NET-02",
-        &with(cs_insecure(), "properties.publicNetworkAccess", json!(1)),
+        &with(cs_insecure(), "properties.publicNetworkAccess", doc!(1)),
         None,
         Unknown,
     );
@@ -163,9 +158,9 @@ fn net_03_private_endpoints_of_accounts() {
     stray.push(edited(
         stray[0].clone(),
         "properties.privateLinkServiceConnectionState.status",
-        json!("Pending"),
+        doc!("Pending"),
     ));
-    stray[1]["name"] = json!("foreign");
+    stray[1] = edited(stray[1].clone(), "name", doc!("foreign"));
     listed.details.private_endpoint_connections = Fetched::Value(stray);
     let f = expect("AI-NET-03", &listed, None, Fail);
     expect_evidence(
@@ -177,7 +172,7 @@ fn net_03_private_endpoints_of_accounts() {
     listed.details.private_endpoint_connections = Fetched::Value(vec![edited(
         cs_private_endpoints()[0].clone(),
         "properties.privateLinkServiceConnectionState.status",
-        json!("approved"),
+        doc!("approved"),
     )]);
     expect("AI-NET-03", &listed, None, Pass);
     // No body array and the list not collected or denied: unknown.
@@ -194,14 +189,14 @@ fn net_03_private_endpoints_of_accounts() {
     // Malformed entries.
     expect(
         "AI-NET-03",
-        &with(cs_hardened(), "properties.privateEndpointConnections", json!({})),
+        &with(cs_hardened(), "properties.privateEndpointConnections", doc!({})),
         None,
         Unknown,
     );
     let approved_and_garbage = with(
         cs_hardened(),
         "properties.privateEndpointConnections",
-        json!([cs_private_endpoints()[0].clone(), "garbage"]),
+        doc!([cs_private_endpoints()[0].clone(), "garbage"]),
     );
     expect("AI-NET-03", &approved_and_garbage, None, Unknown);
 }
@@ -217,7 +212,7 @@ fn net_04_search_public_access() {
     expect_evidence(&f, "properties.publicNetworkAccess", "disabled");
     expect(
         "AI-NET-04",
-        &with(search_service(), "properties.publicNetworkAccess", json!("Disabled")),
+        &with(search_service(), "properties.publicNetworkAccess", doc!("Disabled")),
         None,
         Pass,
     );
@@ -226,20 +221,20 @@ fn net_04_search_public_access() {
         &with(
             search_service(),
             "properties.publicNetworkAccess",
-            json!("securedByPerimeter"),
+            doc!("securedByPerimeter"),
         ),
         None,
         Pass,
     );
     expect(
         "AI-NET-04",
-        &with(search_service(), "properties.publicNetworkAccess", json!(null)),
+        &with(search_service(), "properties.publicNetworkAccess", doc!(null)),
         None,
         Fail,
     );
     expect(
         "AI-NET-04",
-        &with(search_service(), "properties.publicNetworkAccess", json!(["disabled"])),
+        &with(search_service(), "properties.publicNetworkAccess", doc!(["disabled"])),
         None,
         Unknown,
     );
@@ -257,18 +252,18 @@ fn net_05_search_ip_firewall() {
     let scoped = with(
         search_service(),
         "properties.networkRuleSet",
-        json!({"ipRules": [{"value": "203.0.113.0/24"}], "bypass": "AzureServices"}),
+        doc!({"ipRules": [{"value": "203.0.113.0/24"}], "bypass": "AzureServices"}),
     );
     expect("AI-NET-05", &scoped, None, Pass);
     expect(
         "AI-NET-05",
-        &with(scoped.clone(), "properties.networkRuleSet.bypass", json!("None")),
+        &with(scoped.clone(), "properties.networkRuleSet.bypass", doc!("None")),
         None,
         Pass,
     );
     expect(
         "AI-NET-05",
-        &with(scoped.clone(), "properties.networkRuleSet.bypass", json!(null)),
+        &with(scoped.clone(), "properties.networkRuleSet.bypass", doc!(null)),
         None,
         Pass,
     );
@@ -277,32 +272,32 @@ fn net_05_search_ip_firewall() {
         &with(
             scoped.clone(),
             "properties.networkRuleSet.ipRules",
-            json!([{"value": "0.0.0.0/0"}]),
+            doc!([{"value": "0.0.0.0/0"}]),
         ),
         None,
         Fail,
     );
     expect(
         "AI-NET-05",
-        &with(search_service(), "properties.networkRuleSet", json!(null)),
+        &with(search_service(), "properties.networkRuleSet", doc!(null)),
         None,
         Fail,
     );
     expect(
         "AI-NET-05",
-        &with(scoped.clone(), "properties.networkRuleSet.ipRules", json!(42)),
+        &with(scoped.clone(), "properties.networkRuleSet.ipRules", doc!(42)),
         None,
         Unknown,
     );
     expect(
         "AI-NET-05",
-        &with(scoped.clone(), "properties.networkRuleSet.bypass", json!(true)),
+        &with(scoped.clone(), "properties.networkRuleSet.bypass", doc!(true)),
         None,
         Unknown,
     );
     expect(
         "AI-NET-05",
-        &with(scoped, "properties.publicNetworkAccess", json!("Enabled")),
+        &with(scoped, "properties.publicNetworkAccess", doc!("Enabled")),
         None,
         Pass,
     );
@@ -326,12 +321,12 @@ fn net_06_search_private_endpoint() {
     listed.details.private_endpoint_connections = Fetched::Value(vec![edited(
         search_private_endpoints()[0].clone(),
         "properties.privateLinkServiceConnectionState.status",
-        json!("Rejected"),
+        doc!("Rejected"),
     )]);
     expect("AI-NET-06", &listed, None, Fail);
     expect(
         "AI-NET-06",
-        &with(search_service(), "properties.privateEndpointConnections", json!(null)),
+        &with(search_service(), "properties.privateEndpointConnections", doc!(null)),
         None,
         Unknown,
     );
@@ -340,15 +335,15 @@ fn net_06_search_private_endpoint() {
         &with(
             search_service(),
             "properties.privateEndpointConnections",
-            json!([{"properties": 3}]),
+            doc!([{"properties": 3}]),
         ),
         None,
         Unknown,
     );
     // Free tier cannot have a private endpoint: excluded; a missing SKU is included.
-    not_applicable_to("AI-NET-06", &with(search_service(), "sku", json!("free")));
-    not_applicable_to("AI-NET-06", &with(search_service(), "sku", json!("Free")));
-    expect("AI-NET-06", &with(search_service(), "sku", json!(null)), None, Fail);
+    not_applicable_to("AI-NET-06", &with(search_service(), "sku", doc!("free")));
+    not_applicable_to("AI-NET-06", &with(search_service(), "sku", doc!("Free")));
+    expect("AI-NET-06", &with(search_service(), "sku", doc!(null)), None, Fail);
 }
 
 // ------------------------------------------------------------------ AI-NET-07
@@ -359,39 +354,31 @@ fn net_07_workspace_public_access() {
     expect_evidence(&f, "properties.allowPublicAccessWhenBehindVnet", "false");
     expect(
         "AI-NET-07",
-        &with(ml_workspace(), "properties.publicNetworkAccess", json!("Enabled")),
+        &with(ml_workspace(), "properties.publicNetworkAccess", doc!("Enabled")),
         None,
         Fail,
     );
     expect(
         "AI-NET-07",
-        &with(ml_workspace(), "properties.publicNetworkAccess", json!(null)),
+        &with(ml_workspace(), "properties.publicNetworkAccess", doc!(null)),
         None,
         Fail,
     );
     expect(
         "AI-NET-07",
-        &with(
-            ml_workspace(),
-            "properties.allowPublicAccessWhenBehindVnet",
-            json!(true),
-        ),
+        &with(ml_workspace(), "properties.allowPublicAccessWhenBehindVnet", doc!(true)),
         None,
         Fail,
     );
     expect(
         "AI-NET-07",
-        &with(
-            ml_workspace(),
-            "properties.allowPublicAccessWhenBehindVnet",
-            json!(null),
-        ),
+        &with(ml_workspace(), "properties.allowPublicAccessWhenBehindVnet", doc!(null)),
         None,
         Pass,
     );
     expect(
         "AI-NET-07",
-        &with(ml_workspace(), "properties.publicNetworkAccess", json!("disabled")),
+        &with(ml_workspace(), "properties.publicNetworkAccess", doc!("disabled")),
         None,
         Pass,
     );
@@ -400,19 +387,19 @@ fn net_07_workspace_public_access() {
         &with(
             ml_workspace(),
             "properties.allowPublicAccessWhenBehindVnet",
-            json!("maybe"),
+            doc!("maybe"),
         ),
         None,
         Unknown,
     );
     expect(
         "AI-NET-07",
-        &with(ml_workspace(), "properties.publicNetworkAccess", json!({})),
+        &with(ml_workspace(), "properties.publicNetworkAccess", doc!({})),
         None,
         Unknown,
     );
     // Applies to every workspace kind, projects included.
-    expect("AI-NET-07", &with(ml_workspace(), "kind", json!("Project")), None, Pass);
+    expect("AI-NET-07", &with(ml_workspace(), "kind", doc!("Project")), None, Pass);
     expect("AI-NET-07", &ml_workspace_updated(), None, Pass);
 }
 
@@ -422,10 +409,10 @@ fn net_07_workspace_public_access() {
 fn net_08_workspace_private_endpoint() {
     // The official workspace has no kind → Default.
     expect("AI-NET-08", &ml_workspace(), None, Pass);
-    expect("AI-NET-08", &with(ml_workspace(), "kind", json!("hub")), None, Pass);
+    expect("AI-NET-08", &with(ml_workspace(), "kind", doc!("hub")), None, Pass);
     expect(
         "AI-NET-08",
-        &with(ml_workspace(), "properties.privateEndpointConnections", json!([])),
+        &with(ml_workspace(), "properties.privateEndpointConnections", doc!([])),
         None,
         Fail,
     );
@@ -434,8 +421,8 @@ fn net_08_workspace_private_endpoint() {
     let mut listed = ml_workspace_updated();
     listed.details.private_endpoint_connections = Fetched::Value(vec![]);
     expect("AI-NET-08", &listed, None, Fail);
-    not_applicable_to("AI-NET-08", &with(ml_workspace(), "kind", json!("Project")));
-    not_applicable_to("AI-NET-08", &with(ml_workspace(), "kind", json!("FeatureStore")));
+    not_applicable_to("AI-NET-08", &with(ml_workspace(), "kind", doc!("Project")));
+    not_applicable_to("AI-NET-08", &with(ml_workspace(), "kind", doc!("FeatureStore")));
 }
 
 // ------------------------------------------------------------------ AI-NET-09
@@ -454,7 +441,7 @@ fn net_09_managed_network() {
         &with(
             ml_workspace(),
             "properties.managedNetwork.isolationMode",
-            json!("AllowInternetOutbound"),
+            doc!("AllowInternetOutbound"),
         ),
         None,
         Fail,
@@ -464,7 +451,7 @@ fn net_09_managed_network() {
         &with(
             ml_workspace(),
             "properties.managedNetwork.isolationMode",
-            json!("allowonlyapprovedoutbound"),
+            doc!("allowonlyapprovedoutbound"),
         ),
         None,
         Pass,
@@ -474,14 +461,14 @@ fn net_09_managed_network() {
         &with(
             ml_workspace(),
             "properties.managedNetwork.status.status",
-            json!("Inactive"),
+            doc!("Inactive"),
         ),
         None,
         Fail,
     );
     expect(
         "AI-NET-09",
-        &with(ml_workspace(), "properties.managedNetwork.status", json!(null)),
+        &with(ml_workspace(), "properties.managedNetwork.status", doc!(null)),
         None,
         Unknown,
     );
@@ -489,7 +476,7 @@ fn net_09_managed_network() {
     expect("AI-NET-09", &ml_workspace_updated(), None, Fail);
     expect(
         "AI-NET-09",
-        &with(ml_workspace(), "properties.managedNetwork", json!("on")),
+        &with(ml_workspace(), "properties.managedNetwork", doc!("on")),
         None,
         Unknown,
     );
@@ -500,23 +487,23 @@ fn net_09_managed_network() {
     let f = expect("AI-NET-09", &account, None, Fail);
     expect_evidence(&f, "managedNetworks/default", "no managed network");
     account.details.managed_network = Fetched::Value(Some(
-        json!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "managedNetworkKind": "V2"}}}),
+        doc!({"properties": {"managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "managedNetworkKind": "V2"}}}),
     ));
     expect("AI-NET-09", &account, None, Pass);
     account.details.managed_network = Fetched::Value(Some(
-        json!({"properties": {"managedNetwork": {"isolationMode": "AllowInternetOutbound"}}}),
+        doc!({"properties": {"managedNetwork": {"isolationMode": "AllowInternetOutbound"}}}),
     ));
     expect("AI-NET-09", &account, None, Fail);
     account.details.managed_network = Fetched::Denied("403".into());
     expect("AI-NET-09", &account, None, Unknown);
-    not_applicable_to("AI-NET-09", &with(cs_hardened(), "kind", json!("OpenAI")));
-    not_applicable_to("AI-NET-09", &with(ml_workspace(), "kind", json!("Project")));
+    not_applicable_to("AI-NET-09", &with(cs_hardened(), "kind", doc!("OpenAI")));
+    not_applicable_to("AI-NET-09", &with(ml_workspace(), "kind", doc!("Project")));
 }
 
 // ------------------------------------------------------------------ AI-NET-10
 
-fn compute_instance(name: &str) -> serde_json::Value {
-    json!({
+fn compute_instance(name: &str) -> Doc {
+    doc!({
         "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/{name}"),
         "name": name,
         "properties": {
@@ -534,8 +521,8 @@ fn compute_instance(name: &str) -> serde_json::Value {
     })
 }
 
-fn cluster(name: &str) -> serde_json::Value {
-    json!({
+fn cluster(name: &str) -> Doc {
+    doc!({
         "name": name,
         "properties": {
             "computeType": "AmlCompute",
@@ -550,7 +537,7 @@ fn cluster(name: &str) -> serde_json::Value {
     })
 }
 
-pub fn hardened_computes() -> Vec<serde_json::Value> {
+pub fn hardened_computes() -> Vec<Doc> {
     vec![compute_instance("ci-1"), cluster("cpu-cluster")]
 }
 
@@ -559,7 +546,7 @@ fn net_10_compute_placement() {
     let base = with(
         ml_workspace(),
         "properties.serverlessComputeSettings.serverlessComputeNoPublicIP",
-        json!(true),
+        doc!(true),
     );
     // Computes not collected: unknown.
     expect("AI-NET-10", &base, None, Unknown);
@@ -583,46 +570,44 @@ fn net_10_compute_placement() {
     ws2.details.computes = Fetched::Value(vec![edited(
         compute_instance("ci-2"),
         "properties.properties.enableNodePublicIp",
-        json!(true),
+        doc!(true),
     )]);
     expect("AI-NET-10", &ws2, None, Fail);
     ws2.details.computes = Fetched::Value(vec![edited(
         compute_instance("ci-2"),
         "properties.properties.enableNodePublicIp",
-        json!(null),
+        doc!(null),
     )]);
     expect("AI-NET-10", &ws2, None, Fail);
     ws2.details.computes = Fetched::Value(vec![edited(
         compute_instance("ci-2"),
         "properties.properties.sshSettings.sshPublicAccess",
-        json!("Enabled"),
+        doc!("Enabled"),
     )]);
     expect("AI-NET-10", &ws2, None, Fail);
     // A cluster outside any subnet: fails without managed network, passes inside one (NotSpecified then
     // means open, so the login port must be Disabled).
     let no_subnet = edited(
-        edited(cluster("c"), "properties.properties.subnet", json!(null)),
+        edited(cluster("c"), "properties.properties.subnet", doc!(null)),
         "properties.properties.remoteLoginPortPublicAccess",
-        json!("Disabled"),
+        doc!("Disabled"),
     );
-    let mut unmanaged = with(base.clone(), "properties.managedNetwork", json!(null));
+    let mut unmanaged = with(base.clone(), "properties.managedNetwork", doc!(null));
     unmanaged.details.computes = Fetched::Value(vec![no_subnet.clone()]);
     expect("AI-NET-10", &unmanaged, None, Fail);
     ws2.details.computes = Fetched::Value(vec![no_subnet]);
     expect("AI-NET-10", &ws2, None, Pass);
-    ws2.details.computes = Fetched::Value(vec![edited(cluster("c"), "properties.properties.subnet", json!(null))]);
+    ws2.details.computes = Fetched::Value(vec![edited(cluster("c"), "properties.properties.subnet", doc!(null))]);
     expect("AI-NET-10", &ws2, None, Fail);
     // Other compute types are not judged; unreadable computes are unknown.
-    ws2.details.computes = Fetched::Value(vec![
-        json!({"name": "aks", "properties": {"computeType": "Kubernetes"}}),
-    ]);
+    ws2.details.computes = Fetched::Value(vec![doc!({"name": "aks", "properties": {"computeType": "Kubernetes"}})]);
     expect("AI-NET-10", &ws2, None, Pass);
-    ws2.details.computes = Fetched::Value(vec![json!("garbage")]);
+    ws2.details.computes = Fetched::Value(vec![doc!("garbage")]);
     expect("AI-NET-10", &ws2, None, Unknown);
     ws2.details.computes = Fetched::Value(vec![edited(
         compute_instance("x"),
         "properties.properties.enableNodePublicIp",
-        json!([]),
+        doc!([]),
     )]);
     expect("AI-NET-10", &ws2, None, Unknown);
     ws2.details.computes = Fetched::Denied("403".into());
@@ -639,14 +624,14 @@ fn net_11_agent_network_injection() {
     account.details.capability_hosts = Fetched::Value(vec![]);
     expect("AI-NET-11", &account, None, NotApplicable);
     account.details.capability_hosts = Fetched::Value(vec![
-        json!({"name": "default", "properties": {"capabilityHostKind": "Agents"}}),
+        doc!({"name": "default", "properties": {"capabilityHostKind": "Agents"}}),
     ]);
     let f = expect("AI-NET-11", &account, None, Fail);
     expect_evidence(&f, "capabilityHosts", "1 capability host");
     let injected = with(
         account.clone(),
         "properties.networkInjections",
-        json!([{"scenario": "agent", "subnetArmId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/agents", "useMicrosoftManagedNetwork": false}]),
+        doc!([{"scenario": "agent", "subnetArmId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/agents", "useMicrosoftManagedNetwork": false}]),
     );
     expect("AI-NET-11", &injected, None, Pass);
     expect(
@@ -654,7 +639,7 @@ fn net_11_agent_network_injection() {
         &with(
             account.clone(),
             "properties.networkInjections",
-            json!([{"scenario": "Agent", "useMicrosoftManagedNetwork": true}]),
+            doc!([{"scenario": "Agent", "useMicrosoftManagedNetwork": true}]),
         ),
         None,
         Pass,
@@ -664,7 +649,7 @@ fn net_11_agent_network_injection() {
         &with(
             account.clone(),
             "properties.networkInjections",
-            json!([{"scenario": "agent", "subnetArmId": ""}]),
+            doc!([{"scenario": "agent", "subnetArmId": ""}]),
         ),
         None,
         Fail,
@@ -674,7 +659,7 @@ fn net_11_agent_network_injection() {
         &with(
             account.clone(),
             "properties.networkInjections",
-            json!([{"scenario": "none"}]),
+            doc!([{"scenario": "none"}]),
         ),
         None,
         Fail,
@@ -684,7 +669,7 @@ fn net_11_agent_network_injection() {
         &with(
             account.clone(),
             "properties.networkInjections",
-            json!({"scenario": "agent"}),
+            doc!({"scenario": "agent"}),
         ),
         None,
         Unknown,
@@ -694,17 +679,17 @@ fn net_11_agent_network_injection() {
         &with(
             account,
             "properties.networkInjections",
-            json!([{"scenario": "agent", "subnetArmId": 5}]),
+            doc!([{"scenario": "agent", "subnetArmId": 5}]),
         ),
         None,
         Unknown,
     );
-    not_applicable_to("AI-NET-11", &with(cs_hardened(), "kind", json!("OpenAI")));
+    not_applicable_to("AI-NET-11", &with(cs_hardened(), "kind", doc!("OpenAI")));
 }
 
 #[test]
 fn kind_restricted_controls_report_unknown_when_the_kind_is_absent() {
-    let no_kind = with(cs_hardened(), "kind", serde_json::Value::Null);
+    let no_kind = with(cs_hardened(), "kind", Doc::Null);
     let f = expect("AI-NET-11", &no_kind, None, Unknown);
     expect_evidence(&f, "kind", "<absent>");
     expect("AI-DATA-07", &no_kind, None, Unknown);

@@ -1,4 +1,4 @@
-use serde_json::{Value, json};
+use crate::model::Doc;
 
 use super::network::hardened_computes;
 use super::support::*;
@@ -6,8 +6,8 @@ use crate::model::{Fetched, Status::*};
 
 pub const SUB: &str = "/subscriptions/00000000-1111-2222-3333-444444444444";
 
-pub fn budget() -> Value {
-    json!({
+pub fn budget() -> Doc {
+    doc!({
         "id": format!("{SUB}/providers/Microsoft.Consumption/budgets/monthly"),
         "name": "monthly",
         "properties": {
@@ -20,8 +20,8 @@ pub fn budget() -> Value {
     })
 }
 
-pub fn token_alert(scope: &str) -> Value {
-    json!({
+pub fn token_alert(scope: &str) -> Doc {
+    doc!({
         "id": format!("{SUB}/resourceGroups/rg-mon/providers/Microsoft.Insights/metricAlerts/tokens"),
         "name": "tokens",
         "properties": {
@@ -50,7 +50,7 @@ fn ops_02_budget_and_token_alert() {
     let rg_budget = edited(
         budget(),
         "id",
-        json!(format!(
+        doc!(format!(
             "{SUB}/resourceGroups/rg-ai/providers/Microsoft.Consumption/budgets/rg"
         )),
     );
@@ -59,7 +59,7 @@ fn ops_02_budget_and_token_alert() {
     let other_rg = edited(
         budget(),
         "id",
-        json!(format!(
+        doc!(format!(
             "{SUB}/resourceGroups/rg-other/providers/Microsoft.Consumption/budgets/rg"
         )),
     );
@@ -69,24 +69,24 @@ fn ops_02_budget_and_token_alert() {
     sub.budgets = Fetched::Value(vec![edited(
         budget(),
         "properties.filter",
-        json!({"dimensions": {"name": "ResourceId", "operator": "In", "values": ["x"]}}),
+        doc!({"dimensions": {"name": "ResourceId", "operator": "In", "values": ["x"]}}),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Fail);
     sub.budgets = Fetched::Value(vec![edited(
         budget(),
         "properties.notifications.actual80.enabled",
-        json!(false),
+        doc!(false),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Fail);
     sub.budgets = Fetched::Value(vec![edited(
         budget(),
         "properties.notifications.actual80.contactEmails",
-        json!([]),
+        doc!([]),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Fail);
-    sub.budgets = Fetched::Value(vec![edited(budget(), "properties.notifications", json!("yes"))]);
+    sub.budgets = Fetched::Value(vec![edited(budget(), "properties.notifications", doc!("yes"))]);
     expect("AI-OPS-02", &account, Some(&sub), Unknown);
-    sub.budgets = Fetched::Value(vec![json!({"name": "no-id"})]);
+    sub.budgets = Fetched::Value(vec![doc!({"name": "no-id"})]);
     expect("AI-OPS-02", &account, Some(&sub), Unknown);
     sub.budgets = Fetched::Value(vec![budget()]);
     // Alerts: another resource, a non-usage metric, no action, disabled → fail; RG scope with target type → pass.
@@ -97,31 +97,31 @@ fn ops_02_budget_and_token_alert() {
     account.details.metric_alerts = Fetched::Value(vec![edited(
         token_alert(&account.id.clone()),
         "properties.criteria.allOf",
-        json!([{"metricName": "Latency"}]),
+        doc!([{"metricName": "Latency"}]),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Fail);
     account.details.metric_alerts = Fetched::Value(vec![edited(
         token_alert(&account.id.clone()),
         "properties.actions",
-        json!([]),
+        doc!([]),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Fail);
     account.details.metric_alerts = Fetched::Value(vec![edited(
         token_alert(&account.id.clone()),
         "properties.enabled",
-        json!(false),
+        doc!(false),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Fail);
     account.details.metric_alerts = Fetched::Value(vec![edited(
         token_alert(&format!("{SUB}/resourceGroups/rg-ai")),
         "properties.targetResourceType",
-        json!("Microsoft.CognitiveServices/accounts"),
+        doc!("Microsoft.CognitiveServices/accounts"),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Pass);
     account.details.metric_alerts = Fetched::Value(vec![edited(
         token_alert(&account.id.to_uppercase()),
         "properties.enabled",
-        json!(null),
+        doc!(null),
     )]);
     expect("AI-OPS-02", &account, Some(&sub), Unknown);
     account.details.metric_alerts = Fetched::Value(vec![]);
@@ -145,31 +145,31 @@ fn ops_03_compute_instance_hygiene() {
     ws.details.computes = Fetched::Value(vec![edited(
         ci.clone(),
         "properties.properties.idleTimeBeforeShutdown",
-        json!(null),
+        doc!(null),
     )]);
     expect("AI-OPS-03", &ws, None, Fail);
     ws.details.computes = Fetched::Value(vec![edited(
         ci.clone(),
         "properties.properties.osImageMetadata.isLatestOsImageVersion",
-        json!(false),
+        doc!(false),
     )]);
     expect("AI-OPS-03", &ws, None, Fail);
     ws.details.computes = Fetched::Value(vec![edited(
         ci.clone(),
         "properties.properties.osImageMetadata",
-        json!(null),
+        doc!(null),
     )]);
     expect("AI-OPS-03", &ws, None, Unknown);
     ws.details.computes = Fetched::Value(vec![edited(
         ci.clone(),
         "properties.properties.idleTimeBeforeShutdown",
-        json!("an hour"),
+        doc!("an hour"),
     )]);
     expect("AI-OPS-03", &ws, None, Unknown);
     ws.details.computes = Fetched::Value(vec![edited(
         ci,
         "properties.properties.idleTimeBeforeShutdown",
-        json!(60),
+        doc!(60),
     )]);
     expect("AI-OPS-03", &ws, None, Unknown);
     // Clusters only: nothing to judge.

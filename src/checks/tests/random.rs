@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::contract::{full_cs, full_ml, full_search, full_subscription};
 use crate::checks::{Applies, controls, evaluate, evaluate_all};
-use crate::model::{Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
+use crate::model::{Doc, Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
 
 /// Property names the evaluators read, so random objects hit real paths.
 const KEYS: &[&str] = &[
@@ -222,8 +222,12 @@ fn arb_fetched<T: Clone + std::fmt::Debug + 'static>(
     ]
 }
 
-fn arb_list() -> impl Strategy<Value = Fetched<Vec<Value>>> {
-    arb_fetched(prop::collection::vec(arb_json(), 0..4))
+fn arb_doc() -> impl Strategy<Value = Doc> {
+    arb_json().prop_map(Doc::from)
+}
+
+fn arb_list() -> impl Strategy<Value = Fetched<Vec<Doc>>> {
+    arb_fetched(prop::collection::vec(arb_doc(), 0..4))
 }
 
 fn arb_details() -> impl Strategy<Value = ResourceDetails> {
@@ -233,11 +237,11 @@ fn arb_details() -> impl Strategy<Value = ResourceDetails> {
             arb_list(),
             arb_list(),
             arb_list(),
-            arb_fetched(arb_json()),
+            arb_fetched(arb_doc()),
             arb_list(),
         ),
         (
-            arb_fetched(prop::option::of(arb_json())),
+            arb_fetched(prop::option::of(arb_doc())),
             arb_list(),
             arb_list(),
             arb_list(),
@@ -247,7 +251,7 @@ fn arb_details() -> impl Strategy<Value = ResourceDetails> {
         (
             arb_list(),
             arb_list(),
-            arb_fetched(prop::option::of(arb_json())),
+            arb_fetched(prop::option::of(arb_doc())),
             arb_list(),
         ),
     )
@@ -294,8 +298,8 @@ fn arb_resource() -> impl Strategy<Value = Resource> {
             prop::sample::select(&["prod", "dev", "test", "", "PROD"][..]),
             0..3,
         ),
-        prop::option::of(arb_json()),
-        arb_json(),
+        prop::option::of(arb_doc()),
+        arb_doc(),
         arb_details(),
     )
         .prop_map(|(family, kind, sku, tags, identity, properties, details)| Resource {
@@ -319,7 +323,7 @@ fn arb_resource() -> impl Strategy<Value = Resource> {
 
 fn arb_subscription() -> impl Strategy<Value = Option<Subscription>> {
     prop::option::of(
-        (arb_fetched(arb_json()), arb_list(), arb_list()).prop_map(|(pricing, assignments, budgets)| Subscription {
+        (arb_fetched(arb_doc()), arb_list(), arb_list()).prop_map(|(pricing, assignments, budgets)| Subscription {
             id: "00000000-1111-2222-3333-444444444444".into(),
             display_name: "s".into(),
             defender_ai_pricing: pricing,
@@ -394,11 +398,15 @@ fn mutate(doc: &mut Value, picks: &[(usize, Value)], keep: impl Fn(&str) -> bool
 fn mutated(base: Resource, picks: &[(usize, Value)], target: u8) -> Resource {
     let mut resource = base;
     match target % 3 {
-        0 => mutate(&mut resource.properties, picks, |_| true),
+        0 => {
+            let mut properties = resource.properties.to_value();
+            mutate(&mut properties, picks, |_| true);
+            resource.properties = Doc::from(properties);
+        }
         1 => {
-            let mut identity = resource.identity.take().unwrap_or_else(|| json!({}));
+            let mut identity = resource.identity.take().map_or_else(|| json!({}), |i| i.to_value());
             mutate(&mut identity, picks, |_| true);
-            resource.identity = Some(identity);
+            resource.identity = Some(Doc::from(identity));
         }
         _ => {
             // Mutate inside fetched values only (`/field/Value/...`), keeping the Fetched shape intact.

@@ -1,6 +1,5 @@
-use serde_json::json;
-
 use super::support::*;
+use crate::model::Doc;
 use crate::model::{Fetched, Status::*};
 
 #[test]
@@ -30,8 +29,7 @@ fn safe_01_content_filters() {
     account.details.rai_policies = Fetched::Value(vec![rai_policy_strict("Strict-Blocking")]);
     expect("AI-SAFE-01", &account, None, Pass);
     // The official policy: asynchronous mode, hate-on-prompt off, High thresholds on prompts.
-    let mut official = rai_policy_example();
-    official["name"] = json!("strict-blocking");
+    let official = edited(rai_policy_example(), "name", doc!("strict-blocking"));
     account.details.rai_policies = Fetched::Value(vec![official]);
     let f = expect("AI-SAFE-01", &account, None, Fail);
     expect_evidence(
@@ -54,7 +52,7 @@ fn safe_01_content_filters() {
     account.details.deployments = Fetched::Value(vec![edited(
         prod.clone(),
         "properties.raiPolicyName",
-        json!("raiPolicyName"),
+        doc!("raiPolicyName"),
     )]);
     expect("AI-SAFE-01", &account, None, Fail);
     // Deployment without a policy (official list example) fails.
@@ -71,41 +69,42 @@ fn safe_01_content_filters() {
     let f = expect("AI-SAFE-01", &account, None, Unknown);
     expect_evidence(&f, "raiPolicies[name=Microsoft.Default]", "not collected");
     // A filter the policy does not list: unknown (base policy not resolved); one set to High: fail.
-    let mut partial = rai_policy_strict("strict-blocking");
+    let mut partial = rai_policy_strict("strict-blocking").to_value();
     if let Some(filters) = partial["properties"]["contentFilters"].as_array_mut() {
         filters.retain(|f| f["name"] != "Jailbreak");
     }
+    let partial = Doc::from(partial);
     account.details.deployments = Fetched::Value(vec![prod.clone()]);
     account.details.rai_policies = Fetched::Value(vec![partial]);
     expect("AI-SAFE-01", &account, None, Unknown);
     let weak = edited(
         rai_policy_strict("strict-blocking"),
         "properties.mode",
-        json!("Deferred"),
+        doc!("Deferred"),
     );
     account.details.rai_policies = Fetched::Value(vec![weak]);
     expect("AI-SAFE-01", &account, None, Fail);
-    let no_mode = edited(rai_policy_strict("strict-blocking"), "properties.mode", json!(null));
+    let no_mode = edited(rai_policy_strict("strict-blocking"), "properties.mode", doc!(null));
     account.details.rai_policies = Fetched::Value(vec![no_mode]);
     expect("AI-SAFE-01", &account, None, Pass);
     // Filter names with other spellings ("Self-harm").
-    let mut spelled = rai_policy_strict("strict-blocking");
+    let mut spelled = rai_policy_strict("strict-blocking").to_value();
     if let Some(filters) = spelled["properties"]["contentFilters"].as_array_mut() {
         for filter in filters.iter_mut().filter(|f| f["name"] == "Selfharm") {
-            filter["name"] = json!("Self-Harm");
+            filter["name"] = serde_json::json!("Self-Harm");
         }
     }
-    account.details.rai_policies = Fetched::Value(vec![spelled]);
+    account.details.rai_policies = Fetched::Value(vec![Doc::from(spelled)]);
     expect("AI-SAFE-01", &account, None, Pass);
     // Malformed.
     account.details.rai_policies = Fetched::Value(vec![edited(
         rai_policy_strict("strict-blocking"),
         "properties.contentFilters",
-        json!({}),
+        doc!({}),
     )]);
     expect("AI-SAFE-01", &account, None, Unknown);
     account.details.rai_policies = Fetched::Value(vec![rai_policy_strict("strict-blocking")]);
-    account.details.deployments = Fetched::Value(vec![edited(prod, "properties.raiPolicyName", json!(["x"]))]);
+    account.details.deployments = Fetched::Value(vec![edited(prod, "properties.raiPolicyName", doc!(["x"]))]);
     expect("AI-SAFE-01", &account, None, Unknown);
-    not_applicable_to("AI-SAFE-01", &with(cs_hardened(), "kind", json!("FormRecognizer")));
+    not_applicable_to("AI-SAFE-01", &with(cs_hardened(), "kind", doc!("FormRecognizer")));
 }

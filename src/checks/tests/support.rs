@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::checks::control;
-use crate::model::{Fetched, Finding, Resource, Status, Subscription};
+use crate::model::{Doc, Fetched, Finding, Resource, Status, Subscription};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -33,6 +33,10 @@ fn list_of(text: &str) -> Vec<Value> {
 
 pub fn resource(body: Value) -> Resource {
     Resource::from_arm(&body).expect("fixture is an AI resource")
+}
+
+fn docs(values: Vec<Value>) -> Vec<Doc> {
+    values.iter().map(Doc::from).collect()
 }
 
 // ------------------------------------------------------------------ resources from fixtures
@@ -89,50 +93,48 @@ pub fn search_private() -> Resource {
 
 // ------------------------------------------------------------------ child data from fixtures
 
-pub fn cs_private_endpoints() -> Vec<Value> {
-    list_of(fixture!("ListPrivateEndpointConnections.2026-09-01.json"))
+pub fn cs_private_endpoints() -> Vec<Doc> {
+    docs(list_of(fixture!("ListPrivateEndpointConnections.2026-09-01.json")))
 }
 
-pub fn search_private_endpoints() -> Vec<Value> {
-    list_of(fixture!("ListPrivateEndpointConnectionsByService.2025-05-01.json"))
+pub fn search_private_endpoints() -> Vec<Doc> {
+    docs(list_of(fixture!(
+        "ListPrivateEndpointConnectionsByService.2025-05-01.json"
+    )))
 }
 
-pub fn defender_setting() -> Value {
-    body_of(fixture!("GetDefenderForAISetting.2026-05-01.json"))
+pub fn defender_setting() -> Doc {
+    Doc::from(body_of(fixture!("GetDefenderForAISetting.2026-05-01.json")))
 }
 
 /// Official `RaiPolicies_Get`: asynchronous mode, hate-on-prompt disabled, several prompt thresholds High.
-pub fn rai_policy_example() -> Value {
-    body_of(fixture!("GetRaiPolicy.2026-07-01.json"))
+pub fn rai_policy_example() -> Doc {
+    Doc::from(body_of(fixture!("GetRaiPolicy.2026-07-01.json")))
 }
 
-pub fn rai_policies_example() -> Vec<Value> {
-    list_of(fixture!("ListRaiPolicies.2026-03-01.json"))
+pub fn rai_policies_example() -> Vec<Doc> {
+    docs(list_of(fixture!("ListRaiPolicies.2026-03-01.json")))
 }
 
 /// Synthetic deployments: `gpt-prod` (raiPolicyName strict-blocking) and `gpt-dev` (Microsoft.Default).
-pub fn deployments_mixed() -> Vec<Value> {
-    list_of(fixture!("cs_deployments_mixed.json"))
+pub fn deployments_mixed() -> Vec<Doc> {
+    docs(list_of(fixture!("cs_deployments_mixed.json")))
 }
 
 /// Official `Deployments_List`: one deployment without `raiPolicyName`.
-pub fn deployments_example() -> Vec<Value> {
-    list_of(fixture!("ListDeployments.2026-09-01.json"))
+pub fn deployments_example() -> Vec<Doc> {
+    docs(list_of(fixture!("ListDeployments.2026-09-01.json")))
 }
 
 /// Official diagnostic settings list: allLogs enabled but sent to storage + event hub (`workspaceId` "").
-pub fn diagnostic_settings_example() -> Vec<Value> {
-    list_of(fixture!("listDiagnosticSettings.2021-05-01-preview.json"))
-}
-
-pub fn diagnostic_setting_created() -> Value {
-    body_of(fixture!("createOrUpdateDiagnosticSetting.2021-05-01-preview.json"))
+pub fn diagnostic_settings_example() -> Vec<Doc> {
+    docs(list_of(fixture!("listDiagnosticSettings.2021-05-01-preview.json")))
 }
 
 /// A strict content-filter policy derived from the official example: blocking mode, every harm filter on,
 /// blocking, at Medium.
-pub fn rai_policy_strict(name: &str) -> Value {
-    let mut policy = rai_policy_example();
+pub fn rai_policy_strict(name: &str) -> Doc {
+    let mut policy = body_of(fixture!("GetRaiPolicy.2026-07-01.json"));
     policy["name"] = json!(name);
     policy["properties"]["mode"] = json!("Blocking");
     if let Some(filters) = policy["properties"]["contentFilters"].as_array_mut() {
@@ -144,23 +146,23 @@ pub fn rai_policy_strict(name: &str) -> Value {
             }
         }
     }
-    policy
+    Doc::from(policy)
 }
 
 pub const LAW: &str = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/law-sec";
 
 /// The official created diagnostic setting, redirected to a Log Analytics workspace.
-pub fn diagnostic_setting_to_law() -> Value {
-    let mut setting = diagnostic_setting_created();
+pub fn diagnostic_setting_to_law() -> Doc {
+    let mut setting = body_of(fixture!("createOrUpdateDiagnosticSetting.2021-05-01-preview.json"));
     setting["properties"]["workspaceId"] = json!(LAW);
-    setting
+    Doc::from(setting)
 }
 
 // ------------------------------------------------------------------ edits
 
 /// Sets `properties.…`, `identity.…`, `kind`, `sku` or `tags.…` on a resource, creating objects on the way.
-/// `Value::Null` under `properties`/`identity` removes the key instead.
-pub fn with(mut resource: Resource, path: &str, value: Value) -> Resource {
+/// `Doc::Null` under `properties`/`identity` removes the key instead.
+pub fn with(mut resource: Resource, path: &str, value: Doc) -> Resource {
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     match head {
         "kind" => resource.kind = value.as_str().map(str::to_string),
@@ -173,10 +175,10 @@ pub fn with(mut resource: Resource, path: &str, value: Value) -> Resource {
         }
         "properties" => set_path(&mut resource.properties, rest, value),
         "identity" => {
-            let identity = resource.identity.get_or_insert_with(|| json!({}));
             if rest.is_empty() {
                 resource.identity = if value.is_null() { None } else { Some(value) };
             } else {
+                let identity = resource.identity.get_or_insert_with(Doc::empty_object);
                 set_path(identity, rest, value);
             }
         }
@@ -185,7 +187,14 @@ pub fn with(mut resource: Resource, path: &str, value: Value) -> Resource {
     resource
 }
 
-pub fn set_path(root: &mut Value, path: &str, value: Value) {
+/// Sets (or with `Doc::Null` removes) the member at a dotted path, creating objects on the way.
+pub fn set_path(root: &mut Doc, path: &str, value: Doc) {
+    let mut edited = root.to_value();
+    set_value_path(&mut edited, path, value.to_value());
+    *root = Doc::from(edited);
+}
+
+fn set_value_path(root: &mut Value, path: &str, value: Value) {
     if path.is_empty() {
         *root = value;
         return;
@@ -209,7 +218,7 @@ pub fn set_path(root: &mut Value, path: &str, value: Value) {
     }
 }
 
-pub fn edited(mut value: Value, path: &str, new: Value) -> Value {
+pub fn edited(mut value: Doc, path: &str, new: Doc) -> Doc {
     set_path(&mut value, path, new);
     value
 }

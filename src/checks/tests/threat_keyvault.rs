@@ -1,10 +1,10 @@
-use serde_json::{Value, json};
+use crate::model::Doc;
 
 use super::support::*;
 use crate::model::{Fetched, Status::*};
 
-pub fn pricing(tier: &str) -> Value {
-    json!({
+pub fn pricing(tier: &str) -> Doc {
+    doc!({
         "id": "/subscriptions/00000000-1111-2222-3333-444444444444/providers/Microsoft.Security/pricings/AI",
         "name": "AI",
         "properties": {"pricingTier": tier, "extensions": [{"name": "AIPromptEvidence", "isEnabled": "True"}]}
@@ -30,11 +30,11 @@ fn thr_01_defender_plan() {
     expect("AI-THR-01", &account, Some(&sub), Pass);
     sub.defender_ai_pricing = Fetched::Value(pricing("Free"));
     expect("AI-THR-01", &account, Some(&sub), Fail);
-    sub.defender_ai_pricing = Fetched::Value(json!({"properties": {}}));
+    sub.defender_ai_pricing = Fetched::Value(doc!({"properties": {}}));
     expect("AI-THR-01", &account, Some(&sub), Unknown);
-    sub.defender_ai_pricing = Fetched::Value(json!({"properties": {"pricingTier": true}}));
+    sub.defender_ai_pricing = Fetched::Value(doc!({"properties": {"pricingTier": true}}));
     expect("AI-THR-01", &account, Some(&sub), Unknown);
-    sub.defender_ai_pricing = Fetched::Value(json!("Standard"));
+    sub.defender_ai_pricing = Fetched::Value(doc!("Standard"));
     expect("AI-THR-01", &account, Some(&sub), Unknown);
     sub.defender_ai_pricing = Fetched::Denied("403".into());
     expect("AI-THR-01", &account, Some(&sub), Unknown);
@@ -48,16 +48,16 @@ fn thr_02_account_defender_setting() {
     account.details.defender_for_ai = Fetched::Value(defender_setting());
     let f = expect("AI-THR-02", &account, None, Pass);
     expect_evidence(&f, "defenderForAISettings/Default.properties.state", "Enabled");
-    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", json!("Disabled")));
+    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", doc!("Disabled")));
     expect("AI-THR-02", &account, None, Fail);
-    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", json!(null)));
+    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", doc!(null)));
     expect("AI-THR-02", &account, None, Unknown);
-    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", json!(1)));
+    account.details.defender_for_ai = Fetched::Value(edited(defender_setting(), "properties.state", doc!(1)));
     expect("AI-THR-02", &account, None, Unknown);
 }
 
-pub fn vault(name: &str) -> Value {
-    json!({
+pub fn vault(name: &str) -> Doc {
+    doc!({
         "id": format!("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/workspace-1234/providers/Microsoft.KeyVault/vaults/{name}"),
         "name": name,
         "type": "Microsoft.KeyVault/vaults",
@@ -84,20 +84,17 @@ fn kv_01_recoverable_vaults() {
     account.details.key_vaults = Fetched::Value(vec![edited(
         vault("kv-ai"),
         "properties.enablePurgeProtection",
-        json!(null),
+        doc!(null),
     )]);
     expect("AI-KV-01", &account, None, Fail);
     account.details.key_vaults = Fetched::Value(vec![edited(
         vault("kv-ai"),
         "properties.softDeleteRetentionInDays",
-        json!(3),
+        doc!(3),
     )]);
     expect("AI-KV-01", &account, None, Fail);
-    account.details.key_vaults = Fetched::Value(vec![edited(
-        vault("kv-ai"),
-        "properties.enableSoftDelete",
-        json!("yes"),
-    )]);
+    account.details.key_vaults =
+        Fetched::Value(vec![edited(vault("kv-ai"), "properties.enableSoftDelete", doc!("yes"))]);
     expect("AI-KV-01", &account, None, Unknown);
     // The referenced vault is not among the collected ones.
     account.details.key_vaults = Fetched::Value(vec![vault("other")]);
@@ -115,7 +112,7 @@ fn kv_01_recoverable_vaults() {
         &with(
             cs_hardened(),
             "properties.encryption.keyVaultProperties.keyVaultUri",
-            json!(5),
+            doc!(5),
         ),
         None,
         Unknown,
@@ -127,12 +124,16 @@ fn kv_01_recoverable_vaults() {
     ws.details.key_vaults = Fetched::Value(vec![edited(
         vault("testkv"),
         "properties.enableSoftDelete",
-        json!(false),
+        doc!(false),
     )]);
     expect("AI-KV-01", &ws, None, Fail);
     // Ids compare without case.
-    let mut upper = vault("testkv");
-    upper["id"] = json!(upper["id"].as_str().unwrap_or_default().to_uppercase());
+    let upper = vault("testkv");
+    let upper = edited(
+        upper.clone(),
+        "id",
+        doc!(upper["id"].as_str().unwrap_or_default().to_uppercase()),
+    );
     ws.details.key_vaults = Fetched::Value(vec![upper]);
     expect("AI-KV-01", &ws, None, Pass);
 }
@@ -146,17 +147,17 @@ fn kv_02_hardened_vaults_never_pass_without_attestation() {
     ws.details.key_vaults = Fetched::Value(vec![edited(
         vault("testkv"),
         "properties.enableRbacAuthorization",
-        json!(false),
+        doc!(false),
     )]);
     expect("AI-KV-02", &ws, None, Fail);
     // Public with a deny firewall is acceptable network-wise; public with allow is not.
-    let public = edited(vault("testkv"), "properties.publicNetworkAccess", json!("Enabled"));
+    let public = edited(vault("testkv"), "properties.publicNetworkAccess", doc!("Enabled"));
     ws.details.key_vaults = Fetched::Value(vec![public.clone()]);
     expect("AI-KV-02", &ws, None, Unknown);
     ws.details.key_vaults = Fetched::Value(vec![edited(
         public,
         "properties.networkAcls.defaultAction",
-        json!("Allow"),
+        doc!("Allow"),
     )]);
     let f = expect("AI-KV-02", &ws, None, Fail);
     expect_evidence(
@@ -164,7 +165,7 @@ fn kv_02_hardened_vaults_never_pass_without_attestation() {
         "keyVaults[name=testkv].properties.networkAcls.defaultAction",
         "Allow",
     );
-    ws.details.key_vaults = Fetched::Value(vec![edited(vault("testkv"), "properties", json!(null))]);
+    ws.details.key_vaults = Fetched::Value(vec![edited(vault("testkv"), "properties", doc!(null))]);
     expect("AI-KV-02", &ws, None, Fail);
     expect("AI-KV-02", &search_service(), None, NotApplicable);
     let control = crate::checks::control("AI-KV-02").expect("implemented");

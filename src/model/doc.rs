@@ -1,0 +1,509 @@
+//! A compact, immutable JSON document for what Azure returns and aisec keeps.
+//!
+//! `serde_json::Value` is built for editing: every object is a B-tree whose nodes reserve room for eleven
+//! entries, so a resource body with its child data costs tens of kilobytes and a 10,000-resource tenant half a
+//! gigabyte, scattered over millions of allocations that the checks then chase through. Azure's answers are
+//! never edited once read, so a document here is built once, exactly sized: arrays and objects are shared slices
+//! (cloning one — the same Key Vault body for every resource that references it, a subscription's role
+//! assignments for each of its resources — is a reference-count increment), short strings live inline, and
+//! object members are kept sorted by key, as `serde_json` keeps them, so rendering and serialising give the
+//! same text as before.
+
+use std::fmt;
+use std::sync::Arc;
+
+use compact_str::CompactString;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::{Number, Value};
+
+/// One JSON value. The variants mirror `serde_json::Value`, so code matches on them the same way.
+#[derive(Clone, Default, PartialEq)]
+pub enum Doc {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(CompactString),
+    Array(Arc<[Doc]>),
+    Object(DocMap),
+}
+
+/// A JSON object: members sorted by key, each key once (the last one wins, as in `serde_json`).
+#[derive(Clone, Default, PartialEq)]
+pub struct DocMap(Arc<[(CompactString, Doc)]>);
+
+/// Objects up to this size are searched front to back (comparing lengths first); larger ones by bisection.
+const LINEAR_SEARCH_MAX: usize = 12;
+
+impl DocMap {
+    /// Sorts the members by key and keeps the last of equal keys.
+    pub fn from_members(mut members: Vec<(CompactString, Doc)>) -> Self {
+        // Stable, so equal keys keep their input order and the last of a run is the last one read.
+        members.sort_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+        members.dedup_by(|later, earlier| {
+            if later.0 == earlier.0 {
+                std::mem::swap(later, earlier);
+                true
+            } else {
+                false
+            }
+        });
+        Self(members.into())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Doc> {
+        if self.0.len() <= LINEAR_SEARCH_MAX {
+            self.0
+                .iter()
+                .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+                .map(|(_, v)| v)
+        } else {
+            self.0
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .and_then(|at| self.0.get(at))
+                .map(|(_, v)| v)
+        }
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Doc)> {
+        self.into_iter()
+    }
+
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Doc> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// A copy without the named members (the values kept are shared, not copied).
+    pub fn without(&self, keys: &[&str]) -> Self {
+        Self(
+            self.0
+                .iter()
+                .filter(|(k, _)| !keys.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// A copy with `key` set to `value` (added or replaced), still sorted.
+    pub fn with(&self, key: &str, value: Doc) -> Self {
+        let mut members: Vec<Member> = self.0.iter().filter(|(k, _)| k != key).cloned().collect();
+        let at = members.partition_point(|(k, _)| k.as_str() < key);
+        members.insert(at, (CompactString::new(key), value));
+        Self(members.into())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+type Member = (CompactString, Doc);
+
+fn member_ref(member: &Member) -> (&str, &Doc) {
+    (member.0.as_str(), &member.1)
+}
+
+impl<'a> IntoIterator for &'a DocMap {
+    type Item = (&'a str, &'a Doc);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Member>, fn(&'a Member) -> (&'a str, &'a Doc)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(member_ref as fn(&'a Member) -> (&'a str, &'a Doc))
+    }
+}
+
+static NULL: Doc = Doc::Null;
+
+impl Doc {
+    /// An empty object (what a resource without `properties` gets).
+    pub fn empty_object() -> Self {
+        Doc::Object(DocMap::default())
+    }
+
+    /// `self[key]` when `self` is an object.
+    pub fn get(&self, key: &str) -> Option<&Doc> {
+        match self {
+            Doc::Object(map) => map.get(key),
+            _ => None,
+        }
+    }
+
+    /// A JSON Pointer (`/properties/scope`) lookup, as `serde_json::Value::pointer` (RFC 6901 escapes included).
+    pub fn pointer(&self, pointer: &str) -> Option<&Doc> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let rest = pointer.strip_prefix('/')?;
+        rest.split('/').try_fold(self, |target, token| {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            match target {
+                Doc::Object(map) => map.get(&token),
+                Doc::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            }
+        })
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Doc::String(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Doc::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Doc::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Doc::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Doc::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Doc]> {
+        match self {
+            Doc::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&DocMap> {
+        match self {
+            Doc::Object(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Doc::Null)
+    }
+
+    pub fn is_object(&self) -> bool {
+        matches!(self, Doc::Object(_))
+    }
+
+    pub fn is_array(&self) -> bool {
+        matches!(self, Doc::Array(_))
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self, Doc::String(_))
+    }
+
+    /// Heap bytes this document holds beyond its own 24 (shared parts counted as if owned): what the memory
+    /// reports of the refresh benchmark add up.
+    pub fn heap_bytes(&self) -> usize {
+        const ARC_COUNTS: usize = 2 * std::mem::size_of::<usize>();
+        let text = |s: &CompactString| if s.is_heap_allocated() { s.capacity() } else { 0 };
+        match self {
+            Doc::Null | Doc::Bool(_) | Doc::Number(_) => 0,
+            Doc::String(s) => text(s),
+            Doc::Array(items) => {
+                ARC_COUNTS + std::mem::size_of_val::<[Doc]>(items) + items.iter().map(Doc::heap_bytes).sum::<usize>()
+            }
+            Doc::Object(map) => {
+                ARC_COUNTS
+                    + std::mem::size_of_val::<[Member]>(&map.0)
+                    + map.0.iter().map(|(k, v)| text(k) + v.heap_bytes()).sum::<usize>()
+            }
+        }
+    }
+
+    /// The same document as a `serde_json::Value`, for code that edits or re-sends it.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Doc::Null => Value::Null,
+            Doc::Bool(b) => Value::Bool(*b),
+            Doc::Number(n) => Value::Number(n.clone()),
+            Doc::String(s) => Value::String(s.to_string()),
+            Doc::Array(items) => Value::Array(items.iter().map(Doc::to_value).collect()),
+            Doc::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.to_string(), v.to_value())).collect()),
+        }
+    }
+}
+
+/// Indexing a missing key or a non-object gives `Null`, as with `serde_json::Value`.
+impl std::ops::Index<&str> for Doc {
+    type Output = Doc;
+
+    fn index(&self, key: &str) -> &Doc {
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl From<&Value> for Doc {
+    fn from(value: &Value) -> Self {
+        match value {
+            Value::Null => Doc::Null,
+            Value::Bool(b) => Doc::Bool(*b),
+            Value::Number(n) => Doc::Number(n.clone()),
+            Value::String(s) => Doc::String(CompactString::new(s)),
+            Value::Array(items) => Doc::Array(items.iter().map(Doc::from).collect()),
+            // serde_json's map is already sorted with unique keys.
+            Value::Object(map) => Doc::Object(DocMap(
+                map.iter().map(|(k, v)| (CompactString::new(k), Doc::from(v))).collect(),
+            )),
+        }
+    }
+}
+
+impl From<Value> for Doc {
+    fn from(value: Value) -> Self {
+        Doc::from(&value)
+    }
+}
+
+impl From<&str> for Doc {
+    fn from(text: &str) -> Self {
+        Doc::String(CompactString::new(text))
+    }
+}
+
+impl From<bool> for Doc {
+    fn from(value: bool) -> Self {
+        Doc::Bool(value)
+    }
+}
+
+impl PartialEq<Value> for Doc {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Doc::Null, Value::Null) => true,
+            (Doc::Bool(a), Value::Bool(b)) => a == b,
+            (Doc::Number(a), Value::Number(b)) => a == b,
+            (Doc::String(a), Value::String(b)) => a == b,
+            (Doc::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y),
+            (Doc::Object(a), Value::Object(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v == w))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq<Doc> for Value {
+    fn eq(&self, other: &Doc) -> bool {
+        other == self
+    }
+}
+
+impl Serialize for Doc {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Doc::Null => serializer.serialize_unit(),
+            Doc::Bool(b) => serializer.serialize_bool(*b),
+            Doc::Number(n) => n.serialize(serializer),
+            Doc::String(s) => serializer.serialize_str(s),
+            Doc::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items.iter() {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Doc::Object(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (key, value) in map.iter() {
+                    out.serialize_entry(key, value)?;
+                }
+                out.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Doc {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DocVisitor)
+    }
+}
+
+struct DocVisitor;
+
+impl<'de> Visitor<'de> for DocVisitor {
+    type Value = Doc;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Doc, E> {
+        Ok(Doc::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Doc, E> {
+        Ok(Doc::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Doc, E> {
+        Ok(Doc::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Doc, E> {
+        // JSON has no NaN or infinity; serde_json turns them into null too.
+        Ok(Number::from_f64(value).map_or(Doc::Null, Doc::Number))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Doc, E> {
+        Ok(Doc::String(CompactString::new(value)))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Doc, E> {
+        Ok(Doc::String(CompactString::from(value)))
+    }
+
+    fn visit_none<E>(self) -> Result<Doc, E> {
+        Ok(Doc::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Doc, E> {
+        Ok(Doc::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Doc, D::Error> {
+        Deserialize::deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Doc::Array(items.into()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        while let Some((key, value)) = map.next_entry::<CompactString, Doc>()? {
+            members.push((key, value));
+        }
+        Ok(Doc::Object(DocMap::from_members(members)))
+    }
+}
+
+/// Compact JSON text, as `serde_json::Value`'s `Display` writes it.
+impl fmt::Display for Doc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
+    }
+}
+
+/// Debug output is the JSON text: shorter to read in test failures than the nested variants.
+impl fmt::Debug for Doc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Debug for DocMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_value_is_three_words() {
+        assert_eq!(std::mem::size_of::<Doc>(), 24);
+    }
+
+    #[test]
+    fn parsing_and_converting_agree_with_serde_json() {
+        let text = r#"{"b": [1, -2, 2.5, "x", null, true], "a": {"z": {}, "y": []}, "c": "é\"", "b2": false}"#;
+        let value: Value = serde_json::from_str(text).unwrap();
+        let parsed: Doc = serde_json::from_str(text).unwrap();
+        assert_eq!(parsed, Doc::from(&value));
+        assert_eq!(parsed, value);
+        assert_eq!(parsed.to_string(), value.to_string());
+        assert_eq!(parsed.to_value(), value);
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), value);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_like_serde_json() {
+        let text = r#"{"k": 1, "a": 0, "k": 2, "k": 3}"#;
+        let parsed: Doc = serde_json::from_str(text).unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(parsed, value);
+        assert_eq!(parsed["k"], json!(3));
+        assert_eq!(parsed.as_object().map(DocMap::len), Some(2));
+    }
+
+    #[test]
+    fn lookups_find_members_in_small_and_large_objects() {
+        for size in [0usize, 3, LINEAR_SEARCH_MAX, LINEAR_SEARCH_MAX + 1, 200] {
+            let value = Value::Object((0..size).map(|i| (format!("key{i}"), json!(i))).collect());
+            let doc = Doc::from(&value);
+            for i in 0..size {
+                assert_eq!(doc.get(&format!("key{i}")).and_then(Doc::as_u64), Some(i as u64));
+            }
+            assert!(doc.get("key").is_none() && doc.get("zzz").is_none());
+        }
+        let doc = Doc::from(json!({"p": {"a/b": [10, {"~k": 5}]}}));
+        assert_eq!(doc.pointer("/p/a~1b/1/~0k"), Some(&Doc::from(json!(5))));
+        assert_eq!(doc.pointer("/p/missing"), None);
+        assert!(doc["nope"]["deeper"].is_null());
+    }
+
+    #[test]
+    fn edited_copies_stay_sorted_and_leave_the_original_alone() {
+        let doc = Doc::from(json!({"b": 1, "d": 2, "etag": "x"}));
+        let map = doc.as_object().unwrap();
+        let edited = Doc::Object(
+            map.without(&["etag", "absent"])
+                .with("c", Doc::from("new"))
+                .with("b", true.into()),
+        );
+        assert_eq!(edited, json!({"b": true, "c": "new", "d": 2}));
+        assert_eq!(edited.to_string(), r#"{"b":true,"c":"new","d":2}"#);
+        assert_eq!(doc, json!({"b": 1, "d": 2, "etag": "x"}));
+    }
+
+    #[test]
+    fn clones_share_their_contents() {
+        let doc = Doc::from(json!({"a": [1, 2, 3]}));
+        let copy = doc.clone();
+        let (Doc::Object(first), Doc::Object(second)) = (&doc, &copy) else {
+            panic!("objects expected");
+        };
+        assert!(Arc::ptr_eq(&first.0, &second.0));
+    }
+}
