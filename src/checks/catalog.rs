@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::model::{Area, Evidence, Finding, Resource, ResourceFamily, ResourceId, Severity, Status, Subscription};
+use crate::model::{
+    Area, Evidence, EvidenceList, Finding, Resource, ResourceFamily, ResourceId, Severity, Status, Subscription,
+};
 
 /// Which resources a control is evaluated on.
 ///
@@ -138,7 +140,7 @@ pub struct Fix {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub status: Status,
-    pub evidence: Vec<Evidence>,
+    pub evidence: EvidenceList,
 }
 
 pub type Evaluator = fn(&Resource, Option<&Subscription>) -> Outcome;
@@ -197,7 +199,7 @@ impl Control {
             Applies::Yes => (self.evaluator)(resource, subscription),
             Applies::KindUnknown => Outcome {
                 status: Status::Unknown,
-                evidence: vec![Evidence::new(
+                evidence: smallvec::smallvec![Evidence::new(
                     "kind",
                     format!(
                         "<absent> (needed to tell whether the control applies: {})",
@@ -207,7 +209,7 @@ impl Control {
             },
             Applies::No => Outcome {
                 status: Status::NotApplicable,
-                evidence: vec![Evidence::new(
+                evidence: smallvec::smallvec![Evidence::new(
                     "kind",
                     format!(
                         "{} (control covers {})",

@@ -56,9 +56,7 @@ impl<T> Typed<T> {
 /// `map[key]`. ARM objects hold a few dozen keys at most: a scan that compares lengths first touches the
 /// bytes of same-length keys only, where the ordered search calls `memcmp` for every key it passes.
 pub fn field<'a>(map: &'a DocMap, key: &str) -> Option<&'a Doc> {
-    map.iter()
-        .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
-        .map(|(_, v)| v)
+    map.get(key)
 }
 
 /// Several members of an object in one pass over its keys: `fields(v, ["a", "b"])` is

@@ -9,7 +9,7 @@ use crate::model::Doc;
 
 use super::catalog::Outcome;
 use super::value::{self, Got, Typed};
-use crate::model::{Evidence, EvidenceText, Fetched, Resource, Status};
+use crate::model::{Evidence, EvidenceList, EvidenceText, Fetched, Resource, Status};
 
 /// Text that becomes part of an evidence line without a needless copy: a `&'static str` is referenced, a
 /// `String` gives its buffer (or is inlined when short), an [`EvidenceText`] is moved.
@@ -36,16 +36,15 @@ impl IntoText for EvidenceText {
 }
 
 thread_local! {
-    /// The buffers of the check being built on this thread, handed from check to check. Lines are gathered in
-    /// the first, and a finding's own vector is allocated once, at its exact length, when its check is done (no
-    /// growth, no spare capacity kept in snapshots); an item's line is written in the second and copied out
-    /// once complete (inline when short, else one exactly sized allocation).
-    static SCRATCH: Cell<(Vec<Evidence>, String)> = const { Cell::new((Vec::new(), String::new())) };
+    /// The line buffer of the check being built on this thread, handed from check to check: an item's line is
+    /// written there and copied out once complete (inline when short, else one exactly sized allocation).
+    static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
 }
 
 #[derive(Debug)]
 pub(super) struct Check {
-    evidence: Vec<Evidence>,
+    /// The finding's own list, built in place: one or two lines stay inside the finding, more are allocated.
+    evidence: EvidenceList,
     /// The path of the item line being written (in `line`), not yet among `evidence`.
     item: Option<EvidenceText>,
     line: String,
@@ -56,23 +55,20 @@ pub(super) struct Check {
 
 impl Drop for Check {
     fn drop(&mut self) {
-        let mut evidence = std::mem::take(&mut self.evidence);
         let mut line = std::mem::take(&mut self.line);
-        if evidence.capacity() > 0 || line.capacity() > 0 {
-            evidence.clear();
+        if line.capacity() > 0 {
             line.clear();
-            SCRATCH.set((evidence, line));
+            SCRATCH.set(line);
         }
     }
 }
 
 impl Check {
     pub fn new() -> Self {
-        let (evidence, line) = SCRATCH.take();
         Self {
-            evidence,
+            evidence: EvidenceList::new(),
             item: None,
-            line,
+            line: SCRATCH.take(),
             failed: false,
             unknown: false,
             passed: false,
@@ -90,11 +86,13 @@ impl Check {
         }
     }
 
-    /// The recorded lines in a vector of their own, exactly sized; the buffer stays for the next check.
-    fn take_evidence(&mut self) -> Vec<Evidence> {
+    /// The recorded lines; a heap list keeps no spare capacity in the snapshot.
+    fn take_evidence(&mut self) -> EvidenceList {
         self.close_item();
-        let mut evidence = Vec::with_capacity(self.evidence.len());
-        evidence.append(&mut self.evidence);
+        let mut evidence = std::mem::take(&mut self.evidence);
+        if evidence.spilled() {
+            evidence.shrink_to_fit();
+        }
         evidence
     }
 

@@ -34,7 +34,7 @@ pub enum Doc {
 pub struct DocMap(Arc<[(CompactString, Doc)]>);
 
 /// Objects up to this size are searched front to back (comparing lengths first); larger ones by bisection.
-const LINEAR_SEARCH_MAX: usize = 12;
+const LINEAR_SEARCH_MAX: usize = 16;
 
 impl DocMap {
     /// Sorts the members by key and keeps the last of equal keys.
@@ -52,6 +52,7 @@ impl DocMap {
         Self(members.into())
     }
 
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&Doc> {
         if self.0.len() <= LINEAR_SEARCH_MAX {
             self.0

@@ -293,7 +293,7 @@ fn report_findings(snapshot: &Snapshot) -> Vec<ReportFinding> {
                     .unwrap_or_else(|| arm_type_of(&finding.resource_id)),
                 status: finding.status,
                 severity: finding.severity,
-                evidence: finding.evidence.clone(),
+                evidence: finding.evidence.to_vec(),
             };
             (position, key, report)
         })
