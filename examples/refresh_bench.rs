@@ -7,6 +7,7 @@
 //! cargo run --release --example refresh_bench -- large 2   # and a second (incremental) refresh after it
 //! cargo run --release --example refresh_bench -- large --in-process           # emulator in this process
 //! cargo run --release --example refresh_bench -- large --emulator-bin target/release/aisec
+//! cargo run --release --example refresh_bench -- large --plain-alloc          # no heap accounting at all
 //! ```
 //!
 //! By default the emulator runs as a **separate process**, because Azure is remote: its CPU and memory are
@@ -20,6 +21,9 @@
 //! about the client process alone: wall time; CPU time (user + system, `/proc/self/stat`); peak resident set
 //! (`VmHWM`, reset at the start of each round through `/proc/self/clear_refs` where the kernel allows it); the
 //! peak heap (this example's allocator counts live bytes); requests by kind in this round.
+//!
+//! `--plain-alloc` leaves the client on the system allocator with nothing counted per allocation (no heap
+//! figures), to check that counting does not move the CPU time or `VmHWM`.
 //!
 //! `--in-process` keeps the former measurement: both sides in one process on two runtimes, every heap block
 //! tagged with the side that allocated it, CPU split by thread name. Its `VmHWM` and wall time include the
@@ -81,7 +85,7 @@ fn mode() -> u8 {
         } else {
             match std::ffi::CStr::from_ptr(value).to_bytes() {
                 b"in-process" => TAGGED,
-                b"emulator" => PLAIN,
+                b"emulator" | b"client-plain" => PLAIN,
                 _ => COUNTING,
             }
         }
@@ -216,6 +220,11 @@ unsafe impl GlobalAlloc for Bench {
 
 #[global_allocator]
 static ALLOCATOR: Bench = Bench;
+
+/// Whether this process counts heap bytes (not with `--plain-alloc`, nor in the emulator child).
+fn counting() -> bool {
+    mode() != PLAIN
+}
 
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
@@ -516,6 +525,8 @@ struct Args {
     scenario: String,
     rounds: usize,
     in_process: bool,
+    /// The client on the system allocator untouched: no heap figures, nothing added per allocation.
+    plain: bool,
     emulator_bin: Option<String>,
 }
 
@@ -524,6 +535,7 @@ fn parse_args() -> Result<Args, String> {
         scenario: "large".into(),
         rounds: 1,
         in_process: false,
+        plain: false,
         emulator_bin: None,
     };
     let mut positional = 0;
@@ -531,6 +543,7 @@ fn parse_args() -> Result<Args, String> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--in-process" => args.in_process = true,
+            "--plain-alloc" => args.plain = true,
             "--emulator-bin" => {
                 args.emulator_bin = Some(it.next().ok_or("--emulator-bin needs a path to an aisec binary")?);
             }
@@ -550,8 +563,8 @@ fn parse_args() -> Result<Args, String> {
             }
         }
     }
-    if args.in_process && args.emulator_bin.is_some() {
-        return Err("--in-process and --emulator-bin exclude each other".into());
+    if args.in_process && (args.emulator_bin.is_some() || args.plain) {
+        return Err("--in-process excludes --emulator-bin and --plain-alloc".into());
     }
     Ok(args)
 }
@@ -568,7 +581,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let wanted = if args.in_process { "in-process" } else { "client" };
+    let wanted = match (args.in_process, args.plain) {
+        (true, _) => "in-process",
+        (false, true) => "client-plain",
+        (false, false) => "client",
+    };
     if role.as_deref() != Some(wanted) {
         // The allocator's role is fixed before `main` runs: start again with the one these arguments need.
         let error = match std::env::current_exe() {
@@ -699,18 +716,20 @@ async fn run_rounds(
             retries: handle.stats.retries(),
         };
         after(round, &result);
-        let (peak_at, peak) = PEAK_AT.lock().map(|p| *p).unwrap_or_default();
-        eprintln!(
-            "  client heap peaked at {:.0} MB, {:.2?} after the start",
-            mb(peak),
-            peak_at
-        );
         report(&result.snapshot, &result.requests, result.retries, &result.done_at);
-        println!(
-            "  heap now: client {:.0} MB — {}",
-            mb(LIVE[CLIENT].load(Ordering::Relaxed)),
-            heap_of_parts(&result.snapshot)
-        );
+        if counting() {
+            let (peak_at, peak) = PEAK_AT.lock().map(|p| *p).unwrap_or_default();
+            eprintln!(
+                "  client heap peaked at {:.0} MB, {:.2?} after the start",
+                mb(peak),
+                peak_at
+            );
+            println!(
+                "  heap now: client {:.0} MB — {}",
+                mb(LIVE[CLIENT].load(Ordering::Relaxed)),
+                heap_of_parts(&result.snapshot)
+            );
+        }
     }
     handle.shutdown().await;
     outcome
@@ -750,12 +769,16 @@ fn separate(args: &Args) -> Result<(), String> {
                 emulator.cpu().saturating_sub(cpu_before.get().1),
             );
             println!(
-                "refresh {round}{}: client {:.2?} wall, CPU {client_cpu:.2?}, VmHWM {:.0} MB{}, peak heap {:.0} MB; emulator process CPU {emulator_cpu:.2?} (not aisec's)",
+                "refresh {round}{}: client {:.2?} wall, CPU {client_cpu:.2?}, VmHWM {:.0} MB{}, peak heap {}; emulator process CPU {emulator_cpu:.2?} (not aisec's)",
                 round_label(round),
                 r.wall,
                 status_mb("VmHWM:"),
                 if hwm_resettable || round == 1 { "" } else { " (since process start)" },
-                mb(PEAK[CLIENT].load(Ordering::Relaxed)),
+                if counting() {
+                    format!("{:.0} MB", mb(PEAK[CLIENT].load(Ordering::Relaxed)))
+                } else {
+                    "not counted (--plain-alloc)".to_string()
+                },
             );
         },
     ));
