@@ -415,9 +415,11 @@ fn serve_emulator() -> ExitCode {
             }
         };
         println!("aisec emulator listening on {} (scenario {name})", handle.base_url);
+        // Whatever arrives on stdin is discarded (never accumulated): only its end matters.
         let _ = tokio::task::spawn_blocking(|| {
-            let mut sink = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+            let mut sink = [0u8; 512];
+            let mut stdin = std::io::stdin();
+            while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
         })
         .await;
         handle.shutdown().await;
