@@ -1,32 +1,98 @@
-//! One full refresh of every source against the 10,000-resource tenant, through the real collector and the
-//! real HTTP client, with the emulator in the same process on loopback.
+//! One full refresh of every source against a built-in tenant, through the real collector and the real HTTP
+//! client, with the emulator on loopback.
 //!
 //! ```sh
 //! cargo run --release --example refresh_bench              # scenario `large`: 200 subscriptions, 10,000 resources
 //! cargo run --release --example refresh_bench -- demo      # any built-in scenario
 //! cargo run --release --example refresh_bench -- large 2   # and a second (incremental) refresh after it
+//! cargo run --release --example refresh_bench -- large --in-process           # emulator in this process
+//! cargo run --release --example refresh_bench -- large --emulator-bin target/release/aisec
+//! cargo run --release --example refresh_bench -- large --plain-alloc          # no heap accounting at all
 //! ```
 //!
-//! Prints, for the first refresh (collector start → every source has completed once) and for each further
-//! one: wall time; CPU time of the whole process (getrusage) and of the client's and the emulator's threads
-//! apart (the emulator runs on its own runtime, threads named `emulator`); peak resident set (`VmHWM`, both
-//! sides) and peak heap of each side (this example's allocator tags every block with the side that
-//! allocated it); HTTP requests by kind as the client counted them.
+//! By default the emulator runs as a **separate process**, because Azure is remote: its CPU and memory are
+//! not aisec's. The child is this executable started again in an emulator role (same code as
+//! `aisec emulator --port 0 --scenario NAME`, always in step with the library under test); `--emulator-bin`
+//! runs a real `aisec` binary instead. Either way the child prints one line `… listening on http://…` on
+//! stdout (SCENARIO.md), is killed when this process ends by any path (also when it dies: parent-death
+//! signal), and its CPU time is read from `/proc/PID/stat` for information.
+//!
+//! Printed for the first refresh (collector start → every source has completed once) and each further one,
+//! about the client process alone: wall time; CPU time (user + system, `/proc/self/stat`); peak resident set
+//! (`VmHWM`, reset at the start of each round through `/proc/self/clear_refs` where the kernel allows it); the
+//! peak heap (this example's allocator counts live bytes); requests by kind in this round.
+//!
+//! `--plain-alloc` leaves the client on the system allocator with nothing counted per allocation (no heap
+//! figures), to check that counting does not move the CPU time or `VmHWM`.
+//!
+//! `--in-process` keeps the former measurement: both sides in one process on two runtimes, every heap block
+//! tagged with the side that allocated it, CPU split by thread name. Its `VmHWM` and wall time include the
+//! server.
+//!
+//! Allocator roles are fixed before the first allocation (the environment variable `REFRESH_BENCH_ROLE`,
+//! read with `getenv`), so `main` first re-executes itself with the role its arguments ask for: the client
+//! counts bytes without per-block headers (its `VmHWM` is what aisec would use), the in-process mode tags
+//! blocks, the emulator child uses the system allocator untouched.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::io::BufRead;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ExitCode, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use aisec::azure::{Auth, AzureClient, Endpoints, RetryPolicy};
+use aisec::azure::{Auth, AzureClient, Endpoints, RequestKind, RetryPolicy};
 use aisec::collector::{self, CollectorConfig, Command, unix_now};
 use aisec::emulator::{self, Scenario};
 use aisec::model::{Snapshot, SourceKind};
 
 // ---------------------------------------------------------------------------------------------------------
-// Heap accounting per side. Every block carries a header with the side that allocated it, so a block freed
-// on another thread is still subtracted from the right side.
+// Allocator roles.
+
+const ROLE_VAR: &str = "REFRESH_BENCH_ROLE";
+const SCENARIO_VAR: &str = "REFRESH_BENCH_SCENARIO";
+
+const UNDECIDED: u8 = 0;
+/// Separate-process client: live and peak bytes, no header (blocks keep their natural size).
+const COUNTING: u8 = 1;
+/// In-process: a header per block names the side that allocated it.
+const TAGGED: u8 = 2;
+/// Emulator child: the system allocator, untouched.
+const PLAIN: u8 = 3;
+
+static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
+
+unsafe extern "C" {
+    fn getenv(name: *const std::ffi::c_char) -> *const std::ffi::c_char;
+}
+
+/// The allocator role, read from the environment on the first allocation (before `main`, single-threaded)
+/// without allocating. The role is never changed afterwards, so a block is always freed the way it was
+/// allocated.
+fn mode() -> u8 {
+    let current = MODE.load(Ordering::Relaxed);
+    if current != UNDECIDED {
+        return current;
+    }
+    // SAFETY: a NUL-terminated name; the result is only read while the environment is not being modified
+    // (nothing sets variables in this program).
+    let decided = unsafe {
+        let value = getenv(c"REFRESH_BENCH_ROLE".as_ptr());
+        if value.is_null() {
+            COUNTING
+        } else {
+            match std::ffi::CStr::from_ptr(value).to_bytes() {
+                b"in-process" => TAGGED,
+                b"emulator" | b"client-plain" => PLAIN,
+                _ => COUNTING,
+            }
+        }
+    };
+    MODE.store(decided, Ordering::Relaxed);
+    decided
+}
 
 const CLIENT: usize = 0;
 const EMULATOR: usize = 1;
@@ -48,9 +114,9 @@ fn set_side(side: usize) {
     let _ = SIDE.try_with(|s| s.set(side));
 }
 
-struct Tagged;
+struct Bench;
 
-/// Header size: enough for the tag and keeps the caller's alignment.
+/// Header size in the tagged role: enough for the tag and keeps the caller's alignment.
 fn header(layout: Layout) -> usize {
     layout.align().max(16)
 }
@@ -60,59 +126,105 @@ fn grow(side: usize, bytes: usize) {
     PEAK[side].fetch_max(live, Ordering::Relaxed);
 }
 
-// SAFETY: every block handed out is `header` bytes into a block of `size + header` bytes from `System`, with
-// the alignment of the request (at least 16); the tag sits in the 8 bytes before the returned pointer.
-unsafe impl GlobalAlloc for Tagged {
+// SAFETY: PLAIN and COUNTING hand `System`'s blocks through unchanged. TAGGED hands out blocks `header` bytes
+// into a block of `size + header` bytes from `System`, with the alignment of the request (at least 16); the
+// tag sits in the 8 bytes before the returned pointer. The role never changes after the first allocation.
+unsafe impl GlobalAlloc for Bench {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let head = header(layout);
-        let Ok(full) = Layout::from_size_align(layout.size() + head, head) else {
-            return std::ptr::null_mut();
-        };
-        // SAFETY: `full` has a non-zero size.
-        let base = unsafe { System.alloc(full) };
-        if base.is_null() {
-            return base;
-        }
-        let side = side();
-        // SAFETY: `head` ≥ 16, so both the tag slot and the returned pointer lie inside the block.
-        unsafe {
-            let user = base.add(head);
-            (user.sub(8) as *mut usize).write(side);
-            grow(side, layout.size());
-            user
+        match mode() {
+            // SAFETY: the caller's contract is passed on.
+            PLAIN => unsafe { System.alloc(layout) },
+            TAGGED => {
+                let head = header(layout);
+                let Ok(full) = Layout::from_size_align(layout.size() + head, head) else {
+                    return std::ptr::null_mut();
+                };
+                // SAFETY: `full` has a non-zero size.
+                let base = unsafe { System.alloc(full) };
+                if base.is_null() {
+                    return base;
+                }
+                let side = side();
+                // SAFETY: `head` ≥ 16, so both the tag slot and the returned pointer lie inside the block.
+                unsafe {
+                    let user = base.add(head);
+                    (user.sub(8) as *mut usize).write(side);
+                    grow(side, layout.size());
+                    user
+                }
+            }
+            _ => {
+                // SAFETY: the caller's contract is passed on.
+                let block = unsafe { System.alloc(layout) };
+                if !block.is_null() {
+                    grow(CLIENT, layout.size());
+                }
+                block
+            }
         }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let head = header(layout);
-        // SAFETY: `ptr` came from `alloc` above with this layout.
-        unsafe {
-            let side = (ptr.sub(8) as *const usize).read();
-            LIVE[side.min(1)].fetch_sub(layout.size(), Ordering::Relaxed);
-            let full = Layout::from_size_align_unchecked(layout.size() + head, head);
-            System.dealloc(ptr.sub(head), full);
+        match mode() {
+            // SAFETY: `ptr` came from `System.alloc` with this layout (same role).
+            PLAIN => unsafe { System.dealloc(ptr, layout) },
+            TAGGED => {
+                let head = header(layout);
+                // SAFETY: `ptr` came from the tagged `alloc` above with this layout.
+                unsafe {
+                    let side = (ptr.sub(8) as *const usize).read();
+                    LIVE[side.min(1)].fetch_sub(layout.size(), Ordering::Relaxed);
+                    let full = Layout::from_size_align_unchecked(layout.size() + head, head);
+                    System.dealloc(ptr.sub(head), full);
+                }
+            }
+            _ => {
+                LIVE[CLIENT].fetch_sub(layout.size(), Ordering::Relaxed);
+                // SAFETY: `ptr` came from `System.alloc` with this layout (same role).
+                unsafe { System.dealloc(ptr, layout) }
+            }
         }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let head = header(layout);
-        // SAFETY: `ptr` came from `alloc` with `layout`; the new block keeps the header and alignment.
-        unsafe {
-            let side = (ptr.sub(8) as *const usize).read().min(1);
-            let full = Layout::from_size_align_unchecked(layout.size() + head, head);
-            let base = System.realloc(ptr.sub(head), full, new_size + head);
-            if base.is_null() {
-                return base;
+        match mode() {
+            // SAFETY: the caller's contract is passed on.
+            PLAIN => unsafe { System.realloc(ptr, layout, new_size) },
+            TAGGED => {
+                let head = header(layout);
+                // SAFETY: `ptr` came from `alloc` with `layout`; the new block keeps the header and alignment.
+                unsafe {
+                    let side = (ptr.sub(8) as *const usize).read().min(1);
+                    let full = Layout::from_size_align_unchecked(layout.size() + head, head);
+                    let base = System.realloc(ptr.sub(head), full, new_size + head);
+                    if base.is_null() {
+                        return base;
+                    }
+                    LIVE[side].fetch_sub(layout.size(), Ordering::Relaxed);
+                    grow(side, new_size);
+                    base.add(head)
+                }
             }
-            LIVE[side].fetch_sub(layout.size(), Ordering::Relaxed);
-            grow(side, new_size);
-            base.add(head)
+            _ => {
+                // SAFETY: the caller's contract is passed on.
+                let block = unsafe { System.realloc(ptr, layout, new_size) };
+                if !block.is_null() {
+                    LIVE[CLIENT].fetch_sub(layout.size(), Ordering::Relaxed);
+                    grow(CLIENT, new_size);
+                }
+                block
+            }
         }
     }
 }
 
 #[global_allocator]
-static ALLOCATOR: Tagged = Tagged;
+static ALLOCATOR: Bench = Bench;
+
+/// Whether this process counts heap bytes (not with `--plain-alloc`, nor in the emulator child).
+fn counting() -> bool {
+    mode() != PLAIN
+}
 
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
@@ -125,57 +237,48 @@ fn reset_peaks() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// CPU time: the process (getrusage) and per thread (/proc/self/task/*/stat, grouped by thread name).
-
-/// `struct rusage` of Linux: two `timeval`s then fourteen longs.
-#[repr(C)]
-#[derive(Default)]
-struct RUsage {
-    utime_sec: i64,
-    utime_usec: i64,
-    stime_sec: i64,
-    stime_usec: i64,
-    rest: [i64; 14],
-}
+// /proc readings.
 
 unsafe extern "C" {
-    fn getrusage(who: i32, usage: *mut RUsage) -> i32;
     fn sysconf(name: i32) -> i64;
+    fn prctl(option: i32, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> i32;
 }
 
-fn process_cpu() -> Duration {
-    let mut usage = RUsage::default();
-    // SAFETY: `usage` is a valid, writable `struct rusage`; RUSAGE_SELF = 0.
-    if unsafe { getrusage(0, &mut usage) } != 0 {
-        return Duration::ZERO;
-    }
-    let micros = (usage.utime_sec + usage.stime_sec) * 1_000_000 + usage.utime_usec + usage.stime_usec;
-    Duration::from_micros(micros.max(0) as u64)
-}
-
-/// CPU of the emulator's threads and of every other thread.
-fn cpu_by_side() -> (Duration, Duration) {
+fn clock_ticks() -> f64 {
     // SAFETY: sysconf has no memory effects; _SC_CLK_TCK = 2.
-    let ticks = unsafe { sysconf(2) }.max(1) as f64;
-    let (mut client, mut emulator) = (0.0, 0.0);
+    (unsafe { sysconf(2) }).max(1) as f64
+}
+
+/// User + system CPU of a process or thread from its `stat` file (`/proc/self/stat`, `/proc/PID/stat`,
+/// `/proc/self/task/TID/stat`), and its name.
+fn stat_cpu(path: &std::path::Path) -> Option<(String, Duration)> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // The name sits in parentheses and may contain spaces: fields count from after the last ')'.
+    let (head, tail) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = tail.split_whitespace().collect();
+    let used = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let secs = (used(11) + used(12)) / clock_ticks();
+    Some((head.to_string(), Duration::from_secs_f64(secs)))
+}
+
+fn own_cpu() -> Duration {
+    stat_cpu(std::path::Path::new("/proc/self/stat")).map_or(Duration::ZERO, |(_, cpu)| cpu)
+}
+
+/// CPU of the emulator's threads and of every other thread (in-process mode).
+fn cpu_by_side() -> (Duration, Duration) {
+    let (mut client, mut emulator) = (Duration::ZERO, Duration::ZERO);
     for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
-        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+        let Some((name, cpu)) = stat_cpu(&task.path().join("stat")) else {
             continue;
         };
-        // The name sits in parentheses and may contain spaces: fields count from after the last ')'.
-        let Some((head, tail)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let fields: Vec<&str> = tail.split_whitespace().collect();
-        let used = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-        let secs = (used(11) + used(12)) / ticks;
-        if head.contains("emulator") {
-            emulator += secs;
+        if name.contains("emulator") {
+            emulator += cpu;
         } else {
-            client += secs;
+            client += cpu;
         }
     }
-    (Duration::from_secs_f64(client), Duration::from_secs_f64(emulator))
+    (client, emulator)
 }
 
 /// A `Vm*` line of /proc/self/status in MB (`VmHWM` = peak resident set, `VmRSS` = now).
@@ -189,6 +292,139 @@ fn status_mb(field: &str) -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Sets `VmHWM` back to the current resident set (Linux ≥ 4.0), so each round reports its own peak.
+fn reset_hwm() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The emulator in its own process.
+
+/// The emulator child; killed and reaped when dropped, so every way out of `main` (a return, an error, a
+/// panic unwinding) ends it.
+struct EmulatorProcess {
+    child: Child,
+    base_url: String,
+}
+
+impl Drop for EmulatorProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl EmulatorProcess {
+    fn cpu(&self) -> Duration {
+        stat_cpu(&std::path::PathBuf::from(format!("/proc/{}/stat", self.child.id())))
+            .map_or(Duration::ZERO, |(_, c)| c)
+    }
+
+    /// Starts the emulator and waits for its `listening on URL` line.
+    fn spawn(scenario: &str, binary: Option<&str>) -> Result<Self, String> {
+        let mut command = match binary {
+            Some(path) => {
+                let mut c = std::process::Command::new(path);
+                c.args(["emulator", "--port", "0", "--scenario", scenario]);
+                c
+            }
+            None => {
+                let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+                let mut c = std::process::Command::new(me);
+                c.env(ROLE_VAR, "emulator").env(SCENARIO_VAR, scenario);
+                c
+            }
+        };
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent. PR_SET_PDEATHSIG (1) with
+        // SIGKILL (9): should this process be killed outright, the kernel ends the emulator too.
+        unsafe {
+            command.pre_exec(|| {
+                prctl(1, 9, 0, 0, 0);
+                Ok(())
+            });
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start the emulator process: {e}"))?;
+        let stdout = child.stdout.take();
+        let mut process = EmulatorProcess {
+            child,
+            base_url: String::new(),
+        };
+        let Some(stdout) = stdout else {
+            return Err("the emulator's stdout is not a pipe".into());
+        };
+        // Read on a thread: the line may never come (a child that hangs), and the rest of its output must keep
+        // being drained so it never blocks on a full pipe.
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !sent && let Some(url) = listening_url(&line) {
+                    let _ = tx.send(url);
+                    sent = true;
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(600)) {
+            Ok(url) => {
+                process.base_url = url;
+                Ok(process)
+            }
+            Err(_) => Err("the emulator exited or stayed silent without printing `listening on URL`".into()),
+        }
+    }
+}
+
+/// The URL in `… listening on http://127.0.0.1:PORT …` (the line both `aisec emulator` and the child role
+/// print).
+fn listening_url(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once("listening on ")?;
+    let url = rest.split_whitespace().next()?;
+    url.starts_with("http")
+        .then(|| url.trim_end_matches([',', ';']).to_string())
+}
+
+/// The emulator role: serve until stdin closes (the parent ended) or a signal ends the process.
+fn serve_emulator() -> ExitCode {
+    let name = std::env::var(SCENARIO_VAR).unwrap_or_else(|_| "large".into());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("emulator: cannot start a runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(scenario) = Scenario::builtin(&name, unix_now()) else {
+        eprintln!("emulator: unknown scenario {name:?} (try: large, demo)");
+        return ExitCode::from(2);
+    };
+    runtime.block_on(async {
+        let handle = match emulator::start(scenario).await {
+            Ok(handle) => handle,
+            Err(error) => {
+                eprintln!("emulator: cannot listen on loopback: {error}");
+                return ExitCode::from(2);
+            }
+        };
+        println!("aisec emulator listening on {} (scenario {name})", handle.base_url);
+        // Whatever arrives on stdin is discarded (never accumulated): only its end matters.
+        let _ = tokio::task::spawn_blocking(|| {
+            let mut sink = [0u8; 512];
+            let mut stdin = std::io::stdin();
+            while matches!(std::io::Read::read(&mut stdin, &mut sink), Ok(n) if n > 0) {}
+        })
+        .await;
+        handle.shutdown().await;
+        ExitCode::SUCCESS
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -222,7 +458,21 @@ fn batch_bound(snapshot: &Snapshot) -> (usize, usize, u64) {
     (measured, groups.len(), bound)
 }
 
-fn report(snapshot: &Snapshot, stats: &aisec::azure::RequestStats, done_at: &[(SourceKind, Duration)]) {
+type Counts = Vec<(RequestKind, u64)>;
+
+/// Requests of this round: the client's cumulative counts minus those before the round.
+fn delta(after: &Counts, before: &Counts) -> Counts {
+    after
+        .iter()
+        .map(|(kind, n)| {
+            let was = before.iter().find(|(k, _)| k == kind).map_or(0, |(_, n)| *n);
+            (*kind, n - was)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn report(snapshot: &Snapshot, requests: &Counts, retries: u64, done_at: &[(SourceKind, Duration)]) {
     for (kind, at) in done_at {
         let error = snapshot
             .source(*kind)
@@ -240,20 +490,18 @@ fn report(snapshot: &Snapshot, stats: &aisec::azure::RequestStats, done_at: &[(S
         snapshot.logs.len(),
         snapshot.costs.len()
     );
-    let counts: Vec<String> = stats
-        .by_kind()
-        .iter()
-        .map(|(kind, count)| format!("{kind:?} {count}"))
-        .collect();
     let (measured, groups, bound) = batch_bound(snapshot);
     println!(
         "  metrics: {measured} measured resources in {groups} (subscription, region, kind) groups; ⌈n/50⌉ per group and query = {bound} getBatch calls"
     );
+    let counts: Vec<String> = requests
+        .iter()
+        .map(|(kind, count)| format!("{kind:?} {count}"))
+        .collect();
     println!(
-        "  requests (client, cumulative): {} — total {}, retries {}",
+        "  requests this round: {} — total {}; retries so far {retries}",
         counts.join(", "),
-        stats.total(),
-        stats.retries()
+        requests.iter().map(|(_, n)| n).sum::<u64>(),
     );
 }
 
@@ -267,7 +515,7 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
         mb(after.saturating_sub(before))
     }
     format!(
-        "resources (with child data) {:.0} MB, findings {:.0} MB, series {:.0} MB, alerts+logs+costs {:.1} MB",
+        "resources (with child data) {:.0} MB, findings {:.0} MB, series {:.1} MB, alerts+logs+costs {:.1} MB",
         measure(&*snapshot.resources),
         measure(&*snapshot.findings),
         measure(&*snapshot.series),
@@ -275,148 +523,327 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
     )
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let name = args.next().unwrap_or_else(|| "large".to_string());
-    let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+struct Args {
+    scenario: String,
+    rounds: usize,
+    in_process: bool,
+    /// The client on the system allocator untouched: no heap figures, nothing added per allocation.
+    plain: bool,
+    emulator_bin: Option<String>,
+}
 
-    let emulator_runtime = match tokio::runtime::Builder::new_multi_thread()
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        scenario: "large".into(),
+        rounds: 1,
+        in_process: false,
+        plain: false,
+        emulator_bin: None,
+    };
+    let mut positional = 0;
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--in-process" => args.in_process = true,
+            "--plain-alloc" => args.plain = true,
+            "--emulator-bin" => {
+                args.emulator_bin = Some(it.next().ok_or("--emulator-bin needs a path to an aisec binary")?);
+            }
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            value => {
+                match positional {
+                    0 => args.scenario = value.to_string(),
+                    1 => {
+                        args.rounds = value
+                            .parse::<usize>()
+                            .map_err(|_| format!("rounds must be a number, not {value:?}"))?
+                            .max(1)
+                    }
+                    _ => return Err(format!("unexpected argument {value:?}")),
+                }
+                positional += 1;
+            }
+        }
+    }
+    if args.in_process && (args.emulator_bin.is_some() || args.plain) {
+        return Err("--in-process excludes --emulator-bin and --plain-alloc".into());
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let role = std::env::var(ROLE_VAR).ok();
+    if role.as_deref() == Some("emulator") {
+        return serve_emulator();
+    }
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("refresh_bench: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let wanted = match (args.in_process, args.plain) {
+        (true, _) => "in-process",
+        (false, true) => "client-plain",
+        (false, false) => "client",
+    };
+    if role.as_deref() != Some(wanted) {
+        // The allocator's role is fixed before `main` runs: start again with the one these arguments need.
+        let error = match std::env::current_exe() {
+            Ok(me) => std::process::Command::new(me)
+                .args(std::env::args_os().skip(1))
+                .env(ROLE_VAR, wanted)
+                .exec(),
+            Err(error) => error,
+        };
+        eprintln!("refresh_bench: cannot re-execute itself: {error}");
+        return ExitCode::from(2);
+    }
+    let result = if args.in_process {
+        in_process(&args)
+    } else {
+        separate(&args)
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("refresh_bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn client_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("aisec")
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the client runtime: {e}"))
+}
+
+fn client_for(base_url: &str) -> Result<AzureClient, String> {
+    let base = url::Url::parse(base_url).map_err(|e| format!("emulator address {base_url} is not a URL: {e}"))?;
+    AzureClient::new(
+        Endpoints::single(&base),
+        Auth::fixed("bench-token"),
+        RetryPolicy::default(),
+    )
+    .map_err(|e| format!("client: {e}"))
+}
+
+/// What a round measured, printed by the mode that ran it.
+struct Round {
+    wall: Duration,
+    snapshot: Arc<Snapshot>,
+    done_at: Vec<(SourceKind, Duration)>,
+    requests: Counts,
+    retries: u64,
+}
+
+/// Runs `rounds` refreshes; `measure(round, before)` is called right before each round starts and
+/// `after(round, result)` right after it ends, before anything else allocates.
+async fn run_rounds(
+    client: AzureClient,
+    rounds: usize,
+    mut before: impl FnMut(usize),
+    mut after: impl FnMut(usize, &Round),
+) -> Result<(), String> {
+    let handle = collector::spawn(client, CollectorConfig::default());
+    let mut snapshots = handle.snapshots.clone();
+    let mut outcome = Ok(());
+    for round in 1..=rounds {
+        if round > 1 {
+            // `last_ok` counts seconds: a fresh second tells this round's completions from the last.
+            tokio::time::sleep(Duration::from_millis(1_100)).await;
+        }
+        // The collector starts reading as soon as it is spawned: the first round counts from zero.
+        let counts_before = if round == 1 { Vec::new() } else { handle.stats.by_kind() };
+        reset_peaks();
+        let since = unix_now();
+        let round_start = Instant::now();
+        if let Ok(mut p) = PEAK_AT.lock() {
+            *p = (Duration::ZERO, 0);
+        }
+        // Samples the client heap to tell when (during which source) it peaks.
+        let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = sampling.clone();
+        let sampler = std::thread::spawn(move || {
+            while flag.load(Ordering::Relaxed) {
+                let live = LIVE[CLIENT].load(Ordering::Relaxed);
+                if let Ok(mut p) = PEAK_AT.lock()
+                    && live > p.1
+                {
+                    *p = (round_start.elapsed(), live);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        before(round);
+        let started = Instant::now();
+        if round > 1 {
+            let _ = handle.commands.send(Command::RefreshAll).await;
+            // Let the supervisor mark the sources in flight before watching for completion.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut done_at: Vec<(SourceKind, Duration)> = Vec::new();
+        let snapshot: Option<Arc<Snapshot>> = loop {
+            let current = snapshots.borrow_and_update().clone();
+            for kind in SourceKind::ALL {
+                if finished(&current, kind, since) && !done_at.iter().any(|(k, _)| *k == kind) {
+                    done_at.push((kind, started.elapsed()));
+                    eprintln!("  … {} after {:.2?}", kind.label(), started.elapsed());
+                }
+            }
+            if done_at.len() == SourceKind::ALL.len() {
+                break Some(current);
+            }
+            if snapshots.changed().await.is_err() {
+                break None;
+            }
+        };
+        let wall = started.elapsed();
+        sampling.store(false, Ordering::Relaxed);
+        let _ = sampler.join();
+        let Some(snapshot) = snapshot else {
+            outcome = Err("the collector stopped before every source completed".to_string());
+            break;
+        };
+        let result = Round {
+            wall,
+            snapshot,
+            done_at,
+            requests: delta(&handle.stats.by_kind(), &counts_before),
+            retries: handle.stats.retries(),
+        };
+        after(round, &result);
+        report(&result.snapshot, &result.requests, result.retries, &result.done_at);
+        if counting() {
+            let (peak_at, peak) = PEAK_AT.lock().map(|p| *p).unwrap_or_default();
+            eprintln!(
+                "  client heap peaked at {:.0} MB, {:.2?} after the start",
+                mb(peak),
+                peak_at
+            );
+            println!(
+                "  heap now: client {:.0} MB — {}",
+                mb(LIVE[CLIENT].load(Ordering::Relaxed)),
+                heap_of_parts(&result.snapshot)
+            );
+        }
+    }
+    handle.shutdown().await;
+    outcome
+}
+
+fn round_label(round: usize) -> &'static str {
+    if round == 1 { " (first load)" } else { " (incremental)" }
+}
+
+/// The default: the emulator in a child process, the client measured alone.
+fn separate(args: &Args) -> Result<(), String> {
+    let started = Instant::now();
+    let emulator = EmulatorProcess::spawn(&args.scenario, args.emulator_bin.as_deref())?;
+    println!(
+        "scenario {}: emulator process {} ({}) ready at {} in {:.2?}, its CPU so far {:.2?}",
+        args.scenario,
+        emulator.child.id(),
+        args.emulator_bin.as_deref().unwrap_or("this executable, emulator role"),
+        emulator.base_url,
+        started.elapsed(),
+        emulator.cpu()
+    );
+    let runtime = client_runtime()?;
+    let client = client_for(&emulator.base_url)?;
+    let hwm_resettable = reset_hwm();
+    let cpu_before = Cell::new((Duration::ZERO, Duration::ZERO));
+    let result = runtime.block_on(run_rounds(
+        client,
+        args.rounds,
+        |_| {
+            reset_hwm();
+            cpu_before.set((own_cpu(), emulator.cpu()));
+        },
+        |round, r| {
+            let (client_cpu, emulator_cpu) = (
+                own_cpu().saturating_sub(cpu_before.get().0),
+                emulator.cpu().saturating_sub(cpu_before.get().1),
+            );
+            println!(
+                "refresh {round}{}: client {:.2?} wall, CPU {client_cpu:.2?}, VmHWM {:.0} MB{}, peak heap {}; emulator process CPU {emulator_cpu:.2?} (not aisec's)",
+                round_label(round),
+                r.wall,
+                status_mb("VmHWM:"),
+                if hwm_resettable || round == 1 { "" } else { " (since process start)" },
+                if counting() {
+                    format!("{:.0} MB", mb(PEAK[CLIENT].load(Ordering::Relaxed)))
+                } else {
+                    "not counted (--plain-alloc)".to_string()
+                },
+            );
+        },
+    ));
+    drop(runtime);
+    drop(emulator);
+    result
+}
+
+/// `--in-process`: both sides in this process, told apart by thread name and heap tags.
+fn in_process(args: &Args) -> Result<(), String> {
+    let emulator_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("emulator")
         .on_thread_start(|| set_side(EMULATOR))
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start the emulator runtime: {error}");
-            std::process::exit(2);
-        }
-    };
-    let client_runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("aisec")
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("cannot start the client runtime: {error}");
-            std::process::exit(2);
-        }
-    };
-
-    let now = unix_now();
+        .map_err(|e| format!("cannot start the emulator runtime: {e}"))?;
+    let client_runtime = client_runtime()?;
     let built = Instant::now();
     set_side(EMULATOR);
-    let Some(scenario) = Scenario::builtin(&name, now) else {
-        eprintln!("unknown scenario {name:?} (try: large, demo)");
-        std::process::exit(2);
-    };
-    let (resources, subscriptions) = (scenario.resource_ids().len(), scenario.subscription_ids().len());
-    let emulator = match emulator_runtime.block_on(emulator::start(scenario)) {
-        Ok(emulator) => emulator,
-        Err(error) => {
-            eprintln!("cannot start the emulator on loopback: {error}");
-            std::process::exit(2);
-        }
-    };
+    let scenario = Scenario::builtin(&args.scenario, unix_now());
+    let scenario = scenario.ok_or_else(|| format!("unknown scenario {:?} (try: large, demo)", args.scenario));
+    let started = scenario.and_then(|scenario| {
+        let sizes = (scenario.resource_ids().len(), scenario.subscription_ids().len());
+        emulator_runtime
+            .block_on(emulator::start(scenario))
+            .map(|e| (e, sizes))
+            .map_err(|e| format!("cannot start the emulator on loopback: {e}"))
+    });
     set_side(CLIENT);
+    let (emulator, (resources, subscriptions)) = started?;
     println!(
-        "scenario {name}: {subscriptions} subscriptions, {resources} resources; emulator ready in {:.2?}, heap {:.0} MB, RSS {:.0} MB",
+        "scenario {}: {subscriptions} subscriptions, {resources} resources; emulator (in this process) ready in {:.2?}, heap {:.0} MB, RSS {:.0} MB",
+        args.scenario,
         built.elapsed(),
         mb(LIVE[EMULATOR].load(Ordering::Relaxed)),
         status_mb("VmRSS:")
     );
-    let Ok(base) = url::Url::parse(&emulator.base_url) else {
-        eprintln!("emulator address {} is not a URL", emulator.base_url);
-        std::process::exit(2);
-    };
-
-    client_runtime.block_on(async move {
-        let client = match AzureClient::new(Endpoints::single(&base), Auth::fixed("bench-token"), RetryPolicy::default()) {
-            Ok(client) => client,
-            Err(error) => {
-                eprintln!("client: {error}");
-                std::process::exit(2);
-            }
-        };
-        let handle = collector::spawn(client, CollectorConfig::default());
-        let mut snapshots = handle.snapshots.clone();
-        for round in 1..=rounds {
-            if round > 1 {
-                // `last_ok` counts seconds: a fresh second tells this round's completions from the last.
-                tokio::time::sleep(Duration::from_millis(1_100)).await;
-            }
-            reset_peaks();
-            let after = unix_now();
-            let round_start = Instant::now();
-            if let Ok(mut p) = PEAK_AT.lock() {
-                *p = (Duration::ZERO, 0);
-            }
-            // Samples the client heap to tell when (during which source) it peaks.
-            let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
-            let flag = sampling.clone();
-            let sampler = std::thread::spawn(move || {
-                while flag.load(Ordering::Relaxed) {
-                    let live = LIVE[CLIENT].load(Ordering::Relaxed);
-                    if let Ok(mut p) = PEAK_AT.lock()
-                        && live > p.1
-                    {
-                        *p = (round_start.elapsed(), live);
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            });
-            let cpu_before = process_cpu();
-            let (client_before, emulator_before) = cpu_by_side();
-            let started = Instant::now();
-            if round > 1 {
-                let _ = handle.commands.send(Command::RefreshAll).await;
-                // Let the supervisor mark the sources in flight before watching for completion.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            let mut done_at: Vec<(SourceKind, Duration)> = Vec::new();
-            let snapshot: Arc<Snapshot> = loop {
-                let current = snapshots.borrow_and_update().clone();
-                for kind in SourceKind::ALL {
-                    if finished(&current, kind, after) && !done_at.iter().any(|(k, _)| *k == kind) {
-                        done_at.push((kind, started.elapsed()));
-                        eprintln!("  … {} after {:.2?}", kind.label(), started.elapsed());
-                    }
-                }
-                if done_at.len() == SourceKind::ALL.len() {
-                    break current;
-                }
-                if snapshots.changed().await.is_err() {
-                    eprintln!("the collector stopped before every source completed");
-                    std::process::exit(1);
-                }
-            };
-            sampling.store(false, Ordering::Relaxed);
-            let _ = sampler.join();
-            let wall = started.elapsed();
-            let (peak_at, peak) = PEAK_AT.lock().map(|p| *p).unwrap_or_default();
-            eprintln!("  client heap peaked at {:.0} MB, {:.2?} after the start", mb(peak), peak_at);
-            let cpu = process_cpu().saturating_sub(cpu_before);
-            let (client_after, emulator_after) = cpu_by_side();
+    let client = client_for(&emulator.base_url)?;
+    let before = Cell::new((Duration::ZERO, Duration::ZERO, Duration::ZERO));
+    let result = client_runtime.block_on(run_rounds(
+        client,
+        args.rounds,
+        |_| {
+            let (client, emulator) = cpu_by_side();
+            before.set((own_cpu(), client, emulator));
+        },
+        |round, r| {
+            let before = before.get();
+            let (client, emulator) = cpu_by_side();
             println!(
-                "refresh {round}{}: {wall:.2?} wall; CPU {cpu:.2?} (client {:.2?}, emulator {:.2?}); peak heap client {:.0} MB, emulator {:.0} MB; VmHWM {:.0} MB",
-                if round == 1 { " (first load)" } else { " (incremental)" },
-                client_after.saturating_sub(client_before),
-                emulator_after.saturating_sub(emulator_before),
+                "refresh {round}{}: {:.2?} wall; CPU {:.2?} (client {:.2?}, emulator {:.2?}); peak heap client {:.0} MB, emulator {:.0} MB; VmHWM {:.0} MB (both sides, since process start)",
+                round_label(round),
+                r.wall,
+                own_cpu().saturating_sub(before.0),
+                client.saturating_sub(before.1),
+                emulator.saturating_sub(before.2),
                 mb(PEAK[CLIENT].load(Ordering::Relaxed)),
                 mb(PEAK[EMULATOR].load(Ordering::Relaxed)),
                 status_mb("VmHWM:")
             );
-            report(&snapshot, &handle.stats, &done_at);
-            println!(
-                "  heap now: client {:.0} MB — {}",
-                mb(LIVE[CLIENT].load(Ordering::Relaxed)),
-                heap_of_parts(&snapshot)
-            );
-        }
-        handle.shutdown().await;
-    });
+        },
+    ));
     emulator_runtime.block_on(emulator.shutdown());
+    result
 }

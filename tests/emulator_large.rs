@@ -1,29 +1,48 @@
-//! The 10,000-resource tenant stays fast to build and to serve.
+//! The 10,000-resource tenant: its shape (subscriptions laid out like landing zones, one home region and one
+//! secondary), Resource Graph paging over all of it, and a full `metrics:getBatch` of 50 resources × 7 days.
+//! Speed is measured by `examples/refresh_bench.rs`, not asserted here.
 
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
 
 use aisec::emulator::{self, Scenario};
 use serde_json::{Value, json};
 
 const NOW: i64 = 1_790_000_000;
 
-/// Debug builds are several times slower than release; the budgets hold for both.
-fn budget(release_ms: u64) -> Duration {
-    if cfg!(debug_assertions) {
-        Duration::from_millis(release_ms * 8)
-    } else {
-        Duration::from_millis(release_ms)
+#[test]
+fn large_subscriptions_live_in_a_home_region_and_one_secondary() {
+    let scenario = Scenario::large(NOW);
+    let ids = scenario.resource_ids();
+    assert_eq!(ids.len(), 10_000);
+    let mut per_subscription: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for id in &ids {
+        let sub = id.split('/').nth(2).expect("subscription segment").to_ascii_lowercase();
+        let region = scenario
+            .resource(id)
+            .and_then(|b| b["location"].as_str().map(str::to_string))
+            .expect("every resource has a location");
+        *per_subscription.entry(sub).or_default().entry(region).or_default() += 1;
     }
+    assert_eq!(per_subscription.len(), 200);
+    let mut at_home = 0;
+    let mut homes: BTreeMap<String, usize> = BTreeMap::new();
+    for (sub, regions) in &per_subscription {
+        assert!(regions.len() <= 2, "{sub} spans {regions:?}");
+        let (home, n) = regions.iter().max_by_key(|(_, n)| **n).expect("resources");
+        assert!(*n >= 30, "{sub}: only {n} of 50 in its home region {home}");
+        at_home += n;
+        *homes.entry(home.clone()).or_default() += 1;
+    }
+    let share = at_home as f64 / ids.len() as f64;
+    assert!((0.80..=0.90).contains(&share), "home share {share:.3}");
+    // Home regions are spread over the tenant, not all in one.
+    assert!(homes.len() >= 6, "home regions {homes:?}");
 }
 
 #[tokio::test]
-async fn large_tenant_graph_paging_and_metrics_batch_are_fast() {
+async fn large_tenant_pages_through_resource_graph_and_answers_a_full_batch() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let t = Instant::now();
     let scenario = Scenario::large(NOW);
-    let built = t.elapsed();
-    eprintln!("build: {built:?}");
-    assert!(built < budget(1_500), "building took {built:?}");
     assert_eq!(scenario.resource_ids().len(), 10_000);
     let ids = scenario.resource_ids();
     let emu = emulator::start(scenario.clone()).await.expect("start");
@@ -37,7 +56,6 @@ async fn large_tenant_graph_paging_and_metrics_batch_are_fast() {
     let mut body = json!({"query": "resources | order by id asc", "options": {"$top": 1000}});
     let mut seen = 0usize;
     let mut pages = 0;
-    let t = Instant::now();
     loop {
         let page: Value = c
             .post(&url)
@@ -58,10 +76,7 @@ async fn large_tenant_graph_paging_and_metrics_batch_are_fast() {
             None => break,
         }
     }
-    let paged = t.elapsed();
-    eprintln!("graph 10 pages: {paged:?}");
     assert_eq!((seen, pages), (10_000, 10));
-    assert!(paged < budget(3_000), "paging took {paged:?}");
 
     // 50 resources of one subscription, region and type, 7 days at PT1H.
     let first = &scenario.subscription_ids()[0];
@@ -120,7 +135,6 @@ async fn large_tenant_graph_paging_and_metrics_batch_are_fast() {
         iso(start),
         iso(end)
     );
-    let t = Instant::now();
     let r = c
         .post(&batch)
         .bearer_auth("t")
@@ -130,8 +144,6 @@ async fn large_tenant_graph_paging_and_metrics_batch_are_fast() {
         .expect("req");
     assert_eq!(r.status().as_u16(), 200);
     let v: Value = r.json().await.expect("json");
-    let took = t.elapsed();
-    eprintln!("batch 50 x 7d: {took:?}");
     assert_eq!(v["values"].as_array().map_or(0, Vec::len), 50);
     assert_eq!(
         v["values"][0]["value"][0]["timeseries"][0]["data"]
@@ -139,6 +151,5 @@ async fn large_tenant_graph_paging_and_metrics_batch_are_fast() {
             .map_or(0, Vec::len),
         168
     );
-    assert!(took < budget(2_000), "batch took {took:?}");
     emu.shutdown().await;
 }

@@ -475,6 +475,7 @@ async fn metrics_batch_serves_and_validates() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
+    let values_body = body.clone();
     let values = body["values"].as_array().expect("values");
     assert_eq!(values.len(), weu.len());
     for v in values {
@@ -541,7 +542,49 @@ async fn metrics_batch_serves_and_validates() {
     )
     .await;
     assert_eq!(status, 400);
-    assert_eq!(emu.stats().metrics_batch, 5);
+    // A filter applies to every asked metric: a status-code split cannot share a call with token counts (no
+    // StatusCode dimension), while metrics without a filter share one call. The client relies on both.
+    let split_with_tokens = format!(
+        "{}/subscriptions/{PROD}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.CognitiveServices/accounts&metricnames=AzureOpenAIRequests,ProcessedPromptTokens&aggregation=total&interval=PT1H&filter=StatusCode eq '*'{range}",
+        emu.base_url
+    );
+    let (status, body) = post(&c, &split_with_tokens, &json!({"resourceids": [AOAI]})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not support requested dimension combination: statuscode")
+    );
+    let folded = format!(
+        "{}/subscriptions/{PROD}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.CognitiveServices/accounts&metricnames=ProcessedPromptTokens,GeneratedTokens,AzureOpenAITimeToResponse&aggregation=total,average&interval=PT1H{range}",
+        emu.base_url
+    );
+    let (status, body) = post(&c, &folded, &json!({"resourceids": [AOAI]})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["values"][0]["value"].as_array().map_or(0, Vec::len), 3);
+
+    // Hourly samples are reused between requests for the same resources and window: asked again in another
+    // order (every sample now from the cache), every resource still gets its own numbers.
+    let reversed: Vec<String> = weu.iter().rev().cloned().collect();
+    let (status, again) = post(
+        &c,
+        &batch_url(&emu.base_url, PROD, &range),
+        &json!({"resourceids": reversed}),
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    let by_id = |answer: &Value, id: &str| -> Value {
+        answer["values"]
+            .as_array()
+            .and_then(|v| v.iter().find(|e| e["resourceid"] == id))
+            .map(|e| e["value"].clone())
+            .unwrap_or_default()
+    };
+    for id in &weu {
+        assert_eq!(by_id(&again, id), by_id(&values_body, id), "{id}");
+    }
+    assert_eq!(emu.stats().metrics_batch, 8);
 }
 
 #[tokio::test]

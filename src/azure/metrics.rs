@@ -551,6 +551,7 @@ impl Stamps {
     }
 }
 
+/// Values are read and summed in f64 (a total is the sum of its splits) and narrowed once, here.
 fn series(resource_id: &str, metric: &str, split: Option<String>, window: Window, values: Vec<f64>) -> MetricSeries {
     MetricSeries {
         resource_id: resource_id.to_string(),
@@ -558,7 +559,7 @@ fn series(resource_id: &str, metric: &str, split: Option<String>, window: Window
         split,
         start: window.start,
         step_secs: window.step_secs,
-        values,
+        values: values.into_iter().map(|v| v as f32).collect(),
     }
 }
 
@@ -621,6 +622,22 @@ mod tests {
         assert_eq!(series[0].values[0], 850.0);
         assert_eq!(series[1].values[0], 120.0);
         assert!(is_latency("azureopenaitimetoresponse") && !is_latency("GeneratedTokens"));
+    }
+
+    #[test]
+    fn kept_values_are_exact_for_counts_and_close_for_large_ones() {
+        let window = window();
+        let metrics = json!([{"name": {"value": "ProcessedPromptTokens"}, "timeseries": [{"data": [
+            {"timeStamp": iso(window.start), "total": 16_777_215.0},
+            {"timeStamp": iso(window.start + 300), "total": 36_000_001.0},
+            {"timeStamp": iso(window.start + 600), "total": 3.0}]}]}]);
+        let text = metrics.to_string();
+        let metrics: Vec<MetricAnswer<'_>> = serde_json::from_str(&text).unwrap();
+        let series = parse_metrics("/r", &metrics, window, &Stamps::new(window));
+        let values = series[0].values_f64();
+        assert_eq!(values[0], 16_777_215.0, "counts below 2^24 are exact");
+        assert_eq!(values[2], 3.0);
+        assert!((values[1] - 36_000_001.0).abs() / 36_000_001.0 < 6e-8);
     }
 
     #[test]

@@ -111,7 +111,7 @@ fn detect(work: &[(MetricSeries, String)], names: &HashMap<String, &str>) -> Vec
 }
 
 fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, &str>) -> Vec<Alert> {
-    let detections = detect_spikes(&series.values, series.start, series.step_secs);
+    let detections = detect_spikes(&series.values_f64(), series.start, series.step_secs);
     let at = |d: &Detection| series.start + d.index as i64 * series.step_secs as i64;
     let mut grouped: Vec<(i64, Detection)> = Vec::new();
     let mut last_at = i64::MIN;

@@ -69,7 +69,7 @@ fn covers_metric(query: &MetricQuery, metric: &str) -> bool {
 }
 
 /// Values of `previous` on the grid of `full`, for buckets before `until` (zeros where it has none).
-fn carried(previous: Option<&MetricSeries>, full: Window, until: i64) -> Vec<f64> {
+fn carried(previous: Option<&MetricSeries>, full: Window, until: i64) -> Vec<f32> {
     let step = i64::from(full.step_secs.max(1));
     let mut values = vec![0.0; full.buckets()];
     let Some(previous) = previous.filter(|p| p.step_secs == full.step_secs) else {
@@ -322,7 +322,7 @@ mod tests {
         }
     }
 
-    fn series(id: &str, metric: &str, split: Option<&str>, start: i64, values: Vec<f64>) -> MetricSeries {
+    fn series(id: &str, metric: &str, split: Option<&str>, start: i64, values: Vec<f32>) -> MetricSeries {
         MetricSeries {
             resource_id: id.into(),
             metric: metric.into(),

@@ -407,11 +407,7 @@ pub(crate) fn role_assignments(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply
         items.extend(own.iter().map(|a| assignment_body(&s, &r.id, &r.subscription_id, a)));
     } else if !at_scope_only {
         // Below-scope assignments of every resource appear when listing a subscription without atScope().
-        for r in s
-            .resources
-            .iter()
-            .filter(|r| r.subscription_id.eq_ignore_ascii_case(sub))
-        {
+        for r in s.in_subscription(sub) {
             let own = r
                 .children
                 .role_assignments

@@ -47,8 +47,8 @@ pub(crate) fn resource_day_cost(s: &Scenario, r: &ResourceDef, day: i64, now: i6
     let extra: f64 = s
         .spikes
         .iter()
-        .filter(|sp| sp.resource_id.eq_ignore_ascii_case(&r.id))
         .filter(|sp| floor_to(sp.start, DAY) == day && sp.start <= now)
+        .filter(|sp| sp.resource_id.eq_ignore_ascii_case(&r.id))
         .map(|sp| sp.extra_cost_usd)
         .sum::<f64>()
         + s.extra_costs
@@ -278,9 +278,10 @@ pub(crate) fn query(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
     }
     let filter = dataset.get("filter").filter(|f| !f.is_null());
     let mut selected: Vec<&ResourceDef> = Vec::new();
-    for r in s.resources.iter().filter(|r| {
-        r.subscription_id.eq_ignore_ascii_case(sub) && rg.is_none_or(|g| r.resource_group.eq_ignore_ascii_case(g))
-    }) {
+    for r in s
+        .in_subscription(sub)
+        .filter(|r| rg.is_none_or(|g| r.resource_group.eq_ignore_ascii_case(g)))
+    {
         match filter.map(|f| matches(f, r)) {
             None | Some(Ok(true)) => selected.push(r),
             Some(Ok(false)) => {}

@@ -22,6 +22,21 @@ const REGIONS: [&str; 8] = [
     "uksouth",
     "francecentral",
 ];
+/// Where a subscription deploys besides its home region: the region where newer models tend to be
+/// available first (Sweden Central, East US 2) or the home region's pair. Indexed like `REGIONS`.
+const SECONDARY: [&str; 8] = [
+    "swedencentral",
+    "eastus2",
+    "westeurope",
+    "westeurope",
+    "eastus",
+    "eastus2",
+    "swedencentral",
+    "swedencentral",
+];
+/// Share of a subscription's resources in its home region; the rest go to its secondary region.
+const HOME_SHARE: f64 = 0.85;
+
 const UNITS: [&str; 10] = [
     "retail",
     "claims",
@@ -230,13 +245,25 @@ pub(crate) fn build_sized(now: i64, subscriptions_wanted: usize, per_subscriptio
         let unit_name = UNITS[si % UNITS.len()];
         let law = &workspaces[(si / 20).min(workspaces.len() - 1)].id;
         let mut hub: Option<String> = None;
+        // A landing-zone subscription lives in one home region, with a minority of accounts in a second
+        // region for model availability or resilience (SCENARIO.md, "large").
+        let home = Dice {
+            seed: LARGE_SEED,
+            index: si as u64,
+        }
+        .roll(102);
+        let home = ((home * REGIONS.len() as f64) as usize).min(REGIONS.len() - 1);
         for j in 0..per_subscription {
             let g = si * PER_SUBSCRIPTION + j;
             let d = Dice {
                 seed: LARGE_SEED,
                 index: g as u64 + 1_000,
             };
-            let region = *d.pick(70, &REGIONS);
+            let region = if d.chance(70, HOME_SHARE) {
+                REGIONS[home]
+            } else {
+                SECONDARY[home]
+            };
             let app = *d.pick(71, &APPS);
             let rg = format!("rg-{app}-{env}");
             let t = tags_for(&d, env, unit_name);

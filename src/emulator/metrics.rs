@@ -2,6 +2,9 @@
 //! `POST /subscriptions/{s}/metrics:getBatch`. Buckets are aligned to the interval and summed from the
 //! per-minute traffic function, so any split or grain agrees with any other.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::http::{Method, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
@@ -457,8 +460,56 @@ fn add_block(
     }
 }
 
+/// Sampled calls per hour and cell of one resource over a span of hours, kept between requests: clients ask
+/// the same resources over the same window several times in a row (for an OpenAI account, the status-code
+/// split and then tokens and latency), and sampling the hours is the bulk of a metrics answer's work. The
+/// counts of an hour depend only on the scenario (never on the clock), so an entry stays valid until a
+/// write bumps the version.
+#[derive(Default)]
+pub(crate) struct HourCountCache {
+    inner: std::sync::Mutex<HourCache>,
+}
+
+#[derive(Default)]
+struct HourCache {
+    version: u64,
+    /// (lower-cased resource id, first hour, hours) → `hours × cells` counts, hour-major.
+    entries: HashMap<(String, i64, usize), Arc<[u32]>>,
+}
+
+/// Entries kept at most (one per resource and window; a week of hourly counts of a resource with fifteen
+/// cells is 10 KB): enough for the requests a client has in flight, then the cache starts over.
+const HOUR_CACHE_ENTRIES: usize = 2_000;
+
+impl HourCountCache {
+    fn get_or_compute(
+        &self,
+        version: u64,
+        key: (String, i64, usize),
+        compute: impl FnOnce() -> Vec<u32>,
+    ) -> Arc<[u32]> {
+        if let Ok(cache) = self.inner.lock()
+            && cache.version == version
+            && let Some(hit) = cache.entries.get(&key)
+        {
+            return hit.clone();
+        }
+        // Computed outside the lock: the other worker thread keeps serving meanwhile.
+        let counts: Arc<[u32]> = compute().into();
+        if let Ok(mut cache) = self.inner.lock() {
+            if cache.version != version || cache.entries.len() >= HOUR_CACHE_ENTRIES {
+                cache.entries.clear();
+                cache.version = version;
+            }
+            cache.entries.insert(key, counts.clone());
+        }
+        counts
+    }
+}
+
 /// Computes the `value[]` of a metrics answer for one resource.
 fn evaluate<'a>(
+    shared: &Shared,
     s: &Scenario,
     r: &ResourceDef,
     req: &Request,
@@ -514,19 +565,38 @@ fn evaluate<'a>(
         MINUTE
     };
     let cells = traffic.cells.len();
-    let (mut hours, mut blocks, mut minutes) = (Vec::new(), Vec::new(), Vec::new());
+    let first_hour = floor_to(lo, HOUR);
+    let span = if hi > first_hour {
+        ((hi - first_hour + HOUR - 1) / HOUR) as usize
+    } else {
+        0
+    };
+    let version = shared.version.load(std::sync::atomic::Ordering::Relaxed);
+    let all_hours = shared
+        .hour_counts
+        .get_or_compute(version, (r.id.to_ascii_lowercase(), first_hour, span), || {
+            let mut all = Vec::with_capacity(span * cells);
+            let mut one = Vec::new();
+            for k in 0..span {
+                traffic.hour_counts(first_hour + k as i64 * HOUR, &mut one);
+                all.extend_from_slice(&one);
+            }
+            all
+        });
+    let (mut blocks, mut minutes) = (Vec::new(), Vec::new());
     let mut cost: u64 = 0;
-    let mut hour = floor_to(lo, HOUR);
+    let mut hour = first_hour;
     while hour < hi {
-        traffic.hour_counts(hour, &mut hours);
+        let k = ((hour - first_hour) / HOUR) as usize;
+        let hours = all_hours.get(k * cells..(k + 1) * cells).unwrap_or_default();
         let hour_calls: f64 = hours.iter().map(|c| f64::from(*c)).sum();
         if block == HOUR && hour >= lo && hour + HOUR <= hi {
-            add_block(&mut acc, &plans, &traffic, &hours, hour, 60, hour_calls, req);
+            add_block(&mut acc, &plans, &traffic, hours, hour, 60, hour_calls, req);
             cost += 60;
             hour += HOUR;
             continue;
         }
-        traffic.block_counts(hour, &hours, &mut blocks);
+        traffic.block_counts(hour, hours, &mut blocks);
         for b in 0..12 {
             let start = hour + b * 5 * MINUTE;
             if start + 5 * MINUTE <= lo || start >= hi {
@@ -677,7 +747,7 @@ pub(crate) fn get(shared: &Shared, ctx: &Ctx, scope: &str) -> Reply {
         Err(reply) => return reply,
     };
     let stamps = timestamps(&req);
-    let (value, cost) = match evaluate(&s, r, &req, now, &stamps) {
+    let (value, cost) = match evaluate(shared, &s, r, &req, now, &stamps) {
         Ok(v) => v,
         Err(reply) => return reply,
     };
@@ -746,6 +816,7 @@ pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
     };
     // All known ids must share subscription (the one in the path), region and type.
     let mut region_seen: Option<String> = None;
+    let mut found: Vec<Option<&ResourceDef>> = Vec::with_capacity(ids.len());
     for id in &ids {
         let segs: Vec<&str> = id.trim_start_matches('/').split('/').collect();
         let id_sub = segs.get(1).copied().unwrap_or_default();
@@ -754,7 +825,9 @@ pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
                 "All resource ids must be in the subscription of the request path ('{sub}'); '{id}' is not."
             ));
         }
-        if let Some(r) = s.find(id) {
+        let r = s.find(id);
+        found.push(r);
+        if let Some(r) = r {
             if r.namespace() != namespace {
                 return bad(&format!(
                     "All resource ids must be of the type of metricnamespace '{namespace_text}'; '{id}' is a {}.",
@@ -773,15 +846,18 @@ pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
         }
     }
     let stamps = timestamps(&req);
+    // The same for every entry of the answer: formatted once.
+    let (starttime, endtime, interval) = (iso(req.start), iso(req.end), format_duration(req.step));
+    let namespace_name = namespace.name().to_ascii_lowercase();
     let mut values = Vec::with_capacity(ids.len());
-    for id in &ids {
-        let entry = match s.find(id) {
-            Some(r) => match evaluate(&s, r, &req, now, &stamps) {
+    for (id, found) in ids.iter().zip(found) {
+        let entry = match found {
+            Some(r) => match evaluate(shared, &s, r, &req, now, &stamps) {
                 Ok((value, _)) => BatchEntry {
-                    starttime: iso(req.start),
-                    endtime: iso(req.end),
-                    interval: format_duration(req.step),
-                    namespace: namespace.name().to_ascii_lowercase(),
+                    starttime: starttime.clone(),
+                    endtime: endtime.clone(),
+                    interval: interval.clone(),
+                    namespace: namespace_name.clone(),
                     resourceregion: region(r),
                     resourceid: r.id.clone(),
                     value,
@@ -807,10 +883,10 @@ pub(crate) fn batch(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
                     })
                     .collect();
                 BatchEntry {
-                    starttime: iso(req.start),
-                    endtime: iso(req.end),
-                    interval: format_duration(req.step),
-                    namespace: namespace.name().to_ascii_lowercase(),
+                    starttime: starttime.clone(),
+                    endtime: endtime.clone(),
+                    interval: interval.clone(),
+                    namespace: namespace_name.clone(),
                     resourceregion: region_seen.clone().unwrap_or_default(),
                     resourceid: id.clone(),
                     value,

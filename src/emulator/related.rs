@@ -879,10 +879,7 @@ pub(crate) fn graph_rows(s: &Scenario, types: &[&str], subs: &Option<Vec<String>
             let id = r["id"].as_str()?;
             let segs: Vec<&str> = id.trim_start_matches('/').split('/').collect();
             let (sub, rg) = (*segs.get(1)?, *segs.get(3)?);
-            let in_scope = subs
-                .as_ref()
-                .is_none_or(|list| list.iter().any(|x| x.eq_ignore_ascii_case(sub)));
-            in_scope.then(|| super::graph::row_of(r, sub, rg, &s.tenant_id))
+            super::graph::in_scope(subs, sub).then(|| super::graph::row_of(r, sub, rg, &s.tenant_id))
         })
         .collect()
 }

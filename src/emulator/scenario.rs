@@ -346,6 +346,22 @@ impl Scenario {
         Some(traffic.minute_value(def, &cells, &counts, minute, hour_calls))
     }
 
+    /// The resources of one subscription. Resources are sorted by lower-cased id and every id starts with
+    /// `/subscriptions/{sub}/`, so they form one run found by binary search: per-subscription routes (cost,
+    /// role assignments) would otherwise scan the whole tenant once per subscription.
+    pub(crate) fn in_subscription<'s>(&'s self, sub: &str) -> impl Iterator<Item = &'s ResourceDef> + 's {
+        let prefix = format!("/subscriptions/{}/", sub.to_ascii_lowercase());
+        let below = |id: &str| id.bytes().map(|b| b.to_ascii_lowercase()).lt(prefix.bytes());
+        let start = self.resources.partition_point(|r| below(&r.id));
+        let sub = sub.to_string();
+        self.resources[start..]
+            .iter()
+            .take_while(move |r| {
+                r.id.len() >= prefix.len() && r.id.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+            })
+            .filter(move |r| r.subscription_id.eq_ignore_ascii_case(&sub))
+    }
+
     pub(crate) fn find(&self, id: &str) -> Option<&ResourceDef> {
         let key = normalize_id(id);
         self.index.get(&key).map(|&i| &self.resources[i])
@@ -412,4 +428,31 @@ pub(crate) fn normalize_id(id: &str) -> String {
         format!("/{trimmed}")
     };
     with_slash.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subscriptions_resources_are_found_by_range_whatever_the_case() {
+        let s = Scenario::sized(1_790_000_000, 6, 20);
+        let mut seen = 0;
+        for sub in s.subscription_ids() {
+            let expected: Vec<&str> = s
+                .resources
+                .iter()
+                .filter(|r| r.subscription_id.eq_ignore_ascii_case(&sub))
+                .map(|r| r.id.as_str())
+                .collect();
+            let found: Vec<&str> = s
+                .in_subscription(&sub.to_ascii_uppercase())
+                .map(|r| r.id.as_str())
+                .collect();
+            assert_eq!(found, expected);
+            seen += found.len();
+        }
+        assert_eq!(seen, s.resources.len());
+        assert_eq!(s.in_subscription("00000000-0000-0000-0000-000000000000").count(), 0);
+    }
 }

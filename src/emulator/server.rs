@@ -215,6 +215,7 @@ pub(crate) struct Shared {
     pub version: AtomicU64,
     pub throttle: Mutex<Throttle>,
     pub faults: FaultRuntime,
+    pub hour_counts: super::metrics::HourCountCache,
     requests: AtomicU64,
 }
 
@@ -238,6 +239,7 @@ impl Shared {
                 graph_window: (Instant::now(), 0),
             }),
             faults,
+            hour_counts: Default::default(),
             requests: AtomicU64::new(0),
         }
     }

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One metric time series of one resource at a fixed grain; missing buckets are zero for count metrics.
+/// Timestamps are implied (`start + i × step_secs`), so a point costs only its value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricSeries {
     pub resource_id: String,
@@ -11,12 +12,21 @@ pub struct MetricSeries {
     /// Unix seconds of the first bucket.
     pub start: i64,
     pub step_secs: u32,
-    pub values: Vec<f64>,
+    /// Single precision: a 10,000-resource tenant keeps about six million points for a week, and f64 would
+    /// double their memory for digits nothing reads. Counts are exact up to 2^24 (16,777,216) per bucket;
+    /// larger counts (tokens of a busy account in an hour) and averages are rounded by less than 6 × 10⁻⁸
+    /// of their value, far below what a spike is.
+    pub values: Vec<f32>,
 }
 
 impl MetricSeries {
     pub fn end(&self) -> i64 {
         self.start + self.step_secs as i64 * self.values.len() as i64
+    }
+
+    /// The values widened to f64, for the detector's arithmetic.
+    pub fn values_f64(&self) -> Vec<f64> {
+        self.values.iter().map(|v| f64::from(*v)).collect()
     }
 }
 
