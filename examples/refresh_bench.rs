@@ -514,9 +514,52 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
         drop(copy);
         mb(after.saturating_sub(before))
     }
+    // Cloning a resource shares its documents (reference counts), so the clone above measures the records
+    // only; the documents are counted apart, a subtree shared by several resources once per holder (an upper
+    // bound).
+    let documents: usize = snapshot
+        .resources
+        .iter()
+        .map(|r| {
+            let d = &r.details;
+            let lists = [
+                &d.diagnostic_settings,
+                &d.private_endpoint_connections,
+                &d.deployments,
+                &d.rai_policies,
+                &d.role_assignments,
+                &d.computes,
+                &d.connections,
+                &d.online_endpoints,
+                &d.serverless_endpoints,
+                &d.key_vaults,
+                &d.locks,
+                &d.metric_alerts,
+                &d.capability_hosts,
+            ];
+            let children: usize = lists
+                .iter()
+                .filter_map(|list| list.value())
+                .flat_map(|items| items.iter())
+                .map(|item| item.heap_bytes() + std::mem::size_of_val(item))
+                .sum();
+            let single = [
+                d.defender_for_ai.value(),
+                d.managed_network.value().and_then(Option::as_ref),
+            ]
+            .into_iter()
+            .flatten()
+            .chain(d.application_insights.value().and_then(Option::as_ref))
+            .map(|doc| doc.heap_bytes())
+            .sum::<usize>();
+            r.properties.heap_bytes() + r.identity.as_ref().map_or(0, |i| i.heap_bytes()) + children + single
+        })
+        .sum();
     format!(
-        "resources (with child data) {:.0} MB, findings {:.0} MB, series {:.1} MB, alerts+logs+costs {:.1} MB",
+        "resource records {:.0} MB, their documents (bodies and child data) ≤ {:.0} MB, findings {:.0} MB, \
+         series {:.1} MB, alerts+logs+costs {:.1} MB",
         measure(&*snapshot.resources),
+        mb(documents),
         measure(&*snapshot.findings),
         measure(&*snapshot.series),
         measure(&*snapshot.alerts) + measure(&*snapshot.logs) + measure(&*snapshot.costs)
