@@ -42,3 +42,21 @@ fn control_metadata_is_public_and_complete() {
     assert!(checks::is_attestation("AI-SAFE-02"));
     assert_eq!(checks::omitted_controls().len() + checks::controls().len(), 45);
 }
+
+#[path = "../benches/support/inventory.rs"]
+mod inventory;
+
+/// Large inventories are shared between threads in claimed batches; the findings, their order and their
+/// evidence must not depend on how many threads took part.
+#[test]
+fn findings_do_not_depend_on_the_number_of_threads() {
+    let resources = inventory::inventory(5_000);
+    let subscriptions = inventory::subscriptions();
+    let alone = aisec::checks::evaluate_all_on(&resources, &subscriptions, 1);
+    assert!(alone.len() > 5_000 * 15, "{} findings", alone.len());
+    for threads in [2, 3, 5] {
+        let shared = aisec::checks::evaluate_all_on(&resources, &subscriptions, threads);
+        assert_eq!(shared.len(), alone.len(), "{threads} threads");
+        assert!(shared == alone, "{threads} threads changed the findings or their order");
+    }
+}

@@ -50,6 +50,12 @@ const PARALLEL_FROM: usize = 2048;
 /// inventory order, each resource's in catalog order. Large inventories are evaluated on several threads
 /// (the evaluators are pure, so the split changes nothing but the time).
 pub fn evaluate_all(resources: &[Resource], subscriptions: &[Subscription]) -> Vec<Finding> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    evaluate_all_on(resources, subscriptions, threads)
+}
+
+/// [`evaluate_all`] on at most `threads` threads (the result does not depend on it; tests compare).
+pub fn evaluate_all_on(resources: &[Resource], subscriptions: &[Subscription], threads: usize) -> Vec<Finding> {
     let colocation = controls::Colocation::new(resources);
     let colocation = &colocation;
     // Subscription ids compare without case; one lookup table instead of a scan per resource (200
@@ -62,44 +68,80 @@ pub fn evaluate_all(resources: &[Resource], subscriptions: &[Subscription]) -> V
             .or_insert(subscription);
     }
     let subscriptions = &by_id;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut all = Vec::with_capacity(most_findings(resources));
     if threads < 2 || resources.len() < PARALLEL_FROM {
         evaluate_slice(&mut all, resources, subscriptions, colocation);
         return all;
     }
-    let chunk = resources.len().div_ceil(threads);
-    let mut parts = resources.chunks(chunk);
-    // The calling thread takes the first part itself, straight into the result; the others are copied in
-    // behind it (no reallocation: the capacity is the most findings the inventory can give).
-    let first = parts.next().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = parts
-            .map(|part| {
-                let worker = std::thread::Builder::new()
+    // Work is claimed in batches: the calling thread from the front, straight into the result; the helpers
+    // from the back, into batches copied in behind it. Nobody waits on a fixed half that turned out slower
+    // (resources differ in cost, and a helper starts later than the caller).
+    let claims = std::sync::Mutex::new(0..resources.len());
+    let claims = &claims;
+    let claim = |from_front: bool| -> Option<std::ops::Range<usize>> {
+        // A poisoned lock means a helper panicked; that panic is re-raised when it is joined.
+        let mut open = claims.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if open.is_empty() {
+            return None;
+        }
+        let taken = if from_front {
+            open.start..(open.start + BATCH).min(open.end)
+        } else {
+            open.end.saturating_sub(BATCH).max(open.start)..open.end
+        };
+        *open = if from_front {
+            taken.end..open.end
+        } else {
+            open.start..taken.start
+        };
+        Some(taken)
+    };
+    let claim = &claim;
+    let mut batches: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
                     .name("aisec-checks".into())
                     .spawn_scoped(scope, move || {
-                        let mut findings = Vec::with_capacity(most_findings(part));
-                        evaluate_slice(&mut findings, part, subscriptions, colocation);
-                        findings
-                    });
-                (part, worker)
+                        let mut done = Vec::new();
+                        while let Some(range) = claim(false) {
+                            let part = resources.get(range.clone()).unwrap_or_default();
+                            let mut findings = Vec::with_capacity(most_findings(part));
+                            evaluate_slice(&mut findings, part, subscriptions, colocation);
+                            done.push((range.start, findings));
+                        }
+                        done
+                    })
+                    // The OS refused a thread: the others, the caller included, take its share.
+                    .ok()
             })
             .collect();
-        evaluate_slice(&mut all, first, subscriptions, colocation);
-        for (part, worker) in workers {
-            match worker {
-                Ok(handle) => match handle.join() {
-                    Ok(part_findings) => all.extend(part_findings),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                // The OS refused a thread: evaluate that part here.
-                Err(_) => evaluate_slice(&mut all, part, subscriptions, colocation),
+        while let Some(range) = claim(true) {
+            evaluate_slice(
+                &mut all,
+                resources.get(range).unwrap_or_default(),
+                subscriptions,
+                colocation,
+            );
+        }
+        let mut batches = Vec::new();
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => batches.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
+        batches
     });
+    batches.sort_unstable_by_key(|(start, _)| *start);
+    for (_, findings) in batches {
+        all.extend(findings);
+    }
     all
 }
+
+/// Resources per claim when the work is shared: small enough to balance, large enough that claiming is free.
+const BATCH: usize = 64;
 
 /// One finding per candidate control at most.
 fn most_findings(resources: &[Resource]) -> usize {
