@@ -14,6 +14,7 @@ pub mod collector;
 pub mod config;
 pub mod doctor;
 pub mod emulator;
+pub mod heap;
 pub mod incident;
 pub mod model;
 pub mod remediation;

@@ -218,6 +218,27 @@ async fn a_mid_size_tenant_stays_within_its_request_bounds() {
             );
         }
     }
+    // Equal child documents of different resources are one copy in memory (the collector interns them): the
+    // content filters of policies that differ only by name and id, for one.
+    let policies: Vec<&aisec::model::Doc> = snapshot
+        .resources
+        .iter()
+        .filter_map(|r| r.details.rai_policies.value())
+        .flatten()
+        .filter_map(|policy| policy.get("properties"))
+        .collect();
+    let (mut equal, mut shared) = (0, 0);
+    for (i, a) in policies.iter().enumerate() {
+        if let Some(b) = policies.get(i + 1..).and_then(|rest| rest.iter().find(|b| a == *b)) {
+            equal += 1;
+            shared += usize::from(a.is_same_node(b));
+        }
+    }
+    assert!(
+        equal > 0,
+        "the scenario repeats content-filter settings across accounts"
+    );
+    assert_eq!(shared, equal, "every repeated policy is shared, not copied");
     // Per-resource reads stay bounded: role assignments and locks are listed once per subscription.
     let per_resource = stats.count(RequestKind::ChildData) as f64 / per_refresh as f64;
     assert!(per_resource < 7.0, "{per_resource:.1} child reads per resource");

@@ -17,8 +17,8 @@ use tokio::time::Instant;
 
 use crate::azure::{AzureClient, RequestStats};
 use crate::model::{
-    Alert, CostPoint, Fetched, Finding, LogRow, MetricSeries, Resource, ResourceDetails, Snapshot, SourceKind,
-    SourceStatus, Subscription,
+    Alert, CostPoint, DocInterner, Fetched, Finding, LogRow, MetricSeries, Resource, ResourceDetails, Snapshot,
+    SourceKind, SourceStatus, Subscription,
 };
 
 pub use alerts::alerts_from_series;
@@ -135,6 +135,9 @@ struct Supervisor {
     completions_rx: mpsc::Receiver<Completion>,
     /// HTTP requests per source since start (each job's client counts into its source's counter).
     requests: HashMap<SourceKind, Arc<AtomicU64>>,
+    /// One copy of each document Azure repeats across resources (bodies and child data), kept across
+    /// refreshes so a re-read document joins the copy already held.
+    interner: DocInterner,
 }
 
 impl Supervisor {
@@ -153,6 +156,7 @@ impl Supervisor {
             completions_tx,
             completions_rx,
             requests: SourceKind::ALL.iter().map(|k| (*k, Arc::default())).collect(),
+            interner: DocInterner::new(),
         }
     }
 
@@ -269,7 +273,12 @@ impl Supervisor {
                 let first = self.working.resources.is_empty();
                 self.working.subscriptions =
                     Arc::new(carry_pricing(&self.working.subscriptions, inventory.subscriptions));
-                let mut resources = carry_details(&self.working.resources, inventory.resources);
+                let fresh = inventory
+                    .resources
+                    .into_iter()
+                    .map(|resource| resource.interned(&mut self.interner))
+                    .collect();
+                let mut resources = carry_details(&self.working.resources, fresh);
                 join::attach_related(&mut resources, inventory.related.as_deref());
                 self.working.resources = Arc::new(resources);
                 self.working.workspaces = Arc::new(inventory.workspaces);
@@ -303,7 +312,7 @@ impl Supervisor {
                         details.key_vaults = old.key_vaults.clone();
                         details.metric_alerts = old.metric_alerts.clone();
                         details.application_insights = old.application_insights.clone();
-                        with_details(resource, details)
+                        with_details(resource, details.interned(&mut self.interner))
                     })
                     .collect();
                 self.working.resources = Arc::new(resources);
@@ -319,6 +328,7 @@ impl Supervisor {
                 }
                 self.working.subscriptions = Arc::new(subscriptions);
                 self.reevaluate();
+                self.interner.forget_unused();
                 self.next_due.entry(SourceKind::Logs).or_insert_with(Instant::now);
             }
             Completion::Metrics(Ok(data)) => {

@@ -6,7 +6,7 @@ mod resource;
 mod snapshot;
 mod telemetry;
 
-pub use doc::{Doc, DocMap};
+pub use doc::{Doc, DocInterner, DocMap};
 pub use finding::{Area, Evidence, EvidenceList, EvidenceText, Finding, ResourceId, Severity, Status};
 pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
 pub use snapshot::{Snapshot, SourceKind, SourceStatus};

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Doc;
+use super::{Doc, DocInterner};
 
 /// The three Azure resource types aisec audits. Everything else returned by Azure is ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -110,6 +110,64 @@ pub struct ResourceDetails {
     /// Cognitive Services kind AIServices only: `GET {id}/capabilityHosts` → `value[]` (agent hosting).
     #[serde(default)]
     pub capability_hosts: Fetched<Vec<Doc>>,
+}
+
+impl ResourceDetails {
+    /// The same data, sharing every document equal to one interned before (see [`DocInterner`]).
+    pub fn interned(self, interner: &mut DocInterner) -> Self {
+        let mut list = |fetched: Fetched<Vec<Doc>>| match fetched {
+            Fetched::Value(items) => Fetched::Value(items.iter().map(|item| interner.intern(item)).collect()),
+            other => other,
+        };
+        let diagnostic_settings = list(self.diagnostic_settings);
+        let private_endpoint_connections = list(self.private_endpoint_connections);
+        let deployments = list(self.deployments);
+        let rai_policies = list(self.rai_policies);
+        let role_assignments = list(self.role_assignments);
+        let computes = list(self.computes);
+        let connections = list(self.connections);
+        let online_endpoints = list(self.online_endpoints);
+        let serverless_endpoints = list(self.serverless_endpoints);
+        let key_vaults = list(self.key_vaults);
+        let locks = list(self.locks);
+        let metric_alerts = list(self.metric_alerts);
+        let capability_hosts = list(self.capability_hosts);
+        let defender_for_ai = match self.defender_for_ai {
+            Fetched::Value(doc) => Fetched::Value(interner.intern(&doc)),
+            other => other,
+        };
+        let mut maybe = |fetched: Fetched<Option<Doc>>| match fetched {
+            Fetched::Value(doc) => Fetched::Value(doc.as_ref().map(|d| interner.intern(d))),
+            other => other,
+        };
+        Self {
+            diagnostic_settings,
+            private_endpoint_connections,
+            deployments,
+            rai_policies,
+            defender_for_ai,
+            role_assignments,
+            managed_network: maybe(self.managed_network),
+            computes,
+            connections,
+            online_endpoints,
+            serverless_endpoints,
+            key_vaults,
+            locks,
+            metric_alerts,
+            application_insights: maybe(self.application_insights),
+            capability_hosts,
+        }
+    }
+}
+
+impl Resource {
+    /// The same resource, its body sharing every document equal to one interned before.
+    pub fn interned(mut self, interner: &mut DocInterner) -> Self {
+        self.properties = interner.intern(&self.properties);
+        self.identity = self.identity.as_ref().map(|identity| interner.intern(identity));
+        self
+    }
 }
 
 /// One AI resource as Azure describes it. The body is kept whole: checks read property paths from it.
