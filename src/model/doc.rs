@@ -271,14 +271,16 @@ impl Doc {
 /// megabytes — and between reading every resource's child data from memory or from cache.
 ///
 /// Nodes are interned bottom-up, so two nodes are equal when their scalars are equal and their children are
-/// the very same nodes: comparing and hashing a node never walks below its own children.
+/// the very same nodes: comparing and hashing a node never walks below its own children, and a node already
+/// known is found before anything is allocated for it.
 #[derive(Default)]
 pub struct DocInterner {
-    nodes: std::collections::HashSet<Canonical>,
+    /// Canonical arrays and objects by shallow hash.
+    nodes: std::collections::HashMap<u64, Vec<Doc>>,
+    /// Children of the nodes being interned, deepest last (reused from node to node).
+    items: Vec<Doc>,
+    members: Vec<Member>,
 }
-
-/// A node whose children are canonical; equality and hash are shallow (children by identity).
-struct Canonical(Doc);
 
 fn same_node(a: &Doc, b: &Doc) -> bool {
     match (a, b) {
@@ -302,43 +304,25 @@ fn hash_node<H: std::hash::Hasher>(doc: &Doc, state: &mut H) {
     }
 }
 
-impl PartialEq for Canonical {
-    fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
-            (Doc::Array(a), Doc::Array(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| same_node(x, y))
-            }
-            (Doc::Object(a), Doc::Object(b)) => {
-                a.len() == b.len()
-                    && a.0
-                        .iter()
-                        .zip(b.0.iter())
-                        .all(|((ka, va), (kb, vb))| ka == kb && same_node(va, vb))
-            }
-            (a, b) => same_node(a, b),
-        }
-    }
+fn shallow_hash_items(items: &[Doc]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut state = std::collections::hash_map::DefaultHasher::new();
+    0u8.hash(&mut state);
+    items.len().hash(&mut state);
+    items.iter().for_each(|item| hash_node(item, &mut state));
+    state.finish()
 }
 
-impl Eq for Canonical {}
-
-impl std::hash::Hash for Canonical {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        match &self.0 {
-            Doc::Array(items) => {
-                items.len().hash(state);
-                items.iter().for_each(|item| hash_node(item, state));
-            }
-            Doc::Object(map) => {
-                map.len().hash(state);
-                for (key, value) in map.0.iter() {
-                    key.hash(state);
-                    hash_node(value, state);
-                }
-            }
-            other => hash_node(other, state),
-        }
+fn shallow_hash_members(members: &[Member]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut state = std::collections::hash_map::DefaultHasher::new();
+    1u8.hash(&mut state);
+    members.len().hash(&mut state);
+    for (key, value) in members {
+        key.hash(&mut state);
+        hash_node(value, &mut state);
     }
+    state.finish()
 }
 
 impl DocInterner {
@@ -349,36 +333,85 @@ impl DocInterner {
     /// The canonical copy of `doc`: equal to it, sharing every array and object with the documents interned
     /// before.
     pub fn intern(&mut self, doc: &Doc) -> Doc {
-        let node = match doc {
-            Doc::Array(items) => Doc::Array(items.iter().map(|item| self.intern(item)).collect()),
-            Doc::Object(map) => Doc::Object(DocMap(
-                map.0
-                    .iter()
-                    .map(|(key, value)| (key.clone(), self.intern(value)))
-                    .collect(),
-            )),
+        match doc {
+            Doc::Array(items) => {
+                let start = self.items.len();
+                for item in items.iter() {
+                    let canonical = self.intern(item);
+                    self.items.push(canonical);
+                }
+                let children = self.items.get(start..).unwrap_or_default();
+                let hash = shallow_hash_items(children);
+                let known = self.nodes.get(&hash).and_then(|bucket| {
+                    bucket.iter().find(|node| {
+                        node.as_array().is_some_and(|known| {
+                            known.len() == children.len() && known.iter().zip(children).all(|(a, b)| same_node(a, b))
+                        })
+                    })
+                });
+                let node = match known {
+                    Some(node) => node.clone(),
+                    None => {
+                        let node = Doc::Array(children.iter().cloned().collect());
+                        self.nodes.entry(hash).or_default().push(node.clone());
+                        node
+                    }
+                };
+                self.items.truncate(start);
+                node
+            }
+            Doc::Object(map) => {
+                let start = self.members.len();
+                for (key, value) in map.0.iter() {
+                    let canonical = self.intern(value);
+                    self.members.push((key.clone(), canonical));
+                }
+                let members = self.members.get(start..).unwrap_or_default();
+                let hash = shallow_hash_members(members);
+                let known = self.nodes.get(&hash).and_then(|bucket| {
+                    bucket.iter().find(|node| {
+                        node.as_object().is_some_and(|known| {
+                            known.0.len() == members.len()
+                                && known
+                                    .0
+                                    .iter()
+                                    .zip(members)
+                                    .all(|((ka, va), (kb, vb))| ka == kb && same_node(va, vb))
+                        })
+                    })
+                });
+                let node = match known {
+                    Some(node) => node.clone(),
+                    None => {
+                        let node = Doc::Object(DocMap(members.iter().cloned().collect()));
+                        self.nodes.entry(hash).or_default().push(node.clone());
+                        node
+                    }
+                };
+                self.members.truncate(start);
+                node
+            }
             // Scalars are stored inside their parent: nothing to share.
-            scalar => return scalar.clone(),
-        };
-        if let Some(known) = self.nodes.get(&Canonical(node.clone())) {
-            return known.0.clone();
+            scalar => scalar.clone(),
         }
-        self.nodes.insert(Canonical(node.clone()));
-        node
     }
 
     /// Forgets the nodes no document holds any more (only the interner does), so the interner does not keep
     /// what a refresh dropped.
     pub fn forget_unused(&mut self) {
+        let held = |node: &Doc| match node {
+            Doc::Array(items) => Arc::strong_count(items) > 1,
+            Doc::Object(map) => Arc::strong_count(&map.0) > 1,
+            _ => false,
+        };
         // Children of a dropped node are released with it: repeat until nothing more goes.
         loop {
-            let before = self.nodes.len();
-            self.nodes.retain(|node| match &node.0 {
-                Doc::Array(items) => Arc::strong_count(items) > 1,
-                Doc::Object(map) => Arc::strong_count(&map.0) > 1,
-                _ => false,
+            let before = self.len();
+            self.nodes.retain(|_, bucket| {
+                bucket.retain(held);
+                !bucket.is_empty()
             });
-            if self.nodes.len() == before {
+            if self.len() == before {
                 break;
             }
         }
@@ -386,7 +419,7 @@ impl DocInterner {
 
     /// Distinct arrays and objects held.
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.nodes.values().map(Vec::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
