@@ -275,8 +275,10 @@ impl Doc {
 /// known is found before anything is allocated for it.
 #[derive(Default)]
 pub struct DocInterner {
-    /// Canonical arrays and objects by shallow hash.
-    nodes: std::collections::HashMap<u64, Vec<Doc>>,
+    /// Canonical arrays and objects by shallow hash. The hash is seeded per process: the content comes from
+    /// Azure, and a fixed seed would let crafted values pile into one bucket.
+    nodes: std::collections::HashMap<u64, Vec<Doc>, foldhash::fast::RandomState>,
+    seed: foldhash::fast::RandomState,
     /// Children of the nodes being interned, deepest last (reused from node to node).
     items: Vec<Doc>,
     members: Vec<Member>,
@@ -304,18 +306,18 @@ fn hash_node<H: std::hash::Hasher>(doc: &Doc, state: &mut H) {
     }
 }
 
-fn shallow_hash_items(items: &[Doc]) -> u64 {
+fn shallow_hash_items(seed: &impl std::hash::BuildHasher, items: &[Doc]) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut state = std::collections::hash_map::DefaultHasher::new();
+    let mut state = seed.build_hasher();
     0u8.hash(&mut state);
     items.len().hash(&mut state);
     items.iter().for_each(|item| hash_node(item, &mut state));
     state.finish()
 }
 
-fn shallow_hash_members(members: &[Member]) -> u64 {
+fn shallow_hash_members(seed: &impl std::hash::BuildHasher, members: &[Member]) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut state = std::collections::hash_map::DefaultHasher::new();
+    let mut state = seed.build_hasher();
     1u8.hash(&mut state);
     members.len().hash(&mut state);
     for (key, value) in members {
@@ -341,7 +343,7 @@ impl DocInterner {
                     self.items.push(canonical);
                 }
                 let children = self.items.get(start..).unwrap_or_default();
-                let hash = shallow_hash_items(children);
+                let hash = shallow_hash_items(&self.seed, children);
                 let known = self.nodes.get(&hash).and_then(|bucket| {
                     bucket.iter().find(|node| {
                         node.as_array().is_some_and(|known| {
@@ -367,7 +369,7 @@ impl DocInterner {
                     self.members.push((key.clone(), canonical));
                 }
                 let members = self.members.get(start..).unwrap_or_default();
-                let hash = shallow_hash_members(members);
+                let hash = shallow_hash_members(&self.seed, members);
                 let known = self.nodes.get(&hash).and_then(|bucket| {
                     bucket.iter().find(|node| {
                         node.as_object().is_some_and(|known| {
