@@ -58,8 +58,14 @@ fn main() -> ExitCode {
 }
 
 fn fail(message: &str) -> ExitCode {
-    eprintln!("aisec: {message}");
+    say(std::io::stderr(), format_args!("aisec: {message}\n"));
     ExitCode::from(EXIT_ERROR)
+}
+
+/// Writes to the console without the panic `print!` raises when the reader has gone (`aisec doctor | head`,
+/// a closed terminal): that text is lost, nothing else is.
+fn say(mut out: impl std::io::Write, text: std::fmt::Arguments) {
+    let _ = out.write_fmt(text).and_then(|()| out.flush());
 }
 
 fn init_logging(paths: &Paths) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
@@ -129,7 +135,7 @@ async fn run_doctor(target: &Target) -> Result<ExitCode, String> {
     let client =
         AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
     let report = aisec::doctor::run(&client, &target.subscriptions).await;
-    print!("{}", report.render());
+    say(std::io::stdout(), format_args!("{}", report.render()));
     if let Some(emulator) = connection.emulator {
         emulator.shutdown().await;
     }
@@ -157,11 +163,13 @@ async fn run_emulator(port: u16, scenario: &str) -> Result<ExitCode, String> {
     let handle = emulator::start_on(address, loaded)
         .await
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
-    println!(
-        "aisec emulator listening on {} (scenario {scenario}); Ctrl-C stops it",
-        handle.base_url
+    say(
+        std::io::stdout(),
+        format_args!(
+            "aisec emulator listening on {} (scenario {scenario}); Ctrl-C stops it\ntry: aisec --endpoint {}\n",
+            handle.base_url, handle.base_url
+        ),
     );
-    println!("try: aisec --endpoint {}", handle.base_url);
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)

@@ -238,3 +238,44 @@ fn the_default_format_is_a_sanitised_table_on_stdout() {
     assert!(!text.chars().any(|c| c.is_control() && c != '\n'));
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// `aisec scan | head`: the reader goes away before the report is written. The scan says so and exits 2 (the
+/// report was not delivered) — never a panic, not even when stderr is gone too.
+#[test]
+fn a_reader_that_goes_away_is_an_error_not_a_panic() {
+    use std::process::Stdio;
+    let home = scratch("closed-pipe");
+    let run = |close_stderr: bool| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aisec"))
+            .args(["scan", "--demo", "--format", "table"])
+            .env("AISEC_HOME", &home)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the aisec binary runs");
+        // Both ends closed before the scan (several seconds of collection) has written anything.
+        drop(child.stdout.take());
+        let stderr = if close_stderr {
+            drop(child.stderr.take());
+            String::new()
+        } else {
+            let mut text = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                std::io::Read::read_to_string(&mut pipe, &mut text).expect("stderr is text");
+            }
+            text
+        };
+        (child.wait().expect("the scan ends"), stderr)
+    };
+    let (status, stderr) = run(false);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot write the report"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let (status, _) = run(true);
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "a closed stderr must not turn the error into a panic (101)"
+    );
+}

@@ -13,6 +13,7 @@ mod report;
 mod sarif;
 mod table;
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -118,7 +119,8 @@ pub async fn run(client: AzureClient, subscriptions: &[String], args: &ScanArgs)
         }
     };
     for warning in collected.warnings() {
-        eprintln!("aisec scan: warning: {warning}");
+        // A closed stderr loses the warning, not the report.
+        let _ = writeln!(std::io::stderr(), "aisec scan: warning: {warning}");
     }
     let report = Report::build(&collected, time::OffsetDateTime::now_utc());
     let text = match render(&report, args.format) {
