@@ -5,32 +5,13 @@ use std::collections::BTreeMap;
 
 use crate::attestation::{self, Attestation, Standing};
 use crate::checks::{self, Control};
-use crate::model::{Alert, Area, Finding, LogRow, Resource, Severity, Snapshot, Status};
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub pass: usize,
-    pub fail: usize,
-    pub unknown: usize,
-    pub not_applicable: usize,
-}
-
-impl Counts {
-    fn add(&mut self, status: Status) {
-        match status {
-            Status::Pass => self.pass += 1,
-            Status::Fail => self.fail += 1,
-            Status::Unknown => self.unknown += 1,
-            Status::NotApplicable => self.not_applicable += 1,
-        }
-    }
-}
+use crate::model::{Alert, Area, Finding, LogRow, Resource, Severity, Snapshot, Status, StatusCounts};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChecklistRow {
     Area {
         area: Area,
-        counts: Counts,
+        counts: StatusCounts,
         score: Option<u8>,
     },
     Control {
@@ -38,7 +19,7 @@ pub enum ChecklistRow {
         title: String,
         area: Area,
         severity: Severity,
-        counts: Counts,
+        counts: StatusCounts,
     },
     /// Heading of the controls a person confirms: how many stand, how many expired.
     AttestationHeader {
@@ -122,7 +103,7 @@ pub fn control_findings(findings: &[Finding], control: &str) -> Vec<usize> {
 }
 
 pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
-    let mut per_control: BTreeMap<&'static str, Counts> = BTreeMap::new();
+    let mut per_control: BTreeMap<&'static str, StatusCounts> = BTreeMap::new();
     let mut per_area: BTreeMap<Area, Vec<&Finding>> = BTreeMap::new();
     let controls = checks::controls();
     let area_of = |id: &str| controls.iter().find(|c| c.id == id).map(|c| c.area);
@@ -139,7 +120,7 @@ pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
             continue;
         }
         let area_findings = per_area.get(&area).map(Vec::as_slice).unwrap_or(&[]);
-        let mut counts = Counts::default();
+        let mut counts = StatusCounts::default();
         area_findings.iter().for_each(|f| counts.add(f.status));
         rows.push(ChecklistRow::Area {
             area,

@@ -14,6 +14,34 @@ pub enum Status {
     NotApplicable,
 }
 
+/// How many findings have each status (a checklist area, a control, a whole scan).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub not_applicable: usize,
+}
+
+impl StatusCounts {
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Fail => self.fail += 1,
+            Status::Unknown => self.unknown += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+    }
+
+    /// Adds another tally to this one.
+    pub fn merge(&mut self, other: &StatusCounts) {
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.unknown += other.unknown;
+        self.not_applicable += other.not_applicable;
+    }
+}
+
 impl Status {
     pub fn label(self) -> &'static str {
         match self {

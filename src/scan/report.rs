@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::collect::{Collected, SourceOutcome};
 use crate::checks::{self, Control};
-use crate::model::{Area, Evidence, Finding, Resource, Severity, Snapshot, Status};
+use crate::model::{Area, Evidence, Finding, Resource, Severity, Snapshot, Status, StatusCounts};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -51,25 +51,6 @@ pub struct Summary {
     pub mcsb: McsbSummary,
     /// Catalog controls no Azure API can decide: a person attests them (the cockpit offers that).
     pub not_evaluated: Vec<NotEvaluated>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct StatusCounts {
-    pub pass: usize,
-    pub fail: usize,
-    pub unknown: usize,
-    pub not_applicable: usize,
-}
-
-impl StatusCounts {
-    fn add(&mut self, status: Status) {
-        match status {
-            Status::Pass => self.pass += 1,
-            Status::Fail => self.fail += 1,
-            Status::Unknown => self.unknown += 1,
-            Status::NotApplicable => self.not_applicable += 1,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -11,6 +11,7 @@ use crate::app::view::{self, ChecklistRow};
 use crate::app::{Pane, PaneState, State};
 use crate::attestation::Standing;
 use crate::checks;
+use crate::model::StatusCounts;
 use crate::sanitize::for_terminal;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, pane: Pane, focused: bool, report: &mut FrameReport) {
@@ -115,11 +116,9 @@ fn windowed_table<'a>(
 }
 
 fn checklist(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mut FrameReport) {
-    let counts = state.checklist.iter().fold(view::Counts::default(), |mut acc, row| {
+    let counts = state.checklist.iter().fold(StatusCounts::default(), |mut acc, row| {
         if let ChecklistRow::Control { counts, .. } = row {
-            acc.pass += counts.pass;
-            acc.fail += counts.fail;
-            acc.unknown += counts.unknown;
+            acc.merge(counts);
         }
         acc
     });
