@@ -521,38 +521,13 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
         .resources
         .iter()
         .map(|r| {
-            let d = &r.details;
-            let lists = [
-                &d.diagnostic_settings,
-                &d.private_endpoint_connections,
-                &d.deployments,
-                &d.rai_policies,
-                &d.role_assignments,
-                &d.computes,
-                &d.connections,
-                &d.online_endpoints,
-                &d.serverless_endpoints,
-                &d.key_vaults,
-                &d.locks,
-                &d.metric_alerts,
-                &d.capability_hosts,
-            ];
-            let children: usize = lists
-                .iter()
-                .filter_map(|list| list.value())
-                .flat_map(|items| items.iter())
-                .map(|item| item.heap_bytes() + std::mem::size_of_val(item))
+            let body = r.properties.heap_bytes() + r.identity.as_ref().map_or(0, |i| i.heap_bytes());
+            let children: usize = r
+                .details
+                .documents()
+                .map(|doc| doc.heap_bytes() + std::mem::size_of_val(doc))
                 .sum();
-            let single = [
-                d.defender_for_ai.value(),
-                d.managed_network.value().and_then(Option::as_ref),
-            ]
-            .into_iter()
-            .flatten()
-            .chain(d.application_insights.value().and_then(Option::as_ref))
-            .map(|doc| doc.heap_bytes())
-            .sum::<usize>();
-            r.properties.heap_bytes() + r.identity.as_ref().map_or(0, |i| i.heap_bytes()) + children + single
+            body + children
         })
         .sum();
     format!(

@@ -69,16 +69,8 @@ impl DocMap {
         }
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Doc)> {
         self.into_iter()
-    }
-
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.0.iter().map(|(k, _)| k.as_str())
     }
 
     pub fn values(&self) -> impl ExactSizeIterator<Item = &Doc> {
@@ -190,20 +182,6 @@ impl Doc {
         }
     }
 
-    pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Doc::Number(n) => n.as_i64(),
-            _ => None,
-        }
-    }
-
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Doc::Number(n) => n.as_f64(),
-            _ => None,
-        }
-    }
-
     pub fn as_array(&self) -> Option<&[Doc]> {
         match self {
             Doc::Array(items) => Some(items),
@@ -224,10 +202,6 @@ impl Doc {
 
     pub fn is_object(&self) -> bool {
         matches!(self, Doc::Object(_))
-    }
-
-    pub fn is_array(&self) -> bool {
-        matches!(self, Doc::Array(_))
     }
 
     pub fn is_string(&self) -> bool {

@@ -113,6 +113,35 @@ pub struct ResourceDetails {
 }
 
 impl ResourceDetails {
+    /// Every document held (lists item by item), for measuring what the child data costs.
+    pub fn documents(&self) -> impl Iterator<Item = &Doc> {
+        let lists = [
+            &self.diagnostic_settings,
+            &self.private_endpoint_connections,
+            &self.deployments,
+            &self.rai_policies,
+            &self.role_assignments,
+            &self.computes,
+            &self.connections,
+            &self.online_endpoints,
+            &self.serverless_endpoints,
+            &self.key_vaults,
+            &self.locks,
+            &self.metric_alerts,
+            &self.capability_hosts,
+        ];
+        let single = [
+            self.defender_for_ai.value(),
+            self.managed_network.value().and_then(Option::as_ref),
+            self.application_insights.value().and_then(Option::as_ref),
+        ];
+        lists
+            .into_iter()
+            .filter_map(Fetched::value)
+            .flatten()
+            .chain(single.into_iter().flatten())
+    }
+
     /// The same data, sharing every document equal to one interned before (see [`DocInterner`]).
     pub fn interned(self, interner: &mut DocInterner) -> Self {
         let mut list = |fetched: Fetched<Vec<Doc>>| match fetched {
