@@ -1,35 +1,12 @@
 //! The collector against the in-process emulator: the real client code path, end to end.
 
-use std::time::Duration;
-
 use aisec::azure::{Auth, AzureClient, Endpoints, RequestKind, RetryPolicy};
 use aisec::collector::{self, CollectorConfig, unix_now};
 use aisec::emulator::{self, Scenario};
-use aisec::model::{ResourceFamily, Snapshot, SourceKind, Status};
+use aisec::model::{ResourceFamily, SourceKind, Status};
 
-async fn wait_for(
-    snapshots: &mut tokio::sync::watch::Receiver<std::sync::Arc<Snapshot>>,
-    ready: impl Fn(&Snapshot) -> bool,
-) -> std::sync::Arc<Snapshot> {
-    tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            if ready(&snapshots.borrow_and_update()) {
-                return snapshots.borrow().clone();
-            }
-            snapshots.changed().await.expect("collector alive");
-        }
-    })
-    .await
-    .expect("the collector produced the expected snapshot")
-}
-
-fn settled(snapshot: &Snapshot) -> bool {
-    SourceKind::ALL.iter().all(|kind| {
-        snapshot
-            .source(*kind)
-            .is_some_and(|s| !s.in_flight && (s.last_ok.is_some() || s.last_error.is_some()))
-    })
-}
+mod common;
+use common::collect::{all_done, wait_until};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_snapshots_hold_the_demo_inventory_findings_alerts_logs_and_costs() {
@@ -43,8 +20,7 @@ async fn first_snapshots_hold_the_demo_inventory_findings_alerts_logs_and_costs(
     )
     .unwrap();
     let handle = collector::spawn(client, CollectorConfig::default());
-    let mut snapshots = handle.snapshots.clone();
-    let snapshot = wait_for(&mut snapshots, settled).await;
+    let snapshot = wait_until(&handle, all_done).await;
 
     assert!(
         snapshot.subscriptions.len() >= 3,

@@ -7,10 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aisec::azure::{Auth, AzureClient, Endpoints, RetryPolicy};
-use aisec::collector::{self, CollectorConfig, CollectorHandle, Command};
+use aisec::collector::{self, CollectorConfig, Command};
 use aisec::emulator::{self, FaultKind, FaultSpec, RequestStats, RouteKind, Scenario};
 use aisec::model::{Snapshot, SourceKind, SourceStatus};
 use tokio::sync::OnceCell;
+
+mod common;
+use common::collect::{all_done, completed_after, wait_until};
 
 const NOW: i64 = 1_790_000_000;
 
@@ -35,37 +38,12 @@ fn client(base_url: &str) -> AzureClient {
     AzureClient::new(Endpoints::single(&base), Auth::fixed("test-token"), retry_policy()).expect("client")
 }
 
-fn done(status: &SourceStatus) -> bool {
-    !status.in_flight && (status.last_ok.is_some() || status.last_error.is_some())
-}
-
-async fn wait(handle: &CollectorHandle, ready: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
-    let mut snapshots = handle.snapshots.clone();
-    tokio::time::timeout(Duration::from_secs(120), async {
-        loop {
-            let current = snapshots.borrow_and_update().clone();
-            if ready(&current) {
-                return current;
-            }
-            snapshots.changed().await.expect("the collector is alive");
-        }
-    })
-    .await
-    .expect("the collector got there")
-}
-
-fn all_done(snapshot: &Snapshot) -> bool {
-    SourceKind::ALL
-        .iter()
-        .all(|kind| snapshot.source(*kind).is_some_and(done))
-}
-
 async fn clean_counts() -> RequestStats {
     CLEAN
         .get_or_init(|| async {
             let emulator = emulator::start(Scenario::demo(NOW)).await.expect("emulator");
             let handle = collector::spawn(client(&emulator.base_url), CollectorConfig::default());
-            let snapshot = wait(&handle, all_done).await;
+            let snapshot = wait_until(&handle, all_done).await;
             for status in &snapshot.sources {
                 assert!(status.last_error.is_none(), "clean run: {status:?}");
             }
@@ -92,7 +70,7 @@ async fn run(
     let client = client(&emulator.base_url);
     let stats = client.stats();
     let handle = collector::spawn(client, CollectorConfig::default());
-    let first = wait(&handle, all_done).await;
+    let first = wait_until(&handle, all_done).await;
     for status in &first.sources {
         assert!(status.last_error.is_none(), "the first refresh is clean: {status:?}");
     }
@@ -102,11 +80,7 @@ async fn run(
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let retries_before = stats.retries();
     handle.commands.send(Command::RefreshAll).await.expect("command");
-    let second = wait(&handle, |s| {
-        s.source(source)
-            .is_some_and(|st| done(st) && (st.last_error.is_some() || st.last_ok.unwrap_or(0) > first_ok))
-    })
-    .await;
+    let second = wait_until(&handle, |s| completed_after(s, source, first_ok)).await;
     // Counted before the liveness refresh below, which would otherwise race into the numbers.
     let served = emulator.stats();
     // Still alive and answering after the fault.

@@ -6,14 +6,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::time::Duration;
 
 use aisec::azure::metrics::MetricProfile;
 use aisec::azure::{Auth, AzureClient, Endpoints, RequestKind, RetryPolicy};
-use aisec::collector::{self, CollectorConfig, CollectorHandle, Command, Schedule};
+use aisec::collector::{self, CollectorConfig, Command, Schedule};
 use aisec::emulator::{self, Scenario};
 use aisec::model::{Fetched, Snapshot, SourceKind, Status};
+
+mod common;
+use common::collect::{all_done, completed_after, wait_until};
 
 const NOW: i64 = 1_790_000_000;
 const SUB: &str = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -26,31 +28,6 @@ fn client(base_url: &str) -> AzureClient {
         RetryPolicy::default(),
     )
     .expect("client")
-}
-
-async fn wait(handle: &CollectorHandle, ready: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
-    let mut snapshots = handle.snapshots.clone();
-    tokio::time::timeout(Duration::from_secs(300), async {
-        loop {
-            let current = snapshots.borrow_and_update().clone();
-            if ready(&current) {
-                return current;
-            }
-            snapshots.changed().await.expect("the collector is alive");
-        }
-    })
-    .await
-    .expect("the collector got there")
-}
-
-fn completed_after(snapshot: &Snapshot, kind: SourceKind, after: i64) -> bool {
-    snapshot
-        .source(kind)
-        .is_some_and(|s| !s.in_flight && (s.last_ok.is_some_and(|t| t > after) || s.last_error.is_some()))
-}
-
-fn all_done(snapshot: &Snapshot) -> bool {
-    SourceKind::ALL.iter().all(|k| completed_after(snapshot, *k, 0))
 }
 
 /// One subscription with 120 OpenAI and 60 Language accounts in westeurope and 10 OpenAI accounts in eastus.
@@ -123,7 +100,7 @@ async fn metrics_batches_carry_fifty_resources_of_one_group_and_refreshes_ask_no
         },
     };
     let handle = collector::spawn(client, config);
-    let first = wait(&handle, all_done).await;
+    let first = wait_until(&handle, all_done).await;
     assert_eq!(first.resources.len(), 190);
     let metrics = first.source(SourceKind::Metrics).expect("status");
     assert!(metrics.last_error.is_none(), "{:?}", metrics.last_error);
@@ -147,7 +124,7 @@ async fn metrics_batches_carry_fifty_resources_of_one_group_and_refreshes_ask_no
     let first_ok = metrics.last_ok.unwrap_or(0);
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     handle.commands.send(Command::RefreshAll).await.expect("command");
-    let second = wait(&handle, |s| completed_after(s, SourceKind::Metrics, first_ok)).await;
+    let second = wait_until(&handle, |s| completed_after(s, SourceKind::Metrics, first_ok)).await;
     assert!(
         second
             .source(SourceKind::Metrics)
@@ -186,7 +163,7 @@ async fn a_mid_size_tenant_stays_within_its_request_bounds() {
         },
     };
     let handle = collector::spawn(client, config);
-    let snapshot = wait(&handle, all_done).await;
+    let snapshot = wait_until(&handle, all_done).await;
     for status in &snapshot.sources {
         assert!(status.last_error.is_none(), "{status:?}");
     }
@@ -250,7 +227,7 @@ async fn a_mid_size_tenant_stays_within_its_request_bounds() {
         .unwrap_or(0);
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     handle.commands.send(Command::RefreshAll).await.expect("command");
-    let second = wait(&handle, |s| completed_after(s, SourceKind::Diagnostics, first_ok)).await;
+    let second = wait_until(&handle, |s| completed_after(s, SourceKind::Diagnostics, first_ok)).await;
     let read_now = second
         .resources
         .iter()

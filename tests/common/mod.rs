@@ -1,6 +1,7 @@
 //! A small, fixed snapshot for tests that must not depend on the clock or the network.
 #![allow(dead_code)]
 
+pub mod collect;
 pub mod http;
 
 use std::sync::Arc;
