@@ -5,6 +5,7 @@
 mod common;
 
 use common::http::{client, get, post};
+use common::iso;
 
 use aisec::emulator::{self, EmulatorHandle, FaultKind, FaultSpec, Scenario};
 use serde_json::{Value, json};
@@ -38,19 +39,6 @@ fn names(body: &Value) -> Vec<String> {
         .iter()
         .filter_map(|v| v["name"].as_str().map(str::to_string))
         .collect()
-}
-
-fn iso(t: i64) -> String {
-    let f = time::OffsetDateTime::from_unix_timestamp(t).expect("valid time");
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        f.year(),
-        u8::from(f.month()),
-        f.day(),
-        f.hour(),
-        f.minute(),
-        f.second()
-    )
 }
 
 #[tokio::test]

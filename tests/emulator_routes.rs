@@ -5,6 +5,7 @@ use std::collections::HashSet;
 mod common;
 
 use common::http::{client, get, post};
+use common::iso;
 
 use aisec::emulator::{self, EmulatorHandle, Scenario};
 use serde_json::{Value, json};
@@ -17,19 +18,6 @@ const PROD: &str = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b";
 async fn start() -> (EmulatorHandle, reqwest::Client) {
     let handle = emulator::start(Scenario::demo(NOW)).await.expect("emulator starts");
     (handle, client())
-}
-
-fn iso(t: i64) -> String {
-    let f = time::OffsetDateTime::from_unix_timestamp(t).expect("valid time");
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        f.year(),
-        u8::from(f.month()),
-        f.day(),
-        f.hour(),
-        f.minute(),
-        f.second()
-    )
 }
 
 fn error_code(body: &Value) -> &str {

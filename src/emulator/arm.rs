@@ -54,20 +54,26 @@ fn next_link(ctx: &Ctx, token: &str) -> String {
     format!("{}{}?{}", ctx.base, ctx.path(), query.finish())
 }
 
+/// Where an ARM list page starts: its `$skiptoken`, checked against what is being paged (ARM's error when
+/// the token is not one of ours for this request).
+pub(crate) fn skip_offset(ctx: &Ctx, bound: u64) -> Result<usize, Reply> {
+    match ctx.param("$skiptoken") {
+        None => Ok(0),
+        Some(token) => read_token(token, bound).ok_or_else(|| {
+            Reply::arm_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidSkipToken",
+                "The provided skip token is not valid for this request.",
+            )
+        }),
+    }
+}
+
 pub(crate) fn paged(shared: &Shared, ctx: &Ctx, kind: RouteKind, items: Vec<Value>, page_size: usize) -> Reply {
     let bound = bind_hash(&[&ctx.path().to_ascii_lowercase()]);
-    let offset = match ctx.param("$skiptoken") {
-        None => 0,
-        Some(t) => match read_token(t, bound) {
-            Some(o) => o,
-            None => {
-                return Reply::arm_error(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidSkipToken",
-                    "The provided skip token is not valid for this request.",
-                );
-            }
-        },
+    let offset = match skip_offset(ctx, bound) {
+        Ok(offset) => offset,
+        Err(reply) => return reply,
     };
     let page_size = page_size.max(1);
     let total = items.len();

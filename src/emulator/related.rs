@@ -9,9 +9,9 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::arm::{method_not_allowed, not_found_resource, subscription_not_found};
+use super::arm::{method_not_allowed, not_found_resource, skip_offset, subscription_not_found};
 use super::scenario::{ResourceDef, Scenario};
-use super::server::{Ctx, Reply, RouteKind, Shared, bind_hash, make_token, read_token};
+use super::server::{Ctx, Reply, RouteKind, Shared, bind_hash, make_token};
 use super::timeutil::{DAY, HOUR, MINUTE, floor_to, iso, iso_millis, month_start, parse_instant};
 use super::traffic::{Namespace, guid, hash_str, hash4, unit};
 
@@ -794,18 +794,9 @@ pub(crate) fn activity(shared: &Shared, ctx: &Ctx, sub: &str) -> Reply {
         Err(message) => return Reply::arm_error(StatusCode::BAD_REQUEST, "BadRequest", &message),
     };
     let bound = bind_hash(&[&ctx.path().to_ascii_lowercase(), &filter_text.to_ascii_lowercase()]);
-    let offset = match ctx.param("$skiptoken") {
-        None => 0,
-        Some(t) => match read_token(t, bound) {
-            Some(o) => o,
-            None => {
-                return Reply::arm_error(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidSkipToken",
-                    "The provided skip token is not valid for this request.",
-                );
-            }
-        },
+    let offset = match skip_offset(ctx, bound) {
+        Ok(offset) => offset,
+        Err(reply) => return reply,
     };
     let (from, to) = (iso_millis(filter.from * 1000), iso_millis(filter.to * 1000 + 999));
     let matching: Vec<&Value> = s

@@ -13,6 +13,20 @@ use serde_json::json;
 
 pub const NOW: i64 = 1_795_000_000; // a fixed instant in 2026
 
+/// `2026-01-01T00:00:00Z`, the whole-second form Azure's time parameters take.
+pub fn iso(t: i64) -> String {
+    let f = time::OffsetDateTime::from_unix_timestamp(t).expect("valid time");
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        f.year(),
+        u8::from(f.month()),
+        f.day(),
+        f.hour(),
+        f.minute(),
+        f.second()
+    )
+}
+
 pub fn resource(name: &str, kind: &str, resource_type: &str, properties: serde_json::Value) -> Resource {
     Resource::from_arm(&json!({
         "id": format!("/subscriptions/sub-prod/resourceGroups/rg-ai/providers/{resource_type}/{name}"),
