@@ -37,7 +37,8 @@ fn child_not_found(kind: &str, name: &str) -> Reply {
     )
 }
 
-fn list_or_item(items: Vec<Value>, name: Option<&String>, kind: &str) -> Reply {
+/// A child list (`value[]`), or one item of it by name (names compare without case, as ARM's do).
+pub(crate) fn list_or_item(items: Vec<Value>, name: Option<&str>, kind: &str) -> Reply {
     match name {
         None => Reply::ok(&json!({ "value": items })),
         Some(n) => match items
@@ -66,7 +67,7 @@ pub(crate) fn child(shared: &Shared, ctx: &Ctx, id: &str, child: &[String]) -> R
     let Some(r) = s.find(id) else {
         return not_found_resource(&s, id);
     };
-    let name = child.get(1);
+    let name = child.get(1).map(String::as_str);
     if child.len() > 2 {
         return not_found(ctx);
     }
@@ -95,7 +96,7 @@ pub(crate) fn child(shared: &Shared, ctx: &Ctx, id: &str, child: &[String]) -> R
                 "managed network",
             ),
             None if name.is_none() => Reply::ok(&json!({"value": []})),
-            None => child_not_found("managed network", name.map_or("default", |n| n.as_str())),
+            None => child_not_found("managed network", name.unwrap_or("default")),
         },
         "connections" if cs || ml => list_or_item(workload::connections(&s, r), name, "connection"),
         "capabilityhosts" if cs => list_or_item(workload::capability_hosts(&s, r), name, "capability host"),

@@ -10,6 +10,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::arm::{method_not_allowed, not_found_resource, skip_offset, subscription_not_found};
+use super::children::list_or_item;
 use super::scenario::{ResourceDef, Scenario};
 use super::server::{Ctx, Reply, RouteKind, Shared, bind_hash, make_token};
 use super::timeutil::{DAY, HOUR, MINUTE, floor_to, iso, iso_millis, month_start, parse_instant};
@@ -599,23 +600,6 @@ fn known_scope(s: &Scenario, scope: &str) -> Result<(), Reply> {
         return Err(not_found_resource(s, scope));
     }
     Ok(())
-}
-
-fn list_or_item(items: Vec<Value>, name: Option<&str>, kind: &str) -> Reply {
-    match name {
-        None => Reply::ok(&json!({ "value": items })),
-        Some(n) => match items
-            .into_iter()
-            .find(|i| i["name"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(n)))
-        {
-            Some(item) => Reply::ok(&item),
-            None => Reply::arm_error(
-                StatusCode::NOT_FOUND,
-                "ResourceNotFound",
-                &format!("The {kind} '{n}' could not be found."),
-            ),
-        },
-    }
 }
 
 /// `GET {scope}/providers/Microsoft.Consumption/budgets[/{name}]`: the budgets defined at that scope.
