@@ -438,22 +438,11 @@ fn finished(snapshot: &Snapshot, kind: SourceKind, after: i64) -> bool {
 /// Measured resources, their (subscription, region, profile) groups, and the fewest `metrics:getBatch` calls
 /// Azure's rules allow: per group and query, ⌈members / 50⌉.
 fn batch_bound(snapshot: &Snapshot) -> (usize, usize, u64) {
-    use aisec::azure::metrics::MetricProfile;
-    let mut groups: std::collections::BTreeMap<(String, String, MetricProfile), u64> = Default::default();
-    for resource in snapshot.resources.iter() {
-        if let Some(profile) = MetricProfile::for_resource(resource) {
-            let key = (
-                resource.subscription_id.to_ascii_lowercase(),
-                resource.location.to_ascii_lowercase(),
-                profile,
-            );
-            *groups.entry(key).or_default() += 1;
-        }
-    }
-    let measured = groups.values().sum::<u64>() as usize;
+    let groups = aisec::collector::metrics::batch_groups(&snapshot.resources);
+    let measured = groups.values().map(Vec::len).sum();
     let bound = groups
         .iter()
-        .map(|((_, _, profile), n)| profile.queries().len() as u64 * n.div_ceil(50))
+        .map(|((_, _, profile), members)| profile.queries().len() as u64 * (members.len() as u64).div_ceil(50))
         .sum();
     (measured, groups.len(), bound)
 }

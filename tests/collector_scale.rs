@@ -59,6 +59,7 @@ fn crowded_tenant() -> Scenario {
 }
 
 /// Σ over (subscription, region, profile) groups and the profile's queries of ⌈members / 50⌉.
+/// Azure's bound, computed here apart from the collector's own planning so that the two check each other.
 fn batch_bound(snapshot: &Snapshot) -> u64 {
     let mut groups: BTreeMap<(String, String, MetricProfile), u64> = BTreeMap::new();
     for resource in snapshot.resources.iter() {

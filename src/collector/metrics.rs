@@ -179,6 +179,23 @@ fn all_queries() -> impl Iterator<Item = &'static MetricQuery> {
     .flat_map(|p| p.queries().iter())
 }
 
+/// The measured resources by what `metrics:getBatch` can serve in one call: one subscription, one region, one
+/// metric profile (which implies one resource type).
+pub fn batch_groups(resources: &[Resource]) -> BTreeMap<(String, String, MetricProfile), Vec<&Resource>> {
+    let mut groups: BTreeMap<(String, String, MetricProfile), Vec<&Resource>> = BTreeMap::new();
+    for resource in resources {
+        if let Some(profile) = MetricProfile::for_resource(resource) {
+            let group = (
+                resource.subscription_id.to_ascii_lowercase(),
+                resource.location.to_ascii_lowercase(),
+                profile,
+            );
+            groups.entry(group).or_default().push(resource);
+        }
+    }
+    groups
+}
+
 /// What to ask: per (subscription, region, profile) group and query, the resources with usable history
 /// (from their oldest series end, minus the overlap) and those without (the whole window), ≤ 50 per call.
 pub fn plan(resources: &[Resource], previous: &[MetricSeries], full: Window) -> Vec<Call> {
@@ -193,19 +210,8 @@ pub fn plan(resources: &[Resource], previous: &[MetricSeries], full: Window) -> 
             *entry = (*entry).min(series.end());
         }
     }
-    let mut groups: BTreeMap<(String, String, MetricProfile), Vec<&Resource>> = BTreeMap::new();
-    for resource in resources {
-        if let Some(profile) = MetricProfile::for_resource(resource) {
-            let group = (
-                resource.subscription_id.to_ascii_lowercase(),
-                resource.location.to_ascii_lowercase(),
-                profile,
-            );
-            groups.entry(group).or_default().push(resource);
-        }
-    }
     let mut calls = Vec::new();
-    for ((subscription, region, profile), members) in groups {
+    for ((subscription, region, profile), members) in batch_groups(resources) {
         for query in profile.queries() {
             let index = all_queries().position(|q| q == query).unwrap_or(usize::MAX);
             let mut known: Vec<(i64, String)> = Vec::new();
