@@ -4,10 +4,14 @@
 //! content-filter policies, three computes… each: `support/inventory.rs`). Target: the whole evaluation of the
 //! scenario in 50 ms or less.
 //!
+//! Two forms are measured: `verdicts_all`, what the cockpit's collector runs after every inventory or details
+//! refresh (every status, no evidence), and `evaluate_all`, what a scan runs (every finding with its evidence).
+//!
 //! Run with `cargo bench --bench checks`. Two diagnostic modes replace the criterion run (on the inventory
 //! named by `CHECKS_INVENTORY`: `large`, the default, or `synthetic`):
 //! - `CHECKS_RUNS=n` evaluates n times and prints wall and CPU time (median and range); under
-//!   `taskset -c 0` the evaluation runs on one thread and its CPU time is exact;
+//!   `taskset -c 0` the evaluation runs on one thread and its CPU time is exact; `CHECKS_FORM=findings`
+//!   measures `evaluate_all` instead of `verdicts_all`;
 //! - `CHECKS_DUMP=file` writes every finding as a JSON line: two dumps diff to nothing when an engine change
 //!   keeps every verdict and every evidence text.
 
@@ -15,7 +19,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-use aisec::checks::{evaluate, evaluate_all};
+use aisec::checks::{evaluate, evaluate_all, verdicts_all};
 
 #[path = "support/inventory.rs"]
 mod inventory;
@@ -55,12 +59,18 @@ fn bench_checks(c: &mut Criterion) {
     // time and the CPU time the process consumed (from /proc), which a busy machine inflates far less than
     // wall time. Under `taskset -c 0` the evaluation runs on one thread, whose on-CPU time is exact (ns).
     if let Some(runs) = std::env::var("CHECKS_RUNS").ok().and_then(|v| v.parse::<usize>().ok()) {
+        let with_evidence = std::env::var("CHECKS_FORM").as_deref() == Ok("findings");
+        let form = if with_evidence { "evaluate_all" } else { "verdicts_all" };
         let mut walls = Vec::with_capacity(runs);
         let mut cpus = Vec::with_capacity(runs);
         for _ in 0..runs {
             let (ticks, thread) = (process_ticks(), thread_cpu_ns());
             let start = std::time::Instant::now();
-            let findings = black_box(evaluate_all(resources, subscriptions));
+            let count = if with_evidence {
+                black_box(evaluate_all(resources, subscriptions)).len()
+            } else {
+                black_box(verdicts_all(resources, subscriptions)).len()
+            };
             let wall = start.elapsed().as_secs_f64() * 1e3;
             let ticks = process_ticks()
                 .zip(ticks)
@@ -69,9 +79,8 @@ fn bench_checks(c: &mut Criterion) {
                 .zip(thread)
                 .map(|(after, before)| (after - before) as f64 / 1e6);
             eprintln!(
-                "evaluate_all: wall {wall:.1} ms, this thread on CPU {thread:.1?} ms, process user/sys {ticks:?} \
-                 ticks of 10 ms, {} findings",
-                findings.len()
+                "{form}: wall {wall:.1} ms, this thread on CPU {thread:.1?} ms, process user/sys {ticks:?} \
+                 ticks of 10 ms, {count} findings"
             );
             walls.push(wall);
             cpus.extend(thread);
@@ -90,7 +99,13 @@ fn bench_checks(c: &mut Criterion) {
     }
     let mut group = c.benchmark_group("checks");
     group.sample_size(20);
-    // The findings are what the caller keeps (the snapshot); freeing them is not part of evaluating.
+    // The results are what the caller keeps (the snapshot, the report); freeing them is not part of evaluating.
+    group.bench_function("verdicts_all_large_scenario_10k", |b| {
+        b.iter_with_large_drop(|| verdicts_all(black_box(&scenario.0), black_box(&scenario.1)))
+    });
+    group.bench_function("verdicts_all_synthetic_heavy_10k", |b| {
+        b.iter_with_large_drop(|| verdicts_all(black_box(&synthetic.0), black_box(&synthetic.1)))
+    });
     group.bench_function("evaluate_all_large_scenario_10k", |b| {
         b.iter_with_large_drop(|| evaluate_all(black_box(&scenario.0), black_box(&scenario.1)))
     });

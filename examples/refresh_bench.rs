@@ -520,7 +520,7 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
         })
         .sum();
     format!(
-        "resource records {:.0} MB, their documents (bodies and child data) ≤ {:.0} MB, findings {:.0} MB, \
+        "resource records {:.0} MB, their documents (bodies and child data) ≤ {:.0} MB, verdicts {:.1} MB, \
          series {:.1} MB, alerts+logs+costs {:.1} MB",
         measure(&*snapshot.resources),
         mb(documents),

@@ -60,3 +60,60 @@ fn findings_do_not_depend_on_the_number_of_threads() {
         assert!(shared == alone, "{threads} threads changed the findings or their order");
     }
 }
+
+/// The cockpit holds verdicts and renders evidence on demand: both must say exactly what the full evaluation
+/// says, for every finding (AI-GOV-03's "prod next to dev/test" included, which `explain` decides again from
+/// the resource's subscription alone).
+#[test]
+fn verdicts_and_their_explanations_are_the_full_findings() {
+    let resources = inventory::inventory(3_000);
+    let subscriptions = inventory::subscriptions();
+    let findings = aisec::checks::evaluate_all_on(&resources, &subscriptions, 1);
+    let colocated = findings
+        .iter()
+        .filter(|f| f.control_id == "AI-GOV-03" && f.evidence.iter().any(|e| e.path == "subscription.environments"))
+        .count();
+    assert!(
+        colocated > 0,
+        "the inventory exercises the cross-resource part of AI-GOV-03"
+    );
+    for threads in [1, 3] {
+        let verdicts = aisec::checks::verdicts_all_on(&resources, &subscriptions, threads);
+        assert_eq!(verdicts.len(), findings.len(), "{threads} threads");
+        for (verdict, finding) in verdicts.iter().zip(&findings) {
+            assert_eq!(
+                (
+                    verdict.control_id,
+                    &verdict.resource_id,
+                    verdict.status,
+                    verdict.severity
+                ),
+                (
+                    finding.control_id,
+                    &finding.resource_id,
+                    finding.status,
+                    finding.severity
+                )
+            );
+            assert_eq!(resources[verdict.resource_index as usize].id, *verdict.resource_id);
+        }
+        if threads == 1 {
+            // Every control on the first resources (each kind and state of the inventory appears there), and
+            // every AI-GOV-03 verdict.
+            let sample = verdicts
+                .iter()
+                .zip(&findings)
+                .filter(|(verdict, _)| verdict.resource_index < 300 || verdict.control_id == "AI-GOV-03");
+            for (verdict, finding) in sample {
+                let explained = aisec::checks::explain(&resources, &subscriptions, verdict);
+                assert_eq!(explained.as_ref(), Some(finding), "{}", verdict.control_id);
+            }
+        }
+    }
+    // A verdict explained against another inventory (its resource is not where it was) explains nothing.
+    let verdicts = aisec::checks::verdicts_all(&resources, &subscriptions);
+    assert_eq!(
+        aisec::checks::explain(&resources[1..], &subscriptions, &verdicts[0]),
+        None
+    );
+}

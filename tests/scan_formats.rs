@@ -191,7 +191,7 @@ fn hostile_collected() -> Collected {
     .expect("a resource");
     let subscriptions = vec![Subscription::new("sub-1", "prod\u{1b}[1m | <b>subs</b>")];
     let resources = vec![resource];
-    let findings = checks::evaluate_all(&resources, &subscriptions);
+    let findings = checks::verdicts_all(&resources, &subscriptions);
     let status = |kind| SourceStatus {
         last_ok: Some(1),
         ..SourceStatus::new(kind)

@@ -250,18 +250,22 @@ impl State {
             .and_then(|i| self.snapshot.alerts.get(i))
     }
 
-    pub fn selected_action_finding(&self) -> Option<&Finding> {
+    /// The finding selected in the Actions pane, with its evidence.
+    pub fn selected_action_finding(&self) -> Option<Finding> {
         let row = self.pane(Pane::Actions).selected_row()?;
-        self.action_findings
-            .get(row)
-            .and_then(|i| self.snapshot.findings.get(*i))
+        self.explain(*self.action_findings.get(row)?)
     }
 
-    pub fn selected_drill_finding(&self) -> Option<&Finding> {
+    /// The finding selected in the Findings view, with its evidence.
+    pub fn selected_drill_finding(&self) -> Option<Finding> {
         let row = self.pane(Pane::Findings).selected_row()?;
-        self.drill_findings
-            .get(row)
-            .and_then(|i| self.snapshot.findings.get(*i))
+        self.explain(*self.drill_findings.get(row)?)
+    }
+
+    /// The snapshot's finding at `index` with its evidence (rendered now: the snapshot holds verdicts only).
+    pub fn explain(&self, index: usize) -> Option<Finding> {
+        let verdict = self.snapshot.findings.get(index)?;
+        crate::checks::explain(&self.snapshot.resources, &self.snapshot.subscriptions, verdict)
     }
 
     /// Replaces the snapshot, keeping each pane's selection on the same item when it still exists.
@@ -386,7 +390,7 @@ impl State {
                 .filter(|i| {
                     let finding = &findings[rows[*i]];
                     view::matches(
-                        &view::finding_text(finding, self.snapshot.resource(&finding.resource_id)),
+                        &view::finding_text(finding, self.snapshot.resource_of(finding)),
                         &needle,
                     )
                 })

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::attestation::{self, Attestation, Standing};
 use crate::checks::{self, Control};
-use crate::model::{Alert, Area, Finding, LogRow, Resource, Severity, Snapshot, Status, StatusCounts};
+use crate::model::{Alert, Area, LogRow, Resource, Severity, Snapshot, Status, StatusCounts, Verdict};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChecklistRow {
@@ -77,7 +77,7 @@ pub fn attestation_rows(attestations: &[Attestation], today: time::Date, validit
 }
 
 /// Failing controls in the order a reviewer should walk them: severity first, then the catalog order.
-pub fn walkthrough_order(findings: &[Finding]) -> Vec<&'static str> {
+pub fn walkthrough_order(findings: &[Verdict]) -> Vec<&'static str> {
     let mut failing: Vec<&'static Control> = checks::controls()
         .iter()
         .filter(|control| {
@@ -91,7 +91,7 @@ pub fn walkthrough_order(findings: &[Finding]) -> Vec<&'static str> {
 }
 
 /// Every finding of one control, failing first, then unknown, pass, not applicable.
-pub fn control_findings(findings: &[Finding], control: &str) -> Vec<usize> {
+pub fn control_findings(findings: &[Verdict], control: &str) -> Vec<usize> {
     let mut rows: Vec<usize> = (0..findings.len())
         .filter(|i| findings[*i].control_id == control)
         .collect();
@@ -102,9 +102,9 @@ pub fn control_findings(findings: &[Finding], control: &str) -> Vec<usize> {
     rows
 }
 
-pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
+pub fn checklist_rows(findings: &[Verdict]) -> (Vec<ChecklistRow>, Option<u8>) {
     let mut per_control: BTreeMap<&'static str, StatusCounts> = BTreeMap::new();
-    let mut per_area: BTreeMap<Area, Vec<&Finding>> = BTreeMap::new();
+    let mut per_area: BTreeMap<Area, Vec<&Verdict>> = BTreeMap::new();
     let controls = checks::controls();
     let area_of = |id: &str| controls.iter().find(|c| c.id == id).map(|c| c.area);
     for finding in findings {
@@ -125,7 +125,7 @@ pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
         rows.push(ChecklistRow::Area {
             area,
             counts,
-            score: checks::score(area_findings.iter().copied()),
+            score: checks::score(area_findings.iter().map(|f| (f.status, f.severity))),
         });
         for control in in_area {
             rows.push(ChecklistRow::Control {
@@ -137,11 +137,11 @@ pub fn checklist_rows(findings: &[Finding]) -> (Vec<ChecklistRow>, Option<u8>) {
             });
         }
     }
-    (rows, checks::score(findings.iter()))
+    (rows, checks::score(findings.iter().map(|f| (f.status, f.severity))))
 }
 
 /// Indices of the findings of one control that need attention: failing first, then unknown.
-pub fn open_findings(findings: &[Finding], control: &str) -> Vec<usize> {
+pub fn open_findings(findings: &[Verdict], control: &str) -> Vec<usize> {
     let mut open: Vec<usize> = (0..findings.len())
         .filter(|i| findings[*i].control_id == control && matches!(findings[*i].status, Status::Fail | Status::Unknown))
         .collect();
@@ -191,7 +191,7 @@ pub fn log_text(row: &LogRow) -> String {
     )
 }
 
-pub fn finding_text(finding: &Finding, resource: Option<&Resource>) -> String {
+pub fn finding_text(finding: &Verdict, resource: Option<&Resource>) -> String {
     let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
     format!("{name} {} {}", finding.status.label(), finding.resource_id)
 }

@@ -4,6 +4,10 @@
 //!
 //! Every evaluation yields `pass`, `fail`, `unknown` (data missing, denied or malformed — never rounded up) or
 //! `not_applicable`, with the property paths read and the values observed as evidence.
+//!
+//! Two forms of the same evaluation: [`evaluate_all`] gives findings with their evidence (a scan writes them
+//! all); [`verdicts_all`] gives the statuses alone, which is what the cockpit holds for a whole tenant, and
+//! [`explain`] renders the evidence of one verdict when it is shown.
 
 mod catalog;
 mod controls;
@@ -20,7 +24,7 @@ pub use catalog::{
 
 use std::collections::HashMap;
 
-use crate::model::{Finding, Resource, ResourceId, Status, Subscription};
+use crate::model::{Evidence, Finding, Resource, ResourceId, Severity, Status, Subscription, Verdict};
 
 /// Evaluates every applicable control of the catalog on one resource.
 ///
@@ -28,17 +32,78 @@ use crate::model::{Finding, Resource, ResourceId, Status, Subscription};
 /// is only applied by [`evaluate_all`].
 pub fn evaluate(resource: &Resource, subscription: Option<&Subscription>) -> Vec<Finding> {
     let mut findings = Vec::with_capacity(24);
-    evaluate_into(&mut findings, resource, subscription);
+    evaluate_into(&mut findings, resource, 0, subscription);
     findings
 }
 
-/// Appends the findings of `resource` to `findings`; they all share one copy of the resource id.
-fn evaluate_into(findings: &mut Vec<Finding>, resource: &Resource, subscription: Option<&Subscription>) {
+/// What one evaluation of a control on a resource is kept as: a [`Finding`] with its evidence, or a
+/// [`Verdict`] without it.
+trait Judgement: Send + Sized {
+    /// Runs evaluations in the mode this form needs (verdicts skip the writing of evidence).
+    fn evaluating<T>(evaluate: impl FnOnce() -> T) -> T;
+    fn from_finding(finding: Finding, resource_index: u32) -> Self;
+    fn control_id(&self) -> &'static str;
+    /// Turns the judgement into a failure, with `evidence` saying why where evidence is kept.
+    fn fail_because(&mut self, evidence: impl FnOnce() -> Evidence);
+}
+
+impl Judgement for Finding {
+    fn evaluating<T>(evaluate: impl FnOnce() -> T) -> T {
+        evaluate()
+    }
+
+    fn from_finding(finding: Finding, _: u32) -> Self {
+        finding
+    }
+
+    fn control_id(&self) -> &'static str {
+        self.control_id
+    }
+
+    fn fail_because(&mut self, evidence: impl FnOnce() -> Evidence) {
+        self.evidence.push(evidence());
+        self.status = Status::Fail;
+    }
+}
+
+impl Judgement for Verdict {
+    fn evaluating<T>(evaluate: impl FnOnce() -> T) -> T {
+        verdict::without_evidence(evaluate)
+    }
+
+    fn from_finding(finding: Finding, resource_index: u32) -> Self {
+        Verdict {
+            control_id: finding.control_id,
+            resource_id: finding.resource_id,
+            resource_index,
+            status: finding.status,
+            severity: finding.severity,
+        }
+    }
+
+    fn control_id(&self) -> &'static str {
+        self.control_id
+    }
+
+    fn fail_because(&mut self, _: impl FnOnce() -> Evidence) {
+        self.status = Status::Fail;
+    }
+}
+
+/// Appends the judgements of `resource` (at `resource_index` in its inventory) to `findings`; they all share
+/// one copy of the resource id.
+fn evaluate_into<J: Judgement>(
+    findings: &mut Vec<J>,
+    resource: &Resource,
+    resource_index: u32,
+    subscription: Option<&Subscription>,
+) {
     let id = ResourceId::new(&resource.id);
     for control in catalog::candidates(resource.family) {
         let applies = control.applicability.check(resource);
         if applies != Applies::No {
-            findings.push(control.evaluate_applying(resource, subscription, &id, applies));
+            let finding = control.evaluate_applying(resource, subscription, &id, applies);
+            findings.push(J::from_finding(finding, resource_index));
         }
     }
 }
@@ -50,12 +115,48 @@ const PARALLEL_FROM: usize = 2048;
 /// inventory order, each resource's in catalog order. Large inventories are evaluated on several threads
 /// (the evaluators are pure, so the split changes nothing but the time).
 pub fn evaluate_all(resources: &[Resource], subscriptions: &[Subscription]) -> Vec<Finding> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    evaluate_all_on(resources, subscriptions, threads)
+    evaluate_all_on(resources, subscriptions, default_threads())
 }
 
 /// [`evaluate_all`] on at most `threads` threads (the result does not depend on it; tests compare).
 pub fn evaluate_all_on(resources: &[Resource], subscriptions: &[Subscription], threads: usize) -> Vec<Finding> {
+    judge_all(resources, subscriptions, threads)
+}
+
+/// The statuses [`evaluate_all`] decides, without evidence, in the same order: a tenant's checklist at a
+/// fraction of the memory and time. [`explain`] gives any one of them its evidence.
+pub fn verdicts_all(resources: &[Resource], subscriptions: &[Subscription]) -> Vec<Verdict> {
+    verdicts_all_on(resources, subscriptions, default_threads())
+}
+
+/// [`verdicts_all`] on at most `threads` threads.
+pub fn verdicts_all_on(resources: &[Resource], subscriptions: &[Subscription], threads: usize) -> Vec<Verdict> {
+    judge_all(resources, subscriptions, threads)
+}
+
+/// The finding behind a verdict of [`verdicts_all`] over the same `resources` and `subscriptions`: its control
+/// evaluated again on its resource, with evidence (AI-GOV-03 looks at the resource's subscription again).
+/// `None` when the verdict's resource is not at its position in `resources`, or its control is unknown.
+pub fn explain(resources: &[Resource], subscriptions: &[Subscription], verdict: &Verdict) -> Option<Finding> {
+    let resource = resources
+        .get(verdict.resource_index as usize)
+        .filter(|resource| resource.id == *verdict.resource_id)?;
+    let control = control(verdict.control_id)?;
+    let subscription = subscriptions
+        .iter()
+        .find(|subscription| subscription.id.eq_ignore_ascii_case(&resource.subscription_id));
+    let applies = control.applicability.check(resource);
+    let mut finding = [control.evaluate_applying(resource, subscription, &verdict.resource_id, applies)];
+    controls::Colocation::within(resources, &resource.subscription_id).adjust(resource, &mut finding);
+    let [finding] = finding;
+    Some(finding)
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+fn judge_all<J: Judgement>(resources: &[Resource], subscriptions: &[Subscription], threads: usize) -> Vec<J> {
     let colocation = controls::Colocation::new(resources);
     let colocation = &colocation;
     // Subscription ids compare without case; one lookup table instead of a scan per resource (200
@@ -70,7 +171,7 @@ pub fn evaluate_all_on(resources: &[Resource], subscriptions: &[Subscription], t
     let subscriptions = &by_id;
     let mut all = Vec::with_capacity(most_findings(resources));
     if threads < 2 || resources.len() < PARALLEL_FROM {
-        evaluate_slice(&mut all, resources, subscriptions, colocation);
+        evaluate_slice(&mut all, resources, 0, subscriptions, colocation);
         return all;
     }
     // Work is claimed in batches: the calling thread from the front, straight into the result; the helpers
@@ -97,7 +198,7 @@ pub fn evaluate_all_on(resources: &[Resource], subscriptions: &[Subscription], t
         Some(taken)
     };
     let claim = &claim;
-    let mut batches: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
+    let mut batches: Vec<(usize, Vec<J>)> = std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads)
             .filter_map(|_| {
                 std::thread::Builder::new()
@@ -107,7 +208,7 @@ pub fn evaluate_all_on(resources: &[Resource], subscriptions: &[Subscription], t
                         while let Some(range) = claim(false) {
                             let part = resources.get(range.clone()).unwrap_or_default();
                             let mut findings = Vec::with_capacity(most_findings(part));
-                            evaluate_slice(&mut findings, part, subscriptions, colocation);
+                            evaluate_slice(&mut findings, part, range.start, subscriptions, colocation);
                             done.push((range.start, findings));
                         }
                         done
@@ -117,9 +218,11 @@ pub fn evaluate_all_on(resources: &[Resource], subscriptions: &[Subscription], t
             })
             .collect();
         while let Some(range) = claim(true) {
+            let start = range.start;
             evaluate_slice(
                 &mut all,
                 resources.get(range).unwrap_or_default(),
+                start,
                 subscriptions,
                 colocation,
             );
@@ -148,33 +251,39 @@ fn most_findings(resources: &[Resource]) -> usize {
     resources.iter().map(|r| catalog::candidates(r.family).len()).sum()
 }
 
-fn evaluate_slice(
-    findings: &mut Vec<Finding>,
+/// Evaluates `resources`, the slice of the inventory that starts at position `first_index`.
+fn evaluate_slice<J: Judgement>(
+    findings: &mut Vec<J>,
     resources: &[Resource],
+    first_index: usize,
     subscriptions: &HashMap<String, &Subscription>,
     colocation: &controls::Colocation<'_>,
 ) {
-    let mut lowered = String::new();
-    for resource in resources {
-        lowered.clear();
-        lowered.push_str(&resource.subscription_id);
-        lowered.make_ascii_lowercase();
-        let subscription = subscriptions.get(lowered.as_str()).copied();
-        let start = findings.len();
-        evaluate_into(findings, resource, subscription);
-        if let Some(own) = findings.get_mut(start..) {
-            colocation.adjust(resource, own);
+    J::evaluating(|| {
+        let mut lowered = String::new();
+        for (offset, resource) in resources.iter().enumerate() {
+            lowered.clear();
+            lowered.push_str(&resource.subscription_id);
+            lowered.make_ascii_lowercase();
+            let subscription = subscriptions.get(lowered.as_str()).copied();
+            let start = findings.len();
+            // Inventories are far below four billion resources (a tenant's AI resources number thousands).
+            let index = u32::try_from(first_index + offset).unwrap_or(u32::MAX);
+            evaluate_into(findings, resource, index, subscription);
+            if let Some(own) = findings.get_mut(start..) {
+                colocation.adjust(resource, own);
+            }
         }
-    }
+    })
 }
 
 /// Score: severity-weighted share of passing findings among those that could be decided or not. Unknown
 /// counts against the score: missing data is never a pass.
-pub fn score<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<u8> {
+pub fn score(findings: impl Iterator<Item = (Status, Severity)>) -> Option<u8> {
     let (mut passed, mut total) = (0u64, 0u64);
-    for finding in findings {
-        let weight = finding.severity.weight() as u64;
-        match finding.status {
+    for (status, severity) in findings {
+        let weight = severity.weight() as u64;
+        match status {
             Status::Pass => {
                 passed += weight;
                 total += weight;
@@ -189,33 +298,16 @@ pub fn score<'a>(findings: impl Iterator<Item = &'a Finding>) -> Option<u8> {
 #[cfg(test)]
 mod score_tests {
     use super::*;
-    use crate::model::Severity;
-
-    fn finding(status: Status, severity: Severity) -> Finding {
-        Finding {
-            control_id: "AI-NET-01",
-            resource_id: "/r".into(),
-            status,
-            severity,
-            evidence: Default::default(),
-        }
-    }
 
     #[test]
     fn score_weights_severity_and_counts_unknown_against() {
-        let all_pass = [
-            finding(Status::Pass, Severity::High),
-            finding(Status::Pass, Severity::Low),
-        ];
-        assert_eq!(score(all_pass.iter()), Some(100));
-        let mixed = [
-            finding(Status::Pass, Severity::Low),
-            finding(Status::Fail, Severity::High),
-        ];
-        assert_eq!(score(mixed.iter()), Some(17));
-        let unknown = [finding(Status::Unknown, Severity::Medium)];
-        assert_eq!(score(unknown.iter()), Some(0));
-        let not_applicable = [finding(Status::NotApplicable, Severity::High)];
-        assert_eq!(score(not_applicable.iter()), None);
+        let all_pass = [(Status::Pass, Severity::High), (Status::Pass, Severity::Low)];
+        assert_eq!(score(all_pass.into_iter()), Some(100));
+        let mixed = [(Status::Pass, Severity::Low), (Status::Fail, Severity::High)];
+        assert_eq!(score(mixed.into_iter()), Some(17));
+        let unknown = [(Status::Unknown, Severity::Medium)];
+        assert_eq!(score(unknown.into_iter()), Some(0));
+        let not_applicable = [(Status::NotApplicable, Severity::High)];
+        assert_eq!(score(not_applicable.into_iter()), None);
     }
 }

@@ -39,10 +39,28 @@ thread_local! {
     /// The line buffer of the check being built on this thread, handed from check to check: an item's line is
     /// written there and copied out once complete (inline when short, else one exactly sized allocation).
     static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
+    /// Whether checks started on this thread record evidence (see [`without_evidence`]).
+    static RECORDING: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Runs `evaluate` with evidence recording off for every check it starts on this thread: verdicts only. The
+/// evaluators read and decide exactly as they do with it on; only the writing of evidence text is skipped.
+pub(super) fn without_evidence<T>(evaluate: impl FnOnce() -> T) -> T {
+    /// Restores the previous mode however `evaluate` ends (a panic included).
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            RECORDING.set(self.0);
+        }
+    }
+    let _restore = Restore(RECORDING.replace(false));
+    evaluate()
 }
 
 #[derive(Debug)]
 pub(super) struct Check {
+    /// Off: verdicts only; every evidence write is skipped.
+    recording: bool,
     /// The finding's own list, built in place: one or two lines stay inside the finding, more are allocated.
     evidence: EvidenceList,
     /// The path of the item line being written (in `line`), not yet among `evidence`.
@@ -65,10 +83,12 @@ impl Drop for Check {
 
 impl Check {
     pub fn new() -> Self {
+        let recording = RECORDING.get();
         Self {
+            recording,
             evidence: EvidenceList::new(),
             item: None,
-            line: SCRATCH.take(),
+            line: if recording { SCRATCH.take() } else { String::new() },
             failed: false,
             unknown: false,
             passed: false,
@@ -101,6 +121,9 @@ impl Check {
     }
 
     pub fn note(&mut self, path: impl IntoText, observed: impl IntoText) {
+        if !self.recording {
+            return;
+        }
         self.close_item();
         self.evidence.push(Evidence {
             path: path.into_text(),
@@ -191,8 +214,10 @@ impl Check {
     }
 
     fn record<T>(&mut self, path: &'static str, got: Got<'_>, typed: Typed<T>, expected: &str) -> Typed<T> {
-        let well_typed = matches!(typed, Typed::Ok(_));
-        self.note(path, value::observed_got(got, well_typed, expected));
+        if self.recording {
+            let well_typed = matches!(typed, Typed::Ok(_));
+            self.note(path, value::observed_got(got, well_typed, expected));
+        }
         typed
     }
 
@@ -264,6 +289,9 @@ impl Check {
     /// Writes into the evidence line of a child item: the last line when it belongs to the same item (after a
     /// `; ` separator), a new line otherwise.
     fn with_item_line(&mut self, label: &EvidenceText, write: impl FnOnce(&mut String)) {
+        if !self.recording {
+            return;
+        }
         if self.item.as_ref() == Some(label) {
             self.line.push_str("; ");
         } else {

@@ -17,8 +17,8 @@ use tokio::time::Instant;
 
 use crate::azure::{AzureClient, RequestStats};
 use crate::model::{
-    Alert, CostPoint, DocInterner, Fetched, Finding, LogRow, MetricSeries, Resource, ResourceDetails, Snapshot,
-    SourceKind, SourceStatus, Subscription,
+    Alert, CostPoint, DocInterner, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, Snapshot, SourceKind,
+    SourceStatus, Subscription, Verdict,
 };
 
 pub use alerts::alerts_from_series;
@@ -112,7 +112,7 @@ pub fn spawn(client: AzureClient, config: CollectorConfig) -> CollectorHandle {
 struct Working {
     subscriptions: Arc<Vec<Subscription>>,
     resources: Arc<Vec<Resource>>,
-    findings: Arc<Vec<Finding>>,
+    findings: Arc<Vec<Verdict>>,
     series: Arc<Vec<MetricSeries>>,
     alerts: Arc<Vec<Alert>>,
     costs: Arc<Vec<CostPoint>>,
@@ -342,7 +342,7 @@ impl Supervisor {
     }
 
     fn reevaluate(&mut self) {
-        self.working.findings = Arc::new(crate::checks::evaluate_all(
+        self.working.findings = Arc::new(crate::checks::verdicts_all(
             &self.working.resources,
             &self.working.subscriptions,
         ));

@@ -7,7 +7,9 @@ mod snapshot;
 mod telemetry;
 
 pub use doc::{Doc, DocInterner, DocMap};
-pub use finding::{Area, Evidence, EvidenceList, EvidenceText, Finding, ResourceId, Severity, Status, StatusCounts};
+pub use finding::{
+    Area, Evidence, EvidenceList, EvidenceText, Finding, ResourceId, Severity, Status, StatusCounts, Verdict,
+};
 pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
 pub use snapshot::{Snapshot, SourceKind, SourceStatus};
 pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MetricSeries};

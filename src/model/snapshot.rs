@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Alert, CostPoint, Finding, LogRow, MetricSeries, Resource, Subscription};
+use super::{Alert, CostPoint, LogRow, MetricSeries, Resource, Subscription, Verdict};
 
 /// The feeds the collector keeps current; each has its own freshness in the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -72,7 +72,9 @@ pub struct Snapshot {
     pub taken_at: i64,
     pub subscriptions: Arc<Vec<Subscription>>,
     pub resources: Arc<Vec<Resource>>,
-    pub findings: Arc<Vec<Finding>>,
+    /// One verdict per (resource, applicable control), in inventory order; `checks::explain` gives one its
+    /// evidence.
+    pub findings: Arc<Vec<Verdict>>,
     pub series: Arc<Vec<MetricSeries>>,
     pub alerts: Arc<Vec<Alert>>,
     pub costs: Arc<Vec<CostPoint>>,
@@ -87,5 +89,12 @@ impl Snapshot {
 
     pub fn resource(&self, id: &str) -> Option<&Resource> {
         self.resources.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The resource a verdict is about, by position (no search through the inventory).
+    pub fn resource_of(&self, verdict: &Verdict) -> Option<&Resource> {
+        self.resources
+            .get(verdict.resource_index as usize)
+            .filter(|resource| resource.id == *verdict.resource_id)
     }
 }

@@ -167,8 +167,11 @@ pub struct ToolInfo {
 impl Report {
     pub fn build(collected: &Collected, now: OffsetDateTime) -> Self {
         let snapshot = &collected.snapshot;
-        let findings = report_findings(snapshot);
-        let summary = summarize(&snapshot.findings, snapshot.resources.len(), &findings);
+        // The snapshot holds verdicts; a report writes every finding's evidence, so the checks run again with
+        // it on the same data (same statuses, same order).
+        let evaluated = checks::evaluate_all(&snapshot.resources, &snapshot.subscriptions);
+        let findings = report_findings(snapshot, &evaluated);
+        let summary = summarize(&evaluated, snapshot.resources.len(), &findings);
         let generated_at = now
             .to_offset(time::UtcOffset::UTC)
             .replace_nanosecond(0)
@@ -239,7 +242,7 @@ impl Report {
     }
 }
 
-fn report_findings(snapshot: &Snapshot) -> Vec<ReportFinding> {
+fn report_findings(snapshot: &Snapshot, evaluated: &[Finding]) -> Vec<ReportFinding> {
     // Indexes: a tenant can hold thousands of resources and a few hundred thousand findings.
     let resources: HashMap<String, &Resource> = snapshot
         .resources
@@ -251,8 +254,7 @@ fn report_findings(snapshot: &Snapshot) -> Vec<ReportFinding> {
         .enumerate()
         .map(|(position, control)| (control.id, (position, control)))
         .collect();
-    let mut findings: Vec<(usize, String, ReportFinding)> = snapshot
-        .findings
+    let mut findings: Vec<(usize, String, ReportFinding)> = evaluated
         .iter()
         .map(|finding| {
             let (position, control) = match controls.get(finding.control_id) {
@@ -324,13 +326,13 @@ fn summarize(raw: &[Finding], resources: usize, findings: &[ReportFinding]) -> S
             AreaSummary {
                 area,
                 label: area.label(),
-                score: crate::checks::score(in_area.iter().copied()),
+                score: crate::checks::score(in_area.iter().map(|f| (f.status, f.severity))),
                 counts,
             }
         })
         .collect();
     Summary {
-        score: crate::checks::score(raw.iter()),
+        score: crate::checks::score(raw.iter().map(|f| (f.status, f.severity))),
         resources,
         findings: findings.len(),
         statuses,

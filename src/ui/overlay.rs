@@ -199,10 +199,13 @@ fn checklist_details(state: &State, row: &ChecklistRow) -> (String, Vec<Line<'st
                 .into_iter()
                 .take(50)
             {
-                let finding = &state.snapshot.findings[index];
+                let Some(finding) = state.explain(index) else {
+                    continue;
+                };
+                let verdict = &state.snapshot.findings[index];
                 let name = state
                     .snapshot
-                    .resource(&finding.resource_id)
+                    .resource_of(verdict)
                     .map(|r| r.name.clone())
                     .unwrap_or_default();
                 let (status, status_style) = style::status(finding.status);
@@ -244,7 +247,7 @@ fn alert_details(state: &State, index: usize) -> (String, Vec<Line<'static>>) {
     ("Alert".into(), lines)
 }
 
-fn finding_details(state: &State, finding: Option<&crate::model::Finding>) -> (String, Vec<Line<'static>>) {
+fn finding_details(state: &State, finding: Option<crate::model::Finding>) -> (String, Vec<Line<'static>>) {
     let Some(finding) = finding else {
         return ("Finding".into(), vec![Line::from("nothing selected")]);
     };
@@ -314,13 +317,16 @@ pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, s
     ];
     let open = crate::app::view::open_findings(&state.snapshot.findings, control.id);
     for index in open.iter().take(30) {
-        let finding = &state.snapshot.findings[*index];
-        if finding.status != crate::model::Status::Fail {
+        let verdict = &state.snapshot.findings[*index];
+        if verdict.status != crate::model::Status::Fail {
             continue;
         }
+        let Some(finding) = state.explain(*index) else {
+            continue;
+        };
         let name = state
             .snapshot
-            .resource(&finding.resource_id)
+            .resource_of(verdict)
             .map(|r| r.name.clone())
             .unwrap_or_default();
         let evidence: Vec<String> = finding.evidence.iter().map(format::evidence).collect();
@@ -433,7 +439,7 @@ pub fn attest_form(frame: &mut Frame, area: Rect, state: &State, form: &crate::a
 fn first_request(state: &State, control: &checks::Control, open: &[usize]) -> String {
     let resource = open
         .iter()
-        .find_map(|i| state.snapshot.resource(&state.snapshot.findings[*i].resource_id));
+        .find_map(|i| state.snapshot.resource_of(&state.snapshot.findings[*i]));
     match resource {
         Some(resource) => {
             let preview = crate::remediation::preview(control, resource, &state.arm_base);

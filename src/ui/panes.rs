@@ -386,7 +386,7 @@ fn findings(frame: &mut Frame, area: Rect, state: &State, focused: bool, report:
 
 fn finding_row(state: &State, index: usize) -> Row<'static> {
     let finding = &state.snapshot.findings[index];
-    let resource = state.snapshot.resource(&finding.resource_id);
+    let resource = state.snapshot.resource_of(finding);
     let (status, status_style) = style::status(finding.status);
     let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
     let subscription = resource
@@ -399,7 +399,10 @@ fn finding_row(state: &State, index: usize) -> Row<'static> {
         })
         .map(|s| s.display_name.as_str())
         .unwrap_or("");
-    let evidence = finding.evidence.first().map(format::evidence).unwrap_or_default();
+    let evidence = state
+        .explain(index)
+        .and_then(|explained| explained.evidence.first().map(format::evidence))
+        .unwrap_or_default();
     Row::new(vec![
         Cell::from(Span::styled(status, status_style)),
         Cell::from(for_terminal(name).into_owned()),

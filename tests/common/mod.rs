@@ -58,7 +58,7 @@ pub fn sample_snapshot() -> Snapshot {
     );
     let subscriptions = vec![Subscription::new("sub-prod", "contoso-ai-prod")];
     let resources = vec![open, hardened, search];
-    let findings = aisec::checks::evaluate_all(&resources, &subscriptions);
+    let findings = aisec::checks::verdicts_all(&resources, &subscriptions);
     let alerts = vec![Alert {
         key: "k1".into(),
         resource_id: resources[0].id.clone(),

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use super::prelude::*;
-use crate::model::{Evidence, Finding};
+use crate::checks::Judgement;
+use crate::model::Evidence;
 
 /// Built-in policy definitions named by the catalog as AI guardrails, by the family they govern (deprecated
 /// definitions are left out: they no longer evaluate anything).
@@ -278,7 +279,7 @@ const ENVIRONMENTS: &[&str] = &["dev", "test", "prod"];
 
 /// AI-GOV-03, per resource: the tags. Tags are always known once a resource is parsed, so this control has
 /// no unknown case. The cross-resource part (prod next to dev/test in one subscription) is added by
-/// [`apply_colocation`] when the whole inventory is evaluated.
+/// [`Colocation`] when the whole inventory is evaluated.
 pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
     let environment = tag(resource, "environment");
@@ -302,6 +303,20 @@ pub struct Colocation<'a> {
 
 impl<'a> Colocation<'a> {
     pub fn new(resources: &'a [Resource]) -> Self {
+        Self::of(resources.iter())
+    }
+
+    /// Only the subscription `subscription_id` (one finding explained again, without a pass over every
+    /// subscription's resources).
+    pub fn within(resources: &'a [Resource], subscription_id: &str) -> Self {
+        Self::of(
+            resources
+                .iter()
+                .filter(|resource| resource.subscription_id.eq_ignore_ascii_case(subscription_id)),
+        )
+    }
+
+    fn of(resources: impl Iterator<Item = &'a Resource>) -> Self {
         let mut non_prod = HashMap::new();
         for resource in resources {
             if environment(resource).is_some_and(|e| is_one_of(e, &["dev", "test"])) {
@@ -313,9 +328,9 @@ impl<'a> Colocation<'a> {
         Self { non_prod }
     }
 
-    /// Fails the AI-GOV-03 finding among `findings` (those of `resource`) when the resource is tagged prod and
-    /// its subscription also holds dev or test AI resources.
-    pub fn adjust(&self, resource: &Resource, findings: &mut [Finding]) {
+    /// Fails the AI-GOV-03 judgement among `findings` (those of `resource`) when the resource is tagged prod
+    /// and its subscription also holds dev or test AI resources.
+    pub(in crate::checks) fn adjust<J: Judgement>(&self, resource: &Resource, findings: &mut [J]) {
         if self.non_prod.is_empty() || !environment(resource).is_some_and(|e| is_one_of(e, &["prod"])) {
             return;
         }
@@ -340,17 +355,18 @@ impl<'a> Colocation<'a> {
         let Some(other) = self.non_prod.get(key) else {
             return;
         };
-        for finding in findings.iter_mut().filter(|f| f.control_id == "AI-GOV-03") {
-            finding.evidence.push(Evidence::new(
-                EvidenceText::const_new("subscription.environments"),
-                format!(
-                    "prod shares subscription {} with {} (tagged {})",
-                    value::truncate(&resource.subscription_id),
-                    value::truncate(&other.name),
-                    environment(other).unwrap_or_default()
-                ),
-            ));
-            finding.status = Status::Fail;
+        for finding in findings.iter_mut().filter(|f| f.control_id() == "AI-GOV-03") {
+            finding.fail_because(|| {
+                Evidence::new(
+                    EvidenceText::const_new("subscription.environments"),
+                    format!(
+                        "prod shares subscription {} with {} (tagged {})",
+                        value::truncate(&resource.subscription_id),
+                        value::truncate(&other.name),
+                        environment(other).unwrap_or_default()
+                    ),
+                )
+            });
         }
     }
 }
