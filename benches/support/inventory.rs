@@ -208,7 +208,7 @@ fn cognitive(i: usize) -> Resource {
                        "actions": [{"actionGroupId": "ag"}]}
     })]));
     details.capability_hosts = Fetched::Value(IntoDoc::into_doc(vec![]));
-    resource.details = details;
+    *resource.details = details;
     resource
 }
 
@@ -271,7 +271,7 @@ fn workspace(i: usize) -> Resource {
     ]));
     details.serverless_endpoints = Fetched::Value(IntoDoc::into_doc(vec![]));
     details.application_insights = Fetched::Value(IntoDoc::into_doc(Some(json!({"id": "appi"}))));
-    resource.details = details;
+    *resource.details = details;
     resource
 }
 
@@ -298,7 +298,7 @@ fn search(i: usize) -> Resource {
         }
     });
     let mut resource = Resource::from_arm(&row).expect("generated search service parses");
-    resource.details = common_details(i, &id);
+    *resource.details = common_details(i, &id);
     resource
 }
 

@@ -172,7 +172,7 @@ fn judge_all<J: Judgement>(resources: &[Resource], subscriptions: &[Subscription
     let mut all = Vec::with_capacity(most_findings(resources));
     if threads < 2 || resources.len() < PARALLEL_FROM {
         evaluate_slice(&mut all, resources, 0, subscriptions, colocation);
-        return all;
+        return fitted(all);
     }
     // Work is claimed in batches: the calling thread from the front, straight into the result; the helpers
     // from the back, into batches copied in behind it. Nobody waits on a fixed half that turned out slower
@@ -240,7 +240,15 @@ fn judge_all<J: Judgement>(resources: &[Resource], subscriptions: &[Subscription
     for (_, findings) in batches {
         all.extend(findings);
     }
-    all
+    fitted(all)
+}
+
+/// The room reserved for every candidate control is given back: only some candidates apply to a given
+/// resource (its kind, its SKU), and the result is held as long as the snapshot (a large block shrinks in
+/// place).
+fn fitted<J>(mut judgements: Vec<J>) -> Vec<J> {
+    judgements.shrink_to_fit();
+    judgements
 }
 
 /// Resources per claim when the work is shared: small enough to balance, large enough that claiming is free.

@@ -414,7 +414,7 @@ fn with_details(resource: &Resource, details: ResourceDetails) -> Resource {
         tags: resource.tags.clone(),
         identity: resource.identity.clone(),
         properties: resource.properties.clone(),
-        details,
+        details: details.into(),
     }
 }
 

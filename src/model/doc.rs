@@ -250,9 +250,10 @@ impl Doc {
 /// known is found before anything is allocated for it.
 #[derive(Default)]
 pub struct DocInterner {
-    /// Canonical arrays and objects by shallow hash. The hash is seeded per process: the content comes from
+    /// Canonical arrays and objects, by shallow hash, held in the table itself (a map of hash → list cost a
+    /// list allocation per node: more than the node). The hash is seeded per process: the content comes from
     /// Azure, and a fixed seed would let crafted values pile into one bucket.
-    nodes: std::collections::HashMap<u64, Vec<Doc>, foldhash::fast::RandomState>,
+    nodes: hashbrown::HashTable<Doc>,
     seed: foldhash::fast::RandomState,
     /// Children of the nodes being interned, deepest last (reused from node to node).
     items: Vec<Doc>,
@@ -302,6 +303,16 @@ fn shallow_hash_members(seed: &impl std::hash::BuildHasher, members: &[Member]) 
     state.finish()
 }
 
+/// The shallow hash of a canonical node (what it was filed under).
+fn node_hash(seed: &impl std::hash::BuildHasher, node: &Doc) -> u64 {
+    match node {
+        Doc::Array(items) => shallow_hash_items(seed, items),
+        Doc::Object(map) => shallow_hash_members(seed, &map.0),
+        // Only arrays and objects are filed.
+        _ => 0,
+    }
+}
+
 impl DocInterner {
     pub fn new() -> Self {
         Self::default()
@@ -319,18 +330,18 @@ impl DocInterner {
                 }
                 let children = self.items.get(start..).unwrap_or_default();
                 let hash = shallow_hash_items(&self.seed, children);
-                let known = self.nodes.get(&hash).and_then(|bucket| {
-                    bucket.iter().find(|node| {
-                        node.as_array().is_some_and(|known| {
-                            known.len() == children.len() && known.iter().zip(children).all(|(a, b)| same_node(a, b))
-                        })
+                let known = self.nodes.find(hash, |node| {
+                    node.as_array().is_some_and(|known| {
+                        known.len() == children.len() && known.iter().zip(children).all(|(a, b)| same_node(a, b))
                     })
                 });
                 let node = match known {
                     Some(node) => node.clone(),
                     None => {
                         let node = Doc::Array(children.iter().cloned().collect());
-                        self.nodes.entry(hash).or_default().push(node.clone());
+                        let seed = &self.seed;
+                        self.nodes
+                            .insert_unique(hash, node.clone(), |known| node_hash(seed, known));
                         node
                     }
                 };
@@ -345,23 +356,23 @@ impl DocInterner {
                 }
                 let members = self.members.get(start..).unwrap_or_default();
                 let hash = shallow_hash_members(&self.seed, members);
-                let known = self.nodes.get(&hash).and_then(|bucket| {
-                    bucket.iter().find(|node| {
-                        node.as_object().is_some_and(|known| {
-                            known.0.len() == members.len()
-                                && known
-                                    .0
-                                    .iter()
-                                    .zip(members)
-                                    .all(|((ka, va), (kb, vb))| ka == kb && same_node(va, vb))
-                        })
+                let known = self.nodes.find(hash, |node| {
+                    node.as_object().is_some_and(|known| {
+                        known.0.len() == members.len()
+                            && known
+                                .0
+                                .iter()
+                                .zip(members)
+                                .all(|((ka, va), (kb, vb))| ka == kb && same_node(va, vb))
                     })
                 });
                 let node = match known {
                     Some(node) => node.clone(),
                     None => {
                         let node = Doc::Object(DocMap(members.iter().cloned().collect()));
-                        self.nodes.entry(hash).or_default().push(node.clone());
+                        let seed = &self.seed;
+                        self.nodes
+                            .insert_unique(hash, node.clone(), |known| node_hash(seed, known));
                         node
                     }
                 };
@@ -384,10 +395,7 @@ impl DocInterner {
         // Children of a dropped node are released with it: repeat until nothing more goes.
         loop {
             let before = self.len();
-            self.nodes.retain(|_, bucket| {
-                bucket.retain(held);
-                !bucket.is_empty()
-            });
+            self.nodes.retain(|node| held(node));
             if self.len() == before {
                 break;
             }
@@ -396,7 +404,7 @@ impl DocInterner {
 
     /// Distinct arrays and objects held.
     pub fn len(&self) -> usize {
-        self.nodes.values().map(Vec::len).sum()
+        self.nodes.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -10,6 +10,6 @@ pub use doc::{Doc, DocInterner, DocMap};
 pub use finding::{
     Area, Evidence, EvidenceList, EvidenceText, Finding, ResourceId, Severity, Status, StatusCounts, Verdict,
 };
-pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, Subscription};
+pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, SharedDetails, Subscription};
 pub use snapshot::{Snapshot, SourceKind, SourceStatus};
 pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MetricSeries};

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -190,12 +190,79 @@ impl ResourceDetails {
     }
 }
 
+/// A resource's [`ResourceDetails`], shared: copying a resource (each refresh builds a new inventory from the
+/// last one) copies a pointer, and the thousands of resources whose child data has not been read yet share one
+/// empty value. Reads deref to the details; a write through `DerefMut` gives this resource its own copy first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedDetails(Arc<ResourceDetails>);
+
+impl Default for SharedDetails {
+    /// Nothing read yet: one value for every such resource.
+    fn default() -> Self {
+        static NOTHING_READ: std::sync::OnceLock<Arc<ResourceDetails>> = std::sync::OnceLock::new();
+        Self(NOTHING_READ.get_or_init(Arc::default).clone())
+    }
+}
+
+impl Serialize for SharedDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ResourceDetails::deserialize(deserializer).map(Self::new)
+    }
+}
+
+impl SharedDetails {
+    pub fn new(details: ResourceDetails) -> Self {
+        Self(Arc::new(details))
+    }
+
+    /// Whether both hold the very same details (no comparison of contents).
+    pub fn is_same(&self, other: &SharedDetails) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for SharedDetails {
+    type Target = ResourceDetails;
+    fn deref(&self) -> &ResourceDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SharedDetails {
+    fn deref_mut(&mut self) -> &mut ResourceDetails {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl From<ResourceDetails> for SharedDetails {
+    fn from(details: ResourceDetails) -> Self {
+        Self::new(details)
+    }
+}
+
 impl Resource {
-    /// The same resource, its body sharing every document equal to one interned before.
+    /// The same resource, its body and tags sharing every document equal to one interned before.
     pub fn interned(mut self, interner: &mut DocInterner) -> Self {
         self.properties = interner.intern(&self.properties);
         self.identity = self.identity.as_ref().map(|identity| interner.intern(identity));
+        self.tags = interner.intern(&self.tags);
         self
+    }
+
+    /// Tag value by key, ignoring the key's case (Azure tag names are case-insensitive; surrounding spaces
+    /// in a key are ignored too). `None` for an absent tag or one whose value is not a string.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .as_object()?
+            .iter()
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.as_str())
     }
 }
 
@@ -211,12 +278,13 @@ pub struct Resource {
     pub resource_group: String,
     pub subscription_id: String,
     pub sku: Option<String>,
-    pub tags: BTreeMap<String, String>,
+    /// The `tags` object as Azure returned it (an empty object when absent); read with [`Resource::tag`].
+    pub tags: Doc,
     /// `identity` object, `None` when Azure omitted it.
     pub identity: Option<Doc>,
     /// `properties` object (an empty object when absent).
     pub properties: Doc,
-    pub details: ResourceDetails,
+    pub details: SharedDetails,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -252,18 +320,9 @@ impl Resource {
             .unwrap_or_default();
         let tags = row
             .get("tags")
-            .and_then(Doc::as_object)
-            .map(|tags| {
-                tags.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.to_string(),
-                            v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+            .filter(|tags| tags.is_object())
+            .cloned()
+            .unwrap_or_else(Doc::empty_object);
         let sku = match row.get("sku") {
             Some(Doc::String(name)) => Some(name.to_string()),
             Some(sku) => sku.get("name").and_then(Doc::as_str).map(str::to_string),
@@ -285,7 +344,7 @@ impl Resource {
                 .filter(|v| v.is_object())
                 .cloned()
                 .unwrap_or_else(Doc::empty_object),
-            details: ResourceDetails::default(),
+            details: SharedDetails::default(),
         })
     }
 
@@ -367,7 +426,7 @@ mod tests {
         assert_eq!(resource.subscription_id, "s1");
         assert_eq!(resource.resource_group, "rg-ai");
         assert_eq!(resource.sku.as_deref(), Some("S0"));
-        assert_eq!(resource.tags.get("env").map(String::as_str), Some("prod"));
+        assert_eq!(resource.tag("ENV"), Some("prod"));
         assert_eq!(
             resource.path("properties.publicNetworkAccess").map(Doc::to_value),
             Some(json!("Enabled"))

@@ -144,11 +144,7 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
 
 /// Tag value by key, ignoring the key's case (Azure tag names are case-insensitive).
 pub fn tag<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
-    resource
-        .tags
-        .iter()
-        .find(|(k, _)| value::trimmed(k).eq_ignore_ascii_case(key))
-        .map(|(_, v)| v.as_str())
+    resource.tag(key)
 }
 
 /// The environment a resource declares through its `environment` tag (compare without case).

@@ -38,7 +38,7 @@ pub fn full_cs() -> Resource {
     r = with(r, "tags.owner", doc!("team-ai"));
     let id = r.id.clone();
     let lock = lock_on_group(&r);
-    r.details = ResourceDetails {
+    *r.details = ResourceDetails {
         diagnostic_settings: Fetched::Value(vec![diagnostic_setting_to_law()]),
         private_endpoint_connections: Fetched::Value(cs_private_endpoints()),
         deployments: Fetched::Value(vec![deployments_mixed()[0].clone()]),
@@ -80,7 +80,7 @@ pub fn full_ml() -> Resource {
     r = with(r, "tags.environment", doc!("prod"));
     r = with(r, "tags.owner", doc!("ml-platform"));
     let lock = lock_on_group(&r);
-    r.details = ResourceDetails {
+    *r.details = ResourceDetails {
         diagnostic_settings: Fetched::Value(vec![diagnostic_setting_to_law()]),
         role_assignments: Fetched::Value(vec![]),
         computes: Fetched::Value(hardened_computes()),
@@ -111,7 +111,7 @@ pub fn full_search() -> Resource {
     r = with(r, "tags.environment", doc!("prod"));
     r = with(r, "tags.owner", doc!("search-team"));
     let lock = lock_on_group(&r);
-    r.details = ResourceDetails {
+    *r.details = ResourceDetails {
         diagnostic_settings: Fetched::Value(vec![diagnostic_setting_to_law()]),
         private_endpoint_connections: Fetched::Value(search_private_endpoints()),
         role_assignments: Fetched::Value(vec![]),
@@ -274,7 +274,7 @@ fn denied<T>() -> Fetched<T> {
 }
 
 fn deny_everything(resource: &mut Resource) {
-    resource.details = ResourceDetails {
+    *resource.details = ResourceDetails {
         diagnostic_settings: denied(),
         private_endpoint_connections: denied(),
         deployments: denied(),

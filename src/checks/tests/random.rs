@@ -1,7 +1,7 @@
 //! Property tests: random JSON anywhere the checks read must never panic, and the contract (one finding per
 //! applicable control, each with evidence) must hold for any input.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -311,13 +311,14 @@ fn arb_resource() -> impl Strategy<Value = Resource> {
             resource_group: "rg-ai".into(),
             subscription_id: "00000000-1111-2222-3333-444444444444".into(),
             sku: sku.map(str::to_string),
-            tags: tags
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
+            tags: Doc::from(&serde_json::Value::Object(
+                tags.into_iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
+                    .collect(),
+            )),
             identity,
             properties,
-            details,
+            details: details.into(),
         })
 }
 

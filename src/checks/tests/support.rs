@@ -167,12 +167,7 @@ pub fn with(mut resource: Resource, path: &str, value: Doc) -> Resource {
     match head {
         "kind" => resource.kind = value.as_str().map(str::to_string),
         "sku" => resource.sku = value.as_str().map(str::to_string),
-        "tags" => {
-            match value.as_str() {
-                Some(v) => resource.tags.insert(rest.to_string(), v.to_string()),
-                None => resource.tags.remove(rest),
-            };
-        }
+        "tags" => set_path(&mut resource.tags, rest, value),
         "properties" => set_path(&mut resource.properties, rest, value),
         "identity" => {
             if rest.is_empty() {
