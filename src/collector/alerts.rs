@@ -1,5 +1,6 @@
 //! Turns metric series into spike alerts with the pure detector, one alert per episode.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use crate::anomaly::{Detection, detect_spikes};
@@ -23,17 +24,14 @@ const TOKENS_LABEL: &str = "TokenTransaction";
 /// Runs the detector on each resource's total and on its authentication-failure split (a 401 burst is the
 /// signature of a leaked or guessed key even when the total barely moves). A total is the series without a
 /// split; when only splits came back, their sum. The work is shared between two threads.
-pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Vec<Alert> {
-    let names: HashMap<String, &str> = resources
-        .iter()
-        .map(|r| (r.id.to_ascii_lowercase(), r.name.as_str()))
-        .collect();
+/// `names` maps lower-case resource ids to display names ([`names_by_id`]).
+pub fn alerts_from_series(series: &[MetricSeries], names: &HashMap<String, String>) -> Vec<Alert> {
     let work = detection_inputs(series);
     let half = work.len() / 2;
     let (first, second) = work.split_at(half);
     let mut alerts = std::thread::scope(|scope| {
-        let other = scope.spawn(|| detect(second, &names));
-        let mut mine = detect(first, &names);
+        let other = scope.spawn(|| detect(second, names));
+        let mut mine = detect(first, names);
         // A panicking detector thread loses its half of the alerts, not the refresh.
         mine.extend(other.join().unwrap_or_default());
         mine
@@ -44,8 +42,18 @@ pub fn alerts_from_series(series: &[MetricSeries], resources: &[Resource]) -> Ve
     alerts
 }
 
+/// Display names by lower-case resource id: what the alerts need of the inventory, so a metrics refresh
+/// need not keep the whole inventory alive while it waits for Azure.
+pub fn names_by_id(resources: &[Resource]) -> HashMap<String, String> {
+    resources
+        .iter()
+        .map(|r| (r.id.to_ascii_lowercase(), r.name.clone()))
+        .collect()
+}
+
 /// (series, label) pairs the detector runs on.
-fn detection_inputs(series: &[MetricSeries]) -> Vec<(MetricSeries, String)> {
+/// Series are borrowed, not copied: only sums of several series are new.
+fn detection_inputs(series: &[MetricSeries]) -> Vec<(Cow<'_, MetricSeries>, String)> {
     let watched = |metric: &str| DETECTED.iter().any(|m| m.eq_ignore_ascii_case(metric));
     let key = |s: &MetricSeries| (s.resource_id.to_ascii_lowercase(), s.metric.to_ascii_lowercase());
     let explicit: HashSet<(String, String)> = series.iter().filter(|s| s.split.is_none()).map(key).collect();
@@ -61,14 +69,14 @@ fn detection_inputs(series: &[MetricSeries]) -> Vec<(MetricSeries, String)> {
             continue;
         }
         if s.split.is_none() {
-            work.push((s.clone(), s.metric.clone()));
+            work.push((Cow::Borrowed(s), s.metric.clone()));
             continue;
         }
         if s.split
             .as_deref()
             .is_some_and(|split| split.eq_ignore_ascii_case("StatusCode=401"))
         {
-            work.push((s.clone(), "401 responses".to_string()));
+            work.push((Cow::Borrowed(s), "401 responses".to_string()));
         }
         if !explicit.contains(&key(s)) {
             add_to(&mut summed, key(s), s, &s.metric);
@@ -76,7 +84,7 @@ fn detection_inputs(series: &[MetricSeries]) -> Vec<(MetricSeries, String)> {
     }
     work.extend(summed.into_values().map(|total| {
         let label = total.metric.clone();
-        (total, label)
+        (Cow::Owned(total), label)
     }));
     // A series that never left zero cannot spike: no need to run the detector over it (many resources of a
     // large tenant have no 401 in a week).
@@ -104,13 +112,13 @@ fn add_to(summed: &mut HashMap<(String, String), MetricSeries>, k: (String, Stri
     }
 }
 
-fn detect(work: &[(MetricSeries, String)], names: &HashMap<String, &str>) -> Vec<Alert> {
+fn detect(work: &[(Cow<'_, MetricSeries>, String)], names: &HashMap<String, String>) -> Vec<Alert> {
     work.iter()
         .flat_map(|(series, label)| episodes(series, label, names))
         .collect()
 }
 
-fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, &str>) -> Vec<Alert> {
+fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, String>) -> Vec<Alert> {
     let detections = detect_spikes(&series.values_f64(), series.start, series.step_secs);
     let at = |d: &Detection| series.start + d.index as i64 * series.step_secs as i64;
     let mut grouped: Vec<(i64, Detection)> = Vec::new();
@@ -130,8 +138,7 @@ fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, &
     }
     let name = names
         .get(&series.resource_id.to_ascii_lowercase())
-        .copied()
-        .unwrap_or("");
+        .map_or("", String::as_str);
     grouped
         .into_iter()
         .map(|(episode_start, peak)| Alert {

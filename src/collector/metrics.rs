@@ -115,14 +115,26 @@ pub fn merge(
         let answered: HashSet<String> = result.answered.iter().map(|id| id.to_ascii_lowercase()).collect();
         let first = ((fetch.window.start - full.start) / step).max(0) as usize;
         let mut seen: HashSet<SeriesKey> = HashSet::new();
-        for series in result.series {
+        for mut series in result.series {
             let k = key(&series.resource_id, &series.metric, series.split.as_deref());
-            let mut values = carried(old.get(&k).copied(), full, fetch.window.start);
-            for (i, v) in series.values.iter().enumerate() {
-                if let Some(slot) = values.get_mut(first + i) {
-                    *slot = *v;
+            let values = if first == 0 && series.values.len() >= full.buckets() {
+                // The answer covers the whole window (a first load): its values are the series, moved rather
+                // than copied, so a tenant's week of points is not held twice while it is merged.
+                let mut values = std::mem::take(&mut series.values);
+                if values.len() > full.buckets() {
+                    values.truncate(full.buckets());
+                    values.shrink_to_fit();
                 }
-            }
+                values
+            } else {
+                let mut values = carried(old.get(&k).copied(), full, fetch.window.start);
+                for (i, v) in series.values.iter().enumerate() {
+                    if let Some(slot) = values.get_mut(first + i) {
+                        *slot = *v;
+                    }
+                }
+                values
+            };
             seen.insert(k.clone());
             merged.insert(
                 k,

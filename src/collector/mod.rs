@@ -21,7 +21,7 @@ use crate::model::{
     SourceStatus, Subscription, Verdict,
 };
 
-pub use alerts::alerts_from_series;
+pub use alerts::{alerts_from_series, names_by_id};
 use sources::Completion;
 
 /// How often each source refreshes, and how much metric history the detector sees.

@@ -9,7 +9,8 @@ use super::{CollectorConfig, metrics as series_source, unix_now};
 use crate::azure::metrics::{self, MetricProfile};
 use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
 use crate::model::{
-    Alert, CostPoint, Doc, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind, Subscription,
+    Alert, CostPoint, Doc, DocInterner, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind,
+    Subscription,
 };
 
 pub(super) struct InventoryResult {
@@ -287,7 +288,7 @@ impl Job {
             subscriptions.insert(read.id, read.data);
         }
         let scoped_lists = Arc::new(scoped_lists);
-        let results: Vec<(String, ResourceDetails, Option<AzureError>)> = futures::stream::iter(interleave(chosen))
+        let mut answers = futures::stream::iter(interleave(chosen))
             .map(|resource| {
                 let client = self.client.clone();
                 let lists = scoped_lists.clone();
@@ -306,9 +307,16 @@ impl Job {
                     (resource.id.to_ascii_lowercase(), details, error)
                 }
             })
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
+            .buffer_unordered(concurrency);
+        // Each answer joins the copies this job already holds as it arrives: two thousand resources repeat the
+        // same role assignments, diagnostic settings and content filters, and holding every copy until the
+        // job ends was the largest transient of a refresh. (The supervisor interns across refreshes.)
+        let mut interner = DocInterner::new();
+        let mut results: Vec<(String, ResourceDetails, Option<AzureError>)> = Vec::new();
+        while let Some((id, details, error)) = answers.next().await {
+            results.push((id, details.interned(&mut interner), error));
+        }
+        drop(interner);
         let attempted = results.len() + self.subscriptions.len();
         let mut details = HashMap::new();
         for (id, fetched, error) in results {
@@ -335,10 +343,19 @@ impl Job {
         )
     }
 
-    async fn metrics(&self) -> Completion {
-        let schedule = &self.config.schedule;
-        let measured: Vec<&Resource> = self
-            .resources
+    /// Takes the job by value: what it needs of the inventory is extracted first, and the inventory itself is
+    /// let go before the requests (a details refresh may replace it meanwhile; the old copy should not be
+    /// held for the seconds a week of metrics takes).
+    async fn metrics(self) -> Completion {
+        let Job {
+            client,
+            config,
+            resources,
+            series: previous,
+            ..
+        } = self;
+        let schedule = &config.schedule;
+        let measured: Vec<&Resource> = resources
             .iter()
             .filter(|r| MetricProfile::for_resource(r).is_some())
             .collect();
@@ -346,17 +363,18 @@ impl Job {
         let history = i64::try_from(schedule.metrics_history.as_secs()).unwrap_or(i64::MAX / 2);
         let full = series_source::full_window(unix_now(), history, step);
         let wanted: HashSet<String> = measured.iter().map(|r| r.id.to_ascii_lowercase()).collect();
-        let calls = series_source::plan(&self.resources, &self.series, full);
+        let calls = series_source::plan(&resources, &previous, full);
+        let names = super::names_by_id(&resources);
+        drop(measured);
+        drop(resources);
         let attempted = calls.len();
-        let (fetches, failures) = series_source::fetch_all(self.client.clone(), calls).await;
+        let (fetches, failures) = series_source::fetch_all(client, calls).await;
         if !failures.is_empty() && fetches.iter().all(|f| f.result.is_none()) {
             return Completion::Metrics(Err(failures[0].clone()));
         }
-        let previous = self.series.clone();
-        let resources = self.resources.clone();
         let merged = tokio::task::spawn_blocking(move || {
             let series = series_source::merge(&previous, fetches, full, &wanted);
-            let alerts = super::alerts_from_series(&series, &resources);
+            let alerts = super::alerts_from_series(&series, &names);
             MetricsData { series, alerts }
         })
         .await;
