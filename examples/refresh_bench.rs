@@ -580,7 +580,7 @@ fn parse_args() -> Result<Args, String> {
 
 fn main() -> ExitCode {
     // As the aisec binary does, so the figures are the product's.
-    aisec::heap::limit_arenas();
+    aisec::heap::tune_malloc();
     let role = std::env::var(ROLE_VAR).ok();
     if role.as_deref() == Some("emulator") {
         return serve_emulator();

@@ -16,7 +16,7 @@ use clap::Parser;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    aisec::heap::limit_arenas();
+    aisec::heap::tune_malloc();
     let cli = Cli::parse();
     let paths = match Paths::resolve() {
         Ok(paths) => paths,
