@@ -57,7 +57,7 @@ async fn first_snapshots_hold_the_demo_inventory_findings_alerts_logs_and_costs(
         snapshot
             .findings
             .iter()
-            .any(|f| f.resource_id == open.id && f.status == Status::Fail),
+            .any(|f| snapshot.resource_of(f).is_some_and(|r| r.id == open.id) && f.status == Status::Fail),
         "the misconfigured production account fails some control"
     );
 

@@ -300,7 +300,8 @@ impl State {
         let finding_key = |rows: &[usize]| {
             rows.get(row)
                 .and_then(|i| self.snapshot.findings.get(*i))
-                .map(|f| f.resource_id.to_string())
+                .and_then(|f| self.snapshot.resource_of(f))
+                .map(|r| r.id.clone())
         };
         match pane {
             Pane::Checklist => self.checklist.get(row).map(ChecklistRow::key),
@@ -348,7 +349,7 @@ impl State {
         self.refilter(Pane::Logs);
         self.drill_findings = self
             .drill
-            .map(|c| view::control_findings(&self.snapshot.findings, c))
+            .map(|c| view::control_findings(&self.snapshot, c))
             .unwrap_or_default();
         self.refilter(Pane::Findings);
         self.rebuild_dependents();
@@ -364,7 +365,7 @@ impl State {
         self.playbook = incident::playbook(alert.as_ref(), resource.as_ref());
         self.refilter(Pane::Incident);
         self.action_findings = match self.selected_control() {
-            Some(control) => view::open_findings(&self.snapshot.findings, control),
+            Some(control) => view::open_findings(&self.snapshot, control),
             None => Vec::new(),
         };
         self.refilter(Pane::Actions);
@@ -373,7 +374,7 @@ impl State {
     /// Opens the Findings view of a control.
     pub fn drill_into(&mut self, control: &'static str) {
         self.drill = Some(control);
-        self.drill_findings = view::control_findings(&self.snapshot.findings, control);
+        self.drill_findings = view::control_findings(&self.snapshot, control);
         let pane = self.pane_mut(Pane::Findings);
         pane.filter.clear();
         pane.selected = 0;

@@ -90,16 +90,22 @@ pub fn walkthrough_order(findings: &[Verdict]) -> Vec<&'static str> {
     failing.into_iter().map(|control| control.id).collect()
 }
 
-/// Every finding of one control, failing first, then unknown, pass, not applicable.
-pub fn control_findings(findings: &[Verdict], control: &str) -> Vec<usize> {
+/// Every finding of one control, failing first, then unknown, pass, not applicable; by resource id within.
+pub fn control_findings(snapshot: &Snapshot, control: &str) -> Vec<usize> {
+    let findings = &snapshot.findings;
     let mut rows: Vec<usize> = (0..findings.len())
         .filter(|i| findings[*i].control_id == control)
         .collect();
-    rows.sort_by(|a, b| {
-        let (a, b) = (&findings[*a], &findings[*b]);
-        a.status.cmp(&b.status).then(a.resource_id.cmp(&b.resource_id))
-    });
+    sort_by_status_then_resource(snapshot, &mut rows);
     rows
+}
+
+fn sort_by_status_then_resource(snapshot: &Snapshot, rows: &mut [usize]) {
+    let id = |verdict: &Verdict| snapshot.resource_of(verdict).map(|r| r.id.as_str());
+    rows.sort_by(|a, b| {
+        let (a, b) = (&snapshot.findings[*a], &snapshot.findings[*b]);
+        a.status.cmp(&b.status).then_with(|| id(a).cmp(&id(b)))
+    });
 }
 
 pub fn checklist_rows(findings: &[Verdict]) -> (Vec<ChecklistRow>, Option<u8>) {
@@ -141,14 +147,12 @@ pub fn checklist_rows(findings: &[Verdict]) -> (Vec<ChecklistRow>, Option<u8>) {
 }
 
 /// Indices of the findings of one control that need attention: failing first, then unknown.
-pub fn open_findings(findings: &[Verdict], control: &str) -> Vec<usize> {
+pub fn open_findings(snapshot: &Snapshot, control: &str) -> Vec<usize> {
+    let findings = &snapshot.findings;
     let mut open: Vec<usize> = (0..findings.len())
         .filter(|i| findings[*i].control_id == control && matches!(findings[*i].status, Status::Fail | Status::Unknown))
         .collect();
-    open.sort_by(|a, b| {
-        let (a, b) = (&findings[*a], &findings[*b]);
-        a.status.cmp(&b.status).then(a.resource_id.cmp(&b.resource_id))
-    });
+    sort_by_status_then_resource(snapshot, &mut open);
     open
 }
 
@@ -192,8 +196,8 @@ pub fn log_text(row: &LogRow) -> String {
 }
 
 pub fn finding_text(finding: &Verdict, resource: Option<&Resource>) -> String {
-    let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
-    format!("{name} {} {}", finding.status.label(), finding.resource_id)
+    let (name, id) = resource.map_or(("", ""), |r| (r.name.as_str(), r.id.as_str()));
+    format!("{name} {} {id}", finding.status.label())
 }
 
 /// Daily cost summed over subscriptions: (YYYYMMDD, cost, currency).

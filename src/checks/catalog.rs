@@ -195,7 +195,24 @@ impl Control {
         id: &ResourceId,
         applies: Applies,
     ) -> Finding {
-        let Outcome { status, evidence } = match applies {
+        let Outcome { status, evidence } = self.outcome_applying(resource, subscription, applies);
+        Finding {
+            control_id: self.id,
+            resource_id: id.clone(),
+            status,
+            severity: self.severity,
+            evidence,
+        }
+    }
+
+    /// What the evaluator decides, with the applicability already decided.
+    pub(super) fn outcome_applying(
+        &self,
+        resource: &Resource,
+        subscription: Option<&Subscription>,
+        applies: Applies,
+    ) -> Outcome {
+        match applies {
             Applies::Yes => (self.evaluator)(resource, subscription),
             Applies::KindUnknown => Outcome {
                 status: Status::Unknown,
@@ -218,13 +235,6 @@ impl Control {
                     ),
                 )],
             },
-        };
-        Finding {
-            control_id: self.id,
-            resource_id: id.clone(),
-            status,
-            severity: self.severity,
-            evidence,
         }
     }
 }

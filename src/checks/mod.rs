@@ -41,10 +41,18 @@ pub fn evaluate(resource: &Resource, subscription: Option<&Subscription>) -> Vec
 trait Judgement: Send + Sized {
     /// Runs evaluations in the mode this form needs (verdicts skip the writing of evidence).
     fn evaluating<T>(evaluate: impl FnOnce() -> T) -> T;
-    fn from_finding(finding: Finding, resource_index: u32) -> Self;
+    /// `id` is the resource's id text, made once and shared by every finding of the resource (verdicts hold
+    /// the resource's position instead).
+    fn judged(control: &Control, outcome: Outcome, on: &Evaluated<'_>, id: &mut Option<ResourceId>) -> Self;
     fn control_id(&self) -> &'static str;
     /// Turns the judgement into a failure, with `evidence` saying why where evidence is kept.
     fn fail_because(&mut self, evidence: impl FnOnce() -> Evidence);
+}
+
+/// The resource being evaluated and its position in the inventory.
+struct Evaluated<'a> {
+    resource: &'a Resource,
+    index: u32,
 }
 
 impl Judgement for Finding {
@@ -52,8 +60,14 @@ impl Judgement for Finding {
         evaluate()
     }
 
-    fn from_finding(finding: Finding, _: u32) -> Self {
-        finding
+    fn judged(control: &Control, outcome: Outcome, on: &Evaluated<'_>, id: &mut Option<ResourceId>) -> Self {
+        Finding {
+            control_id: control.id,
+            resource_id: id.get_or_insert_with(|| ResourceId::new(&on.resource.id)).clone(),
+            status: outcome.status,
+            severity: control.severity,
+            evidence: outcome.evidence,
+        }
     }
 
     fn control_id(&self) -> &'static str {
@@ -71,13 +85,12 @@ impl Judgement for Verdict {
         verdict::without_evidence(evaluate)
     }
 
-    fn from_finding(finding: Finding, resource_index: u32) -> Self {
+    fn judged(control: &Control, outcome: Outcome, on: &Evaluated<'_>, _: &mut Option<ResourceId>) -> Self {
         Verdict {
-            control_id: finding.control_id,
-            resource_id: finding.resource_id,
-            resource_index,
-            status: finding.status,
-            severity: finding.severity,
+            control_id: control.id,
+            resource_index: on.index,
+            status: outcome.status,
+            severity: control.severity,
         }
     }
 
@@ -90,20 +103,23 @@ impl Judgement for Verdict {
     }
 }
 
-/// Appends the judgements of `resource` (at `resource_index` in its inventory) to `findings`; they all share
-/// one copy of the resource id.
+/// Appends the judgements of `resource` (at `resource_index` in its inventory) to `findings`.
 fn evaluate_into<J: Judgement>(
     findings: &mut Vec<J>,
     resource: &Resource,
     resource_index: u32,
     subscription: Option<&Subscription>,
 ) {
-    let id = ResourceId::new(&resource.id);
+    let on = Evaluated {
+        resource,
+        index: resource_index,
+    };
+    let mut id = None;
     for control in catalog::candidates(resource.family) {
         let applies = control.applicability.check(resource);
         if applies != Applies::No {
-            let finding = control.evaluate_applying(resource, subscription, &id, applies);
-            findings.push(J::from_finding(finding, resource_index));
+            let outcome = control.outcome_applying(resource, subscription, applies);
+            findings.push(J::judged(control, outcome, &on, &mut id));
         }
     }
 }
@@ -134,20 +150,20 @@ pub fn verdicts_all_on(resources: &[Resource], subscriptions: &[Subscription], t
     judge_all(resources, subscriptions, threads)
 }
 
-/// The finding behind a verdict of [`verdicts_all`] over the same `resources` and `subscriptions`: its control
-/// evaluated again on its resource, with evidence (AI-GOV-03 looks at the resource's subscription again).
-/// `None` when the verdict's resource is not at its position in `resources`, or its control is unknown.
+/// The finding behind a verdict of [`verdicts_all`]: its control evaluated again on its resource, with
+/// evidence (AI-GOV-03 looks at the resource's subscription again). `resources` and `subscriptions` must be
+/// those the verdict was decided on (one snapshot's); `None` when the verdict's position is outside
+/// `resources` or its control is unknown.
 pub fn explain(resources: &[Resource], subscriptions: &[Subscription], verdict: &Verdict) -> Option<Finding> {
-    let resource = resources
-        .get(verdict.resource_index as usize)
-        .filter(|resource| resource.id == *verdict.resource_id)?;
+    let resource = resources.get(verdict.resource_index as usize)?;
     let control = control(verdict.control_id)?;
     let subscription = subscriptions
         .iter()
         .find(|subscription| subscription.id.eq_ignore_ascii_case(&resource.subscription_id));
-    let applies = control.applicability.check(resource);
-    let mut finding = [control.evaluate_applying(resource, subscription, &verdict.resource_id, applies)];
-    controls::Colocation::within(resources, &resource.subscription_id).adjust(resource, &mut finding);
+    let mut finding = [control.evaluate(resource, subscription)];
+    if controls::Colocation::concerns(control.id) {
+        controls::Colocation::within(resources, &resource.subscription_id).adjust(resource, &mut finding);
+    }
     let [finding] = finding;
     Some(finding)
 }

@@ -280,11 +280,10 @@ pub struct Finding {
 /// evidence of the few findings on screen is rendered again from the resource when they are shown (the
 /// evaluators are pure, so it is the same text); holding it for 190,000 findings cost more memory than the
 /// documents it describes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {
     pub control_id: &'static str,
-    pub resource_id: ResourceId,
-    /// Position of the resource in the inventory the verdict was evaluated on (the snapshot's `resources`).
+    /// Position of the resource in the inventory the verdict was decided on (the snapshot's `resources`).
     pub resource_index: u32,
     pub status: Status,
     pub severity: Severity,

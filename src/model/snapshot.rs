@@ -91,10 +91,8 @@ impl Snapshot {
         self.resources.iter().find(|r| r.id.eq_ignore_ascii_case(id))
     }
 
-    /// The resource a verdict is about, by position (no search through the inventory).
+    /// The resource one of this snapshot's verdicts is about (by position: no search through the inventory).
     pub fn resource_of(&self, verdict: &Verdict) -> Option<&Resource> {
-        self.resources
-            .get(verdict.resource_index as usize)
-            .filter(|resource| resource.id == *verdict.resource_id)
+        self.resources.get(verdict.resource_index as usize)
     }
 }

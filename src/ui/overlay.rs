@@ -195,7 +195,7 @@ fn checklist_details(state: &State, row: &ChecklistRow) -> (String, Vec<Line<'st
                 Line::from(""),
                 Line::from(Span::styled("Resources that need attention", style::title())),
             ];
-            for index in crate::app::view::open_findings(&state.snapshot.findings, control.id)
+            for index in crate::app::view::open_findings(&state.snapshot, control.id)
                 .into_iter()
                 .take(50)
             {
@@ -315,7 +315,7 @@ pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, s
         Line::from(""),
         Line::from(Span::styled("Failing resources and what was observed", style::title())),
     ];
-    let open = crate::app::view::open_findings(&state.snapshot.findings, control.id);
+    let open = crate::app::view::open_findings(&state.snapshot, control.id);
     for index in open.iter().take(30) {
         let verdict = &state.snapshot.findings[*index];
         if verdict.status != crate::model::Status::Fail {

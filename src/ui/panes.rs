@@ -388,7 +388,7 @@ fn finding_row(state: &State, index: usize) -> Row<'static> {
     let finding = &state.snapshot.findings[index];
     let resource = state.snapshot.resource_of(finding);
     let (status, status_style) = style::status(finding.status);
-    let name = resource.map(|r| r.name.as_str()).unwrap_or(&finding.resource_id);
+    let name = resource.map(|r| r.name.as_str()).unwrap_or("");
     let subscription = resource
         .and_then(|r| {
             state

@@ -296,6 +296,8 @@ pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     check.done()
 }
 
+const COLOCATED_CONTROL: &str = "AI-GOV-03";
+
 /// The cross-resource part of AI-GOV-03: which subscriptions hold AI resources tagged dev or test.
 pub struct Colocation<'a> {
     non_prod: HashMap<String, &'a Resource>,
@@ -304,6 +306,11 @@ pub struct Colocation<'a> {
 impl<'a> Colocation<'a> {
     pub fn new(resources: &'a [Resource]) -> Self {
         Self::of(resources.iter())
+    }
+
+    /// Whether the cross-resource part belongs to this control (only AI-GOV-03's findings are adjusted).
+    pub fn concerns(control_id: &str) -> bool {
+        control_id == COLOCATED_CONTROL
     }
 
     /// Only the subscription `subscription_id` (one finding explained again, without a pass over every
@@ -355,7 +362,7 @@ impl<'a> Colocation<'a> {
         let Some(other) = self.non_prod.get(key) else {
             return;
         };
-        for finding in findings.iter_mut().filter(|f| f.control_id() == "AI-GOV-03") {
+        for finding in findings.iter_mut().filter(|f| Self::concerns(f.control_id())) {
             finding.fail_because(|| {
                 Evidence::new(
                     EvidenceText::const_new("subscription.environments"),
