@@ -407,10 +407,13 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, what: &str) 
             limit_mb: limit / (1024 * 1024),
         })
     };
-    if response.content_length().is_some_and(|len| len > limit) {
+    let announced = response.content_length();
+    if announced.is_some_and(|len| len > limit) {
         return Err(too_large());
     }
-    let mut body = Vec::new();
+    // Sized once when the length is announced (within the limit, checked above): growing by doubling copied
+    // every large answer several times over and held up to twice its size.
+    let mut body = Vec::with_capacity(announced.map_or(0, |len| usize::try_from(len).unwrap_or(0)));
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
