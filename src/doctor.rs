@@ -155,7 +155,8 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
         }
     }
     let scope: Vec<String> = report.subscriptions.iter().map(|(id, _)| id.clone()).collect();
-    let inventory = match graph::ai_inventory(client, &scope).await {
+    let interner = std::sync::Mutex::default();
+    let inventory = match graph::ai_inventory(client, &scope, &interner).await {
         Ok(inventory) => {
             report.checks.push(check(
                 Verdict::Ok,

@@ -1,11 +1,12 @@
 //! Inventory through Azure Resource Graph: one KQL query for every AI type across the visible subscriptions.
 
 use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::{Value, json};
 
 use super::{AzureClient, AzureError, RequestKind, Scope};
-use crate::model::{Doc, Resource, Subscription};
+use crate::model::{Doc, DocInterner, Resource, Subscription};
 
 const API_VERSION: &str = "2024-04-01";
 const SUBSCRIPTIONS_API_VERSION: &str = "2022-12-01";
@@ -130,13 +131,23 @@ pub async fn query_each_page(
 }
 
 /// The AI inventory; rows become resources page by page, so a 10,000-resource tenant is never held twice.
-pub async fn ai_inventory(client: &AzureClient, subscriptions: &[String]) -> Result<Inventory, AzureError> {
+///
+/// Each page's resources are interned into `interner` as the page arrives, so a tenant's inventory is never
+/// held as unshared copies (a refresh reads it while the previous one is still on screen).
+pub async fn ai_inventory(
+    client: &AzureClient,
+    subscriptions: &[String],
+    interner: &Mutex<DocInterner>,
+) -> Result<Inventory, AzureError> {
     let mut inventory = Inventory::default();
     let mut ids = HashSet::new();
     inventory.pages = query_each_page(client, AI_INVENTORY_QUERY, subscriptions, 1000, |rows| {
+        let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
         for row in &rows {
             match Resource::from_doc(row) {
-                Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
+                Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
+                    inventory.resources.push(resource.interned(&mut interner))
+                }
                 Ok(_) => inventory.ignored_rows += 1,
                 Err(reason) => {
                     tracing::debug!(%reason, "ignored a Resource Graph row");
@@ -169,8 +180,12 @@ const ARM_LISTS: [(&str, &str); 3] = [
     ("Microsoft.Search/searchServices", "2025-05-01"),
 ];
 
-/// Same inventory through ARM list calls, one per subscription and resource type.
-pub async fn arm_inventory(client: &AzureClient, subscriptions: &[String]) -> Result<Inventory, AzureError> {
+/// Same inventory through ARM list calls, one per subscription and resource type (interned the same way).
+pub async fn arm_inventory(
+    client: &AzureClient,
+    subscriptions: &[String],
+    interner: &Mutex<DocInterner>,
+) -> Result<Inventory, AzureError> {
     let mut inventory = Inventory::default();
     let mut ids = HashSet::new();
     for subscription in subscriptions {
@@ -181,9 +196,12 @@ pub async fn arm_inventory(client: &AzureClient, subscriptions: &[String]) -> Re
                 .get_all(RequestKind::ArmList, Scope::ResourceManager, url)
                 .await?;
             inventory.pages += 1;
+            let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
             for row in &rows {
                 match Resource::from_doc(row) {
-                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => inventory.resources.push(resource),
+                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
+                        inventory.resources.push(resource.interned(&mut interner))
+                    }
                     _ => inventory.ignored_rows += 1,
                 }
             }

@@ -8,8 +8,8 @@ pub mod metrics;
 mod sources;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -136,8 +136,9 @@ struct Supervisor {
     /// HTTP requests per source since start (each job's client counts into its source's counter).
     requests: HashMap<SourceKind, Arc<AtomicU64>>,
     /// One copy of each document Azure repeats across resources (bodies and child data), kept across
-    /// refreshes so a re-read document joins the copy already held.
-    interner: DocInterner,
+    /// refreshes so a re-read document joins the copy already held. The inventory and details jobs intern
+    /// what they fetch as it arrives; the supervisor forgets what no resource holds any more.
+    interner: Arc<Mutex<DocInterner>>,
 }
 
 impl Supervisor {
@@ -156,7 +157,7 @@ impl Supervisor {
             completions_tx,
             completions_rx,
             requests: SourceKind::ALL.iter().map(|k| (*k, Arc::default())).collect(),
-            interner: DocInterner::new(),
+            interner: Arc::default(),
         }
     }
 
@@ -218,6 +219,7 @@ impl Supervisor {
                 workspaces: self.working.workspaces.clone(),
                 series: self.working.series.clone(),
                 details_cursor: self.working.details_cursor,
+                interner: self.interner.clone(),
             };
             let done = self.completions_tx.clone();
             tokio::spawn(async move {
@@ -273,12 +275,7 @@ impl Supervisor {
                 let first = self.working.resources.is_empty();
                 self.working.subscriptions =
                     Arc::new(carry_pricing(&self.working.subscriptions, inventory.subscriptions));
-                let fresh = inventory
-                    .resources
-                    .into_iter()
-                    .map(|resource| resource.interned(&mut self.interner))
-                    .collect();
-                let mut resources = carry_details(&self.working.resources, fresh);
+                let mut resources = carry_details(&self.working.resources, inventory.resources);
                 join::attach_related(&mut resources, inventory.related.as_deref());
                 self.working.resources = Arc::new(resources);
                 self.working.workspaces = Arc::new(inventory.workspaces);
@@ -312,7 +309,7 @@ impl Supervisor {
                         details.key_vaults = old.key_vaults.clone();
                         details.metric_alerts = old.metric_alerts.clone();
                         details.application_insights = old.application_insights.clone();
-                        with_details(resource, details.interned(&mut self.interner))
+                        with_details(resource, details)
                     })
                     .collect();
                 self.working.resources = Arc::new(resources);
@@ -328,7 +325,10 @@ impl Supervisor {
                 }
                 self.working.subscriptions = Arc::new(subscriptions);
                 self.reevaluate();
-                self.interner.forget_unused();
+                self.interner
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .forget_unused();
                 self.next_due.entry(SourceKind::Logs).or_insert_with(Instant::now);
             }
             Completion::Metrics(Ok(data)) => {

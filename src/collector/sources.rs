@@ -1,7 +1,7 @@
 //! One async function per source. Each returns a `Completion`; the supervisor merges it.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::StreamExt;
 
@@ -182,6 +182,8 @@ pub(super) struct Job {
     pub series: Arc<Vec<MetricSeries>>,
     /// Rotation position of the details source (tenants larger than one refresh reads).
     pub details_cursor: usize,
+    /// The collector's one copy of each document Azure repeats, which fetched documents join as they arrive.
+    pub interner: Arc<Mutex<DocInterner>>,
 }
 
 impl Job {
@@ -202,7 +204,7 @@ impl Job {
             subscriptions.retain(|s| wanted.iter().any(|w| w.eq_ignore_ascii_case(&s.id)));
         }
         let scope: Vec<String> = subscriptions.iter().map(|s| s.id.clone()).collect();
-        let inventory = match graph::ai_inventory(&self.client, &scope).await {
+        let inventory = match graph::ai_inventory(&self.client, &scope, &self.interner).await {
             Ok(inventory) => inventory,
             // Resource Graph refused (not allowed, not registered, blocked): list per subscription instead.
             Err(
@@ -212,7 +214,7 @@ impl Job {
                 },
             ) => {
                 tracing::warn!(%error, "Resource Graph refused; falling back to ARM list calls");
-                graph::arm_inventory(&self.client, &scope).await?
+                graph::arm_inventory(&self.client, &scope, &self.interner).await?
             }
             Err(error) => return Err(error),
         };
@@ -308,15 +310,14 @@ impl Job {
                 }
             })
             .buffer_unordered(concurrency);
-        // Each answer joins the copies this job already holds as it arrives: two thousand resources repeat the
-        // same role assignments, diagnostic settings and content filters, and holding every copy until the
-        // job ends was the largest transient of a refresh. (The supervisor interns across refreshes.)
-        let mut interner = DocInterner::new();
+        // Each answer joins the copies already held as it arrives: two thousand resources repeat the same role
+        // assignments, diagnostic settings and content filters, and a refresh reads them while the previous
+        // copies are still on screen.
         let mut results: Vec<(String, ResourceDetails, Option<AzureError>)> = Vec::new();
         while let Some((id, details, error)) = answers.next().await {
+            let mut interner = self.interner.lock().unwrap_or_else(PoisonError::into_inner);
             results.push((id, details.interned(&mut interner), error));
         }
-        drop(interner);
         let attempted = results.len() + self.subscriptions.len();
         let mut details = HashMap::new();
         for (id, fetched, error) in results {
