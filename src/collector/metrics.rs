@@ -7,7 +7,9 @@
 //! beyond; seven days × one hour is 168 points per series, which keeps a 10,000-resource tenant's series
 //! within tens of megabytes.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use futures::StreamExt;
 
@@ -53,15 +55,62 @@ pub struct Fetch {
     pub result: Option<QueryResult>,
 }
 
-/// (resource, metric, split), lower-case: the identity of a series.
-type SeriesKey = (String, String, String);
+/// Text compared and hashed without ASCII case, borrowed (no lower-case copy per series).
+#[derive(Clone, Copy, Debug)]
+struct Caseless<'a>(&'a str);
 
-fn key(resource_id: &str, metric: &str, split: Option<&str>) -> SeriesKey {
-    (
-        resource_id.to_ascii_lowercase(),
-        metric.to_ascii_lowercase(),
-        split.unwrap_or("").to_ascii_lowercase(),
-    )
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl Hash for Caseless<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Lower-cased a chunk at a time on the stack; the length ends the field.
+        let mut chunk = [0u8; 64];
+        for part in self.0.as_bytes().chunks(chunk.len()) {
+            let lowered = &mut chunk[..part.len()];
+            lowered.copy_from_slice(part);
+            lowered.make_ascii_lowercase();
+            state.write(lowered);
+        }
+        state.write_usize(self.0.len());
+    }
+}
+
+impl Ord for Caseless<'_> {
+    /// The order of the lower-cased texts.
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (a, b) = (self.0.bytes(), other.0.bytes());
+        a.map(|x| x.to_ascii_lowercase()).cmp(b.map(|y| y.to_ascii_lowercase()))
+    }
+}
+
+impl PartialOrd for Caseless<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The identity of a series — resource, metric, split — without case, borrowed from the series.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+struct SeriesName<'a> {
+    resource_id: Caseless<'a>,
+    metric: Caseless<'a>,
+    split: Caseless<'a>,
+}
+
+impl<'a> SeriesName<'a> {
+    fn of(series: &'a MetricSeries) -> Self {
+        Self {
+            resource_id: Caseless(&series.resource_id),
+            metric: Caseless(&series.metric),
+            split: Caseless(series.split.as_deref().unwrap_or("")),
+        }
+    }
 }
 
 fn covers_metric(query: &MetricQuery, metric: &str) -> bool {
@@ -99,24 +148,21 @@ pub fn merge(
     full: Window,
     wanted: &HashSet<String>,
 ) -> Vec<MetricSeries> {
-    let old: HashMap<SeriesKey, &MetricSeries> = previous
-        .iter()
-        .map(|s| (key(&s.resource_id, &s.metric, s.split.as_deref()), s))
-        .collect();
+    let old: HashMap<SeriesName<'_>, &MetricSeries> = previous.iter().map(|s| (SeriesName::of(s), s)).collect();
     // Kept series per resource, so each answer only looks at its own resources' series.
-    let mut by_resource: HashMap<String, Vec<(&SeriesKey, &MetricSeries)>> = HashMap::new();
-    for (k, series) in &old {
-        by_resource.entry(k.0.clone()).or_default().push((k, series));
+    let mut by_resource: HashMap<Caseless<'_>, Vec<&MetricSeries>> = HashMap::new();
+    for series in previous {
+        by_resource
+            .entry(Caseless(&series.resource_id))
+            .or_default()
+            .push(series);
     }
-    let mut merged: BTreeMap<SeriesKey, MetricSeries> = BTreeMap::new();
+    let mut merged = Merged::default();
     let step = i64::from(full.step_secs.max(1));
-    for fetch in fetches {
+    for (fetch_number, fetch) in fetches.into_iter().enumerate() {
         let Some(result) = fetch.result else { continue };
-        let answered: HashSet<String> = result.answered.iter().map(|id| id.to_ascii_lowercase()).collect();
         let first = ((fetch.window.start - full.start) / step).max(0) as usize;
-        let mut seen: HashSet<SeriesKey> = HashSet::new();
         for mut series in result.series {
-            let k = key(&series.resource_id, &series.metric, series.split.as_deref());
             let values = if first == 0 && series.values.len() >= full.buckets() {
                 // The answer covers the whole window (a first load): its values are the series, moved rather
                 // than copied, so a tenant's week of points is not held twice while it is merged.
@@ -127,7 +173,8 @@ pub fn merge(
                 }
                 values
             } else {
-                let mut values = carried(old.get(&k).copied(), full, fetch.window.start);
+                let kept = old.get(&SeriesName::of(&series)).copied();
+                let mut values = carried(kept, full, fetch.window.start);
                 for (i, v) in series.values.iter().enumerate() {
                     if let Some(slot) = values.get_mut(first + i) {
                         *slot = *v;
@@ -135,26 +182,29 @@ pub fn merge(
                 }
                 values
             };
-            seen.insert(k.clone());
-            merged.insert(
-                k,
+            merged.put(
                 MetricSeries {
                     start: full.start,
                     step_secs: full.step_secs,
                     values,
                     ..series
                 },
+                fetch_number,
             );
         }
         // Kept series this answer covers but did not return: no such calls in the new buckets.
-        let candidates = answered.iter().filter_map(|id| by_resource.get(id)).flatten();
-        for (k, series) in candidates {
-            if seen.contains(*k) || !covers_metric(&fetch.query, &series.metric) {
+        let candidates = result
+            .answered
+            .iter()
+            .filter_map(|id| by_resource.get(&Caseless(id)))
+            .flatten();
+        for series in candidates {
+            let returned = merged.fetch_of(SeriesName::of(series)) == Some(fetch_number);
+            if returned || !covers_metric(&fetch.query, &series.metric) {
                 continue;
             }
             let values = carried(Some(series), full, fetch.window.start);
-            merged.insert(
-                (*k).clone(),
+            merged.put(
                 MetricSeries {
                     resource_id: series.resource_id.clone(),
                     metric: series.metric.clone(),
@@ -163,19 +213,66 @@ pub fn merge(
                     step_secs: full.step_secs,
                     values,
                 },
+                fetch_number,
             );
         }
     }
+    let wanted: HashSet<Caseless<'_>> = wanted.iter().map(|id| Caseless(id)).collect();
     // Series nothing refreshed (the request failed) stay as they were.
-    for (k, series) in old {
-        if wanted.contains(&k.0) && !merged.contains_key(&k) {
-            merged.insert(k, series.clone());
+    for series in previous {
+        if wanted.contains(&Caseless(&series.resource_id)) && merged.fetch_of(SeriesName::of(series)).is_none() {
+            merged.put(series.clone(), usize::MAX);
         }
     }
-    merged
-        .into_values()
-        .filter(|s| wanted.contains(&s.resource_id.to_ascii_lowercase()))
-        .collect()
+    let mut series: Vec<MetricSeries> = merged
+        .series
+        .into_iter()
+        .filter(|s| wanted.contains(&Caseless(&s.resource_id)))
+        .collect();
+    series.sort_unstable_by(|a, b| SeriesName::of(a).cmp(&SeriesName::of(b)));
+    series
+}
+
+/// The merged series, one per name (a later one replaces an earlier one of the same name), each with the
+/// number of the answer it came from.
+#[derive(Default)]
+struct Merged {
+    series: Vec<MetricSeries>,
+    fetch_numbers: Vec<usize>,
+    /// Positions in `series`, by the hash of the series' name.
+    positions: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Merged {
+    fn position(&self, name: SeriesName<'_>) -> Option<usize> {
+        let hash = self.hasher.hash_one(name);
+        self.positions
+            .find(hash, |&at| SeriesName::of(&self.series[at]) == name)
+            .copied()
+    }
+
+    fn fetch_of(&self, name: SeriesName<'_>) -> Option<usize> {
+        self.position(name).map(|at| self.fetch_numbers[at])
+    }
+
+    fn put(&mut self, series: MetricSeries, fetch_number: usize) {
+        match self.position(SeriesName::of(&series)) {
+            Some(at) => {
+                self.series[at] = series;
+                self.fetch_numbers[at] = fetch_number;
+            }
+            None => {
+                let hash = self.hasher.hash_one(SeriesName::of(&series));
+                self.series.push(series);
+                self.fetch_numbers.push(fetch_number);
+                let at = self.series.len() - 1;
+                let (hasher, all) = (&self.hasher, &self.series);
+                self.positions
+                    .insert_unique(hash, at, |&known| hasher.hash_one(SeriesName::of(&all[known])));
+            }
+        }
+    }
 }
 
 /// A planned request: group (subscription, region, profile), query, window, resource ids.
@@ -434,6 +531,30 @@ mod tests {
                 .iter()
                 .all(|s| s.resource_id.eq_ignore_ascii_case("/a"))
         );
+    }
+
+    #[test]
+    fn series_names_ignore_ascii_case_only_and_order_as_lower_case_text() {
+        let hasher = foldhash::fast::RandomState::default();
+        assert_eq!(Caseless("/Sub/A"), Caseless("/sub/a"));
+        assert_eq!(hasher.hash_one(Caseless("/Sub/A")), hasher.hash_one(Caseless("/sub/a")));
+        // Only ASCII letters fold, and a difference inside a multi-byte character is compared, not cut.
+        assert_ne!(Caseless("/x/\u{c9}"), Caseless("/x/\u{e9}"));
+        assert_eq!(Caseless("/x/\u{e9}").cmp(&Caseless("/x/\u{e8}")), Ordering::Greater);
+        assert_eq!(Caseless("/a").cmp(&Caseless("/A/b")), Ordering::Less);
+        let t0 = 1_000_200;
+        let previous = vec![
+            series("/b", "TotalCalls", None, t0, vec![1.0; 4]),
+            series("/A", "TotalCalls", None, t0, vec![2.0; 4]),
+            series("/a", "TotalCalls", Some("StatusCode=401"), t0, vec![3.0; 4]),
+        ];
+        let wanted: HashSet<String> = ["/a".to_string(), "/b".to_string()].into();
+        let merged = merge(&previous, Vec::new(), window(t0, 4), &wanted);
+        let order: Vec<(&str, Option<&str>)> = merged
+            .iter()
+            .map(|s| (s.resource_id.as_str(), s.split.as_deref()))
+            .collect();
+        assert_eq!(order, [("/A", None), ("/a", Some("StatusCode=401")), ("/b", None)]);
     }
 
     #[test]
