@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use super::caseless::Caseless;
 use crate::anomaly::{Detection, detect_spikes};
 use crate::model::{Alert, MetricSeries, Resource};
 
@@ -55,13 +56,16 @@ pub fn names_by_id(resources: &[Resource]) -> HashMap<String, String> {
 /// Series are borrowed, not copied: only sums of several series are new.
 fn detection_inputs(series: &[MetricSeries]) -> Vec<(Cow<'_, MetricSeries>, String)> {
     let watched = |metric: &str| DETECTED.iter().any(|m| m.eq_ignore_ascii_case(metric));
-    let key = |s: &MetricSeries| (s.resource_id.to_ascii_lowercase(), s.metric.to_ascii_lowercase());
-    let explicit: HashSet<(String, String)> = series.iter().filter(|s| s.split.is_none()).map(key).collect();
-    let mut summed: HashMap<(String, String), MetricSeries> = HashMap::new();
+    fn key(s: &MetricSeries) -> (Caseless<'_>, Caseless<'_>) {
+        (Caseless(&s.resource_id), Caseless(&s.metric))
+    }
+    let explicit: HashSet<(Caseless<'_>, Caseless<'_>)> =
+        series.iter().filter(|s| s.split.is_none()).map(key).collect();
+    let mut summed: HashMap<(Caseless<'_>, Caseless<'_>), MetricSeries> = HashMap::new();
     let mut work = Vec::new();
     for s in series {
         if s.split.is_none() && TOKENS.iter().any(|m| m.eq_ignore_ascii_case(&s.metric)) {
-            let k = (s.resource_id.to_ascii_lowercase(), TOKENS_LABEL.to_ascii_lowercase());
+            let k = (Caseless(&s.resource_id), Caseless(TOKENS_LABEL));
             add_to(&mut summed, k, s, TOKENS_LABEL);
             continue;
         }
@@ -93,7 +97,12 @@ fn detection_inputs(series: &[MetricSeries]) -> Vec<(Cow<'_, MetricSeries>, Stri
 }
 
 /// Adds `s` into the running sum under `k` (series on another grid are left out rather than misaligned).
-fn add_to(summed: &mut HashMap<(String, String), MetricSeries>, k: (String, String), s: &MetricSeries, metric: &str) {
+fn add_to<'a>(
+    summed: &mut HashMap<(Caseless<'a>, Caseless<'a>), MetricSeries>,
+    k: (Caseless<'a>, Caseless<'a>),
+    s: &MetricSeries,
+    metric: &str,
+) {
     match summed.get_mut(&k) {
         Some(total) if total.values.len() == s.values.len() && total.start == s.start => {
             total.values.iter_mut().zip(&s.values).for_each(|(t, v)| *t += v);

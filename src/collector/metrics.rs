@@ -7,12 +7,12 @@
 //! beyond; seven days × one hour is 168 points per series, which keeps a 10,000-resource tenant's series
 //! within tens of megabytes.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 use futures::StreamExt;
 
+use super::caseless::Caseless;
 use crate::azure::metrics::{self, MetricProfile, MetricQuery, QueryResult, Window};
 use crate::azure::{AzureClient, AzureError};
 use crate::model::{MetricSeries, Resource};
@@ -53,46 +53,6 @@ pub struct Fetch {
     pub ids: Vec<String>,
     /// `None` when the request failed: its resources keep their old series.
     pub result: Option<QueryResult>,
-}
-
-/// Text compared and hashed without ASCII case, borrowed (no lower-case copy per series).
-#[derive(Clone, Copy, Debug)]
-struct Caseless<'a>(&'a str);
-
-impl PartialEq for Caseless<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(other.0)
-    }
-}
-
-impl Eq for Caseless<'_> {}
-
-impl Hash for Caseless<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // Lower-cased a chunk at a time on the stack; the length ends the field.
-        let mut chunk = [0u8; 64];
-        for part in self.0.as_bytes().chunks(chunk.len()) {
-            let lowered = &mut chunk[..part.len()];
-            lowered.copy_from_slice(part);
-            lowered.make_ascii_lowercase();
-            state.write(lowered);
-        }
-        state.write_usize(self.0.len());
-    }
-}
-
-impl Ord for Caseless<'_> {
-    /// The order of the lower-cased texts.
-    fn cmp(&self, other: &Self) -> Ordering {
-        let (a, b) = (self.0.bytes(), other.0.bytes());
-        a.map(|x| x.to_ascii_lowercase()).cmp(b.map(|y| y.to_ascii_lowercase()))
-    }
-}
-
-impl PartialOrd for Caseless<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
 }
 
 /// The identity of a series — resource, metric, split — without case, borrowed from the series.
@@ -534,14 +494,7 @@ mod tests {
     }
 
     #[test]
-    fn series_names_ignore_ascii_case_only_and_order_as_lower_case_text() {
-        let hasher = foldhash::fast::RandomState::default();
-        assert_eq!(Caseless("/Sub/A"), Caseless("/sub/a"));
-        assert_eq!(hasher.hash_one(Caseless("/Sub/A")), hasher.hash_one(Caseless("/sub/a")));
-        // Only ASCII letters fold, and a difference inside a multi-byte character is compared, not cut.
-        assert_ne!(Caseless("/x/\u{c9}"), Caseless("/x/\u{e9}"));
-        assert_eq!(Caseless("/x/\u{e9}").cmp(&Caseless("/x/\u{e8}")), Ordering::Greater);
-        assert_eq!(Caseless("/a").cmp(&Caseless("/A/b")), Ordering::Less);
+    fn merged_series_are_one_per_name_without_case_in_lower_case_order() {
         let t0 = 1_000_200;
         let previous = vec![
             series("/b", "TotalCalls", None, t0, vec![1.0; 4]),

@@ -3,6 +3,7 @@
 //! publishes a whole new immutable `Snapshot` through a `watch` channel after each batch of completions.
 
 mod alerts;
+mod caseless;
 mod join;
 pub mod metrics;
 mod sources;
