@@ -27,10 +27,11 @@ const TOKENS_LABEL: &str = "TokenTransaction";
 /// split; when only splits came back, their sum. The work is shared between two threads.
 /// `names` maps lower-case resource ids to display names ([`names_by_id`]).
 pub fn alerts_from_series(series: &[MetricSeries], names: &HashMap<String, String>) -> Vec<Alert> {
-    let work = detection_inputs(series);
+    let all: Vec<&MetricSeries> = series.iter().collect();
+    let work = detection_inputs(&all);
     let half = work.len() / 2;
     let (first, second) = work.split_at(half);
-    let mut alerts = std::thread::scope(|scope| {
+    let alerts = std::thread::scope(|scope| {
         let other = scope.spawn(|| detect(second, names));
         let mut mine = detect(first, names);
         // A panicking detector thread loses its half of the alerts, not the refresh.
@@ -38,6 +39,19 @@ pub fn alerts_from_series(series: &[MetricSeries], names: &HashMap<String, Strin
         mine
     });
     let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);
+    recent_first(alerts, newest)
+}
+
+/// The detector's episodes in `series`, on this thread, not yet limited to recent ones ([`recent_first`]).
+/// `series` must hold every series of each of its resources for the metrics it covers (one metrics answer
+/// does), since a total may be the sum of its splits and tokens are prompt plus completion.
+pub fn episodes_in(series: &[&MetricSeries], names: &HashMap<String, String>) -> Vec<Alert> {
+    detect(&detection_inputs(series), names)
+}
+
+/// The alerts of the last [`RECENT_SECS`] before `newest` (the end of the newest series), most severe and
+/// most recent first.
+pub fn recent_first(mut alerts: Vec<Alert>, newest: i64) -> Vec<Alert> {
     alerts.retain(|alert| newest - alert.at <= RECENT_SECS);
     alerts.sort_by(|a, b| b.level.cmp(&a.level).then(b.at.cmp(&a.at)).then(a.key.cmp(&b.key)));
     alerts
@@ -54,16 +68,16 @@ pub fn names_by_id(resources: &[Resource]) -> HashMap<String, String> {
 
 /// (series, label) pairs the detector runs on.
 /// Series are borrowed, not copied: only sums of several series are new.
-fn detection_inputs(series: &[MetricSeries]) -> Vec<(Cow<'_, MetricSeries>, String)> {
+fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSeries>, String)> {
     let watched = |metric: &str| DETECTED.iter().any(|m| m.eq_ignore_ascii_case(metric));
     fn key(s: &MetricSeries) -> (Caseless<'_>, Caseless<'_>) {
         (Caseless(&s.resource_id), Caseless(&s.metric))
     }
     let explicit: HashSet<(Caseless<'_>, Caseless<'_>)> =
-        series.iter().filter(|s| s.split.is_none()).map(key).collect();
+        series.iter().filter(|s| s.split.is_none()).map(|s| key(s)).collect();
     let mut summed: HashMap<(Caseless<'_>, Caseless<'_>), MetricSeries> = HashMap::new();
     let mut work = Vec::new();
-    for s in series {
+    for &s in series {
         if s.split.is_none() && TOKENS.iter().any(|m| m.eq_ignore_ascii_case(&s.metric)) {
             let k = (Caseless(&s.resource_id), Caseless(TOKENS_LABEL));
             add_to(&mut summed, k, s, TOKENS_LABEL);
@@ -169,4 +183,63 @@ fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, S
             reason: peak.reason.to_string(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(id: &str, metric: &str, split: Option<&str>, spike: f32) -> MetricSeries {
+        // A week of hours with a daily rhythm and, in the last hours, `spike` times the usual.
+        let values = (0..168)
+            .map(|hour| {
+                let usual = 40.0 + 20.0 * ((hour % 24) as f32 / 24.0 * std::f32::consts::TAU).sin();
+                if hour >= 165 { usual * spike } else { usual }
+            })
+            .collect();
+        MetricSeries {
+            resource_id: id.into(),
+            metric: metric.into(),
+            split: split.map(str::to_string),
+            start: 1_800_000_000,
+            step_secs: 3600,
+            values,
+        }
+    }
+
+    /// The metrics source runs the detector on each answer as it arrives: grouped by answer, the alerts
+    /// must be those of the whole set (totals summed from splits and tokens summed within one answer).
+    #[test]
+    fn episodes_per_answer_are_the_alerts_of_the_whole_set() {
+        let answer_a = vec![
+            series("/s/A", "AzureOpenAIRequests", None, 6.0),
+            series("/s/A", "AzureOpenAIRequests", Some("StatusCode=401"), 9.0),
+            series("/s/A", "AzureOpenAIRequests", Some("StatusCode=200"), 1.0),
+        ];
+        let answer_tokens = vec![
+            series("/s/A", "ProcessedPromptTokens", None, 8.0),
+            series("/s/A", "GeneratedTokens", None, 8.0),
+        ];
+        let answer_b = vec![
+            series("/s/B", "TotalCalls", Some("StatusCode=200"), 7.0),
+            series("/s/B", "TotalCalls", Some("StatusCode=401"), 1.0),
+        ];
+        let names: HashMap<String, String> = [("/s/a".to_string(), "a".to_string())].into();
+        let all: Vec<MetricSeries> = [&answer_a, &answer_tokens, &answer_b]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let whole = alerts_from_series(&all, &names);
+        assert!(
+            whole.iter().any(|a| a.metric == "401 responses") && whole.iter().any(|a| a.metric == TOKENS_LABEL),
+            "the fixture spikes: {whole:#?}"
+        );
+        let mut episodes = Vec::new();
+        for answer in [&answer_a, &answer_tokens, &answer_b] {
+            episodes.extend(episodes_in(&answer.iter().collect::<Vec<_>>(), &names));
+        }
+        let newest = all.iter().map(MetricSeries::end).max().unwrap_or(0);
+        assert_eq!(recent_first(episodes, newest), whole);
+    }
 }

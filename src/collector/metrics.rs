@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 
 use super::caseless::Caseless;
 use crate::azure::metrics::{self, MetricProfile, MetricQuery, QueryResult, Window};
@@ -108,20 +108,57 @@ pub fn merge(
     full: Window,
     wanted: &HashSet<String>,
 ) -> Vec<MetricSeries> {
-    let old: HashMap<SeriesName<'_>, &MetricSeries> = previous.iter().map(|s| (SeriesName::of(s), s)).collect();
-    // Kept series per resource, so each answer only looks at its own resources' series.
-    let mut by_resource: HashMap<Caseless<'_>, Vec<&MetricSeries>> = HashMap::new();
-    for series in previous {
-        by_resource
-            .entry(Caseless(&series.resource_id))
-            .or_default()
-            .push(series);
+    let mut merger = Merger::new(previous, full);
+    for fetch in fetches {
+        merger.add(fetch);
     }
-    let mut merged = Merged::default();
-    let step = i64::from(full.step_secs.max(1));
-    for (fetch_number, fetch) in fetches.into_iter().enumerate() {
-        let Some(result) = fetch.result else { continue };
+    merger.keep_unrefreshed(wanted);
+    merger.finish(wanted)
+}
+
+/// [`merge`] one answer at a time, so the caller can work on each answer's series (run the detector) while
+/// the other requests are still out.
+pub struct Merger<'p> {
+    previous: &'p [MetricSeries],
+    old: HashMap<SeriesName<'p>, &'p MetricSeries>,
+    /// Kept series per resource, so each answer only looks at its own resources' series.
+    by_resource: HashMap<Caseless<'p>, Vec<&'p MetricSeries>>,
+    full: Window,
+    merged: Merged,
+    answers: usize,
+}
+
+impl<'p> Merger<'p> {
+    pub fn new(previous: &'p [MetricSeries], full: Window) -> Self {
+        let mut by_resource: HashMap<Caseless<'_>, Vec<&MetricSeries>> = HashMap::new();
+        for series in previous {
+            by_resource
+                .entry(Caseless(&series.resource_id))
+                .or_default()
+                .push(series);
+        }
+        Self {
+            previous,
+            old: previous.iter().map(|s| (SeriesName::of(s), s)).collect(),
+            by_resource,
+            full,
+            merged: Merged::default(),
+            answers: 0,
+        }
+    }
+
+    /// Merges one answer (nothing for a failed request) and returns the series it set: every series of the
+    /// answered resources for the metrics of its query.
+    pub fn add(&mut self, fetch: Fetch) -> Vec<&MetricSeries> {
+        let fetch_number = self.answers;
+        self.answers += 1;
+        let Some(result) = fetch.result else {
+            return Vec::new();
+        };
+        let full = self.full;
+        let step = i64::from(full.step_secs.max(1));
         let first = ((fetch.window.start - full.start) / step).max(0) as usize;
+        let mut set = Vec::with_capacity(result.series.len());
         for mut series in result.series {
             let values = if first == 0 && series.values.len() >= full.buckets() {
                 // The answer covers the whole window (a first load): its values are the series, moved rather
@@ -133,7 +170,7 @@ pub fn merge(
                 }
                 values
             } else {
-                let kept = old.get(&SeriesName::of(&series)).copied();
+                let kept = self.old.get(&SeriesName::of(&series)).copied();
                 let mut values = carried(kept, full, fetch.window.start);
                 for (i, v) in series.values.iter().enumerate() {
                     if let Some(slot) = values.get_mut(first + i) {
@@ -142,7 +179,7 @@ pub fn merge(
                 }
                 values
             };
-            merged.put(
+            set.push(self.merged.put(
                 MetricSeries {
                     start: full.start,
                     step_secs: full.step_secs,
@@ -150,21 +187,21 @@ pub fn merge(
                     ..series
                 },
                 fetch_number,
-            );
+            ));
         }
         // Kept series this answer covers but did not return: no such calls in the new buckets.
         let candidates = result
             .answered
             .iter()
-            .filter_map(|id| by_resource.get(&Caseless(id)))
+            .filter_map(|id| self.by_resource.get(&Caseless(id)))
             .flatten();
         for series in candidates {
-            let returned = merged.fetch_of(SeriesName::of(series)) == Some(fetch_number);
+            let returned = self.merged.fetch_of(SeriesName::of(series)) == Some(fetch_number);
             if returned || !covers_metric(&fetch.query, &series.metric) {
                 continue;
             }
             let values = carried(Some(series), full, fetch.window.start);
-            merged.put(
+            set.push(self.merged.put(
                 MetricSeries {
                     resource_id: series.resource_id.clone(),
                     metric: series.metric.clone(),
@@ -174,23 +211,39 @@ pub fn merge(
                     values,
                 },
                 fetch_number,
-            );
+            ));
         }
+        set.sort_unstable();
+        set.dedup();
+        set.into_iter().map(|at| &self.merged.series[at]).collect()
     }
-    let wanted: HashSet<Caseless<'_>> = wanted.iter().map(|id| Caseless(id)).collect();
-    // Series nothing refreshed (the request failed) stay as they were.
-    for series in previous {
-        if wanted.contains(&Caseless(&series.resource_id)) && merged.fetch_of(SeriesName::of(series)).is_none() {
-            merged.put(series.clone(), usize::MAX);
+
+    /// Keeps, as they were, the series of `wanted` resources that no answer refreshed (their request failed),
+    /// and returns them.
+    pub fn keep_unrefreshed(&mut self, wanted: &HashSet<String>) -> Vec<&MetricSeries> {
+        let wanted: HashSet<Caseless<'_>> = wanted.iter().map(|id| Caseless(id)).collect();
+        let mut kept = Vec::new();
+        for series in self.previous {
+            if wanted.contains(&Caseless(&series.resource_id)) && self.merged.fetch_of(SeriesName::of(series)).is_none()
+            {
+                kept.push(self.merged.put(series.clone(), usize::MAX));
+            }
         }
+        kept.into_iter().map(|at| &self.merged.series[at]).collect()
     }
-    let mut series: Vec<MetricSeries> = merged
-        .series
-        .into_iter()
-        .filter(|s| wanted.contains(&Caseless(&s.resource_id)))
-        .collect();
-    series.sort_unstable_by(|a, b| SeriesName::of(a).cmp(&SeriesName::of(b)));
-    series
+
+    /// The merged series of `wanted` resources, ordered by name.
+    pub fn finish(self, wanted: &HashSet<String>) -> Vec<MetricSeries> {
+        let wanted: HashSet<Caseless<'_>> = wanted.iter().map(|id| Caseless(id)).collect();
+        let mut series: Vec<MetricSeries> = self
+            .merged
+            .series
+            .into_iter()
+            .filter(|s| wanted.contains(&Caseless(&s.resource_id)))
+            .collect();
+        series.sort_unstable_by(|a, b| SeriesName::of(a).cmp(&SeriesName::of(b)));
+        series
+    }
 }
 
 /// The merged series, one per name (a later one replaces an earlier one of the same name), each with the
@@ -216,11 +269,13 @@ impl Merged {
         self.position(name).map(|at| self.fetch_numbers[at])
     }
 
-    fn put(&mut self, series: MetricSeries, fetch_number: usize) {
+    /// Sets the series of its name and returns its position.
+    fn put(&mut self, series: MetricSeries, fetch_number: usize) -> usize {
         match self.position(SeriesName::of(&series)) {
             Some(at) => {
                 self.series[at] = series;
                 self.fetch_numbers[at] = fetch_number;
+                at
             }
             None => {
                 let hash = self.hasher.hash_one(SeriesName::of(&series));
@@ -230,6 +285,7 @@ impl Merged {
                 let (hasher, all) = (&self.hasher, &self.series);
                 self.positions
                     .insert_unique(hash, at, |&known| hasher.hash_one(SeriesName::of(&all[known])));
+                at
             }
         }
     }
@@ -322,10 +378,11 @@ pub fn plan(resources: &[Resource], previous: &[MetricSeries], full: Window) -> 
     calls
 }
 
-/// Runs the planned requests (at most `PARALLEL` at once) and returns every outcome plus the failures.
-pub async fn fetch_all(client: AzureClient, calls: Vec<Call>) -> (Vec<Fetch>, Vec<String>) {
+/// Runs the planned requests (at most `PARALLEL` at once) and yields each outcome as it completes, with the
+/// error of a failed request.
+pub fn fetch_each(client: AzureClient, calls: Vec<Call>) -> impl Stream<Item = (Fetch, Option<AzureError>)> {
     // Owned inputs per future: closures borrowing into a spawned task trip the compiler's Send analysis.
-    let outcomes: Vec<(Fetch, Option<AzureError>)> = futures::stream::iter(calls)
+    futures::stream::iter(calls)
         .map(move |(subscription, region, profile, query, window, ids)| {
             let client = client.clone();
             async move {
@@ -346,15 +403,6 @@ pub async fn fetch_all(client: AzureClient, calls: Vec<Call>) -> (Vec<Fetch>, Ve
             }
         })
         .buffer_unordered(PARALLEL)
-        .collect()
-        .await;
-    let mut fetches = Vec::with_capacity(outcomes.len());
-    let mut failures = Vec::new();
-    for (fetch, error) in outcomes {
-        failures.extend(error.map(|e| e.to_string()));
-        fetches.push(fetch);
-    }
-    (fetches, failures)
 }
 
 async fn fetch_group(

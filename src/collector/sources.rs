@@ -4,7 +4,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::StreamExt;
+use tokio::sync::mpsc;
 
+use super::metrics::Fetch;
 use super::{CollectorConfig, metrics as series_source, unix_now};
 use crate::azure::metrics::{self, MetricProfile};
 use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
@@ -34,6 +36,10 @@ pub(super) struct DiagnosticsResult {
 
 /// A subscription with at least this many resources to read lists role assignments and locks once.
 const SCOPED_LISTS_FROM: usize = 5;
+
+/// Metrics answers waiting for the merging thread at most; beyond, the requests wait (memory stays bounded
+/// when the detector is slower than the network).
+const PENDING_ANSWERS: usize = 16;
 
 struct SubscriptionRead {
     id: String,
@@ -369,16 +375,38 @@ impl Job {
         drop(measured);
         drop(resources);
         let attempted = calls.len();
-        let (fetches, failures) = series_source::fetch_all(client, calls).await;
-        if !failures.is_empty() && fetches.iter().all(|f| f.result.is_none()) {
+        // Each answer is merged and its series go through the detector as it arrives, on a blocking thread,
+        // while this task keeps the other requests going: the detector's week of points no longer waits for
+        // the last answer, and no request waits for the detector.
+        let (answers_tx, mut answers_rx) = mpsc::channel::<Fetch>(PENDING_ANSWERS);
+        let merging = tokio::task::spawn_blocking(move || {
+            let mut merger = series_source::Merger::new(&previous, full);
+            let mut episodes = Vec::new();
+            while let Some(fetch) = answers_rx.blocking_recv() {
+                episodes.extend(super::episodes_in(&merger.add(fetch), &names));
+            }
+            episodes.extend(super::episodes_in(&merger.keep_unrefreshed(&wanted), &names));
+            let series = merger.finish(&wanted);
+            let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);
+            MetricsData {
+                alerts: super::recent_first(episodes, newest),
+                series,
+            }
+        });
+        let mut failures = Vec::new();
+        let mut answered = false;
+        let mut answers = std::pin::pin!(series_source::fetch_each(client, calls));
+        while let Some((fetch, error)) = answers.next().await {
+            failures.extend(error.map(|e| e.to_string()));
+            answered |= fetch.result.is_some();
+            // The merging thread only ends early by panicking; its join below reports that.
+            let _ = answers_tx.send(fetch).await;
+        }
+        drop(answers_tx);
+        let merged = merging.await;
+        if !failures.is_empty() && !answered {
             return Completion::Metrics(Err(failures[0].clone()));
         }
-        let merged = tokio::task::spawn_blocking(move || {
-            let series = series_source::merge(&previous, fetches, full, &wanted);
-            let alerts = super::alerts_from_series(&series, &names);
-            MetricsData { series, alerts }
-        })
-        .await;
         match merged {
             Ok(data) => partial(Completion::Metrics(Ok(data)), &failures, attempted),
             Err(error) => Completion::Metrics(Err(format!("merging metrics failed: {error}"))),
