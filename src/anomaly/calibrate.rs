@@ -27,8 +27,39 @@ pub(crate) struct Calibrator {
     growth: f64,
 }
 
-fn log_step() -> f64 {
-    (Z_HI / Z_LO).ln() / (BINS - 2) as f64
+/// The bins' geometry, worked out once: the detector asks for it several times per point of every series, and
+/// each question cost logarithms and exponentials of constants. The values are those the formulas give, so
+/// nothing the detector decides changes.
+struct Geometry {
+    log_step: f64,
+    /// Edges `[lo, hi)` of each bin (the last bin's upper edge is infinite).
+    edges: [(f64, f64); BINS],
+    /// `ln(hi / lo)` of each log-spaced bin.
+    ln_width: [f64; BINS],
+}
+
+fn geometry() -> &'static Geometry {
+    static GEOMETRY: std::sync::OnceLock<Geometry> = std::sync::OnceLock::new();
+    GEOMETRY.get_or_init(|| {
+        let log_step = (Z_HI / Z_LO).ln() / (BINS - 2) as f64;
+        let edges: [(f64, f64); BINS] = std::array::from_fn(|b| match b {
+            0 => (0.0, Z_LO),
+            _ if b >= BINS - 1 => (Z_HI, f64::INFINITY),
+            _ => (
+                Z_LO * ((b - 1) as f64 * log_step).exp(),
+                Z_LO * (b as f64 * log_step).exp(),
+            ),
+        });
+        let ln_width = std::array::from_fn(|b| {
+            let (lo, hi) = edges[b];
+            (hi / lo).ln()
+        });
+        Geometry {
+            log_step,
+            edges,
+            ln_width,
+        }
+    })
 }
 
 fn bin_of(z: f64) -> usize {
@@ -38,29 +69,22 @@ fn bin_of(z: f64) -> usize {
     if z >= Z_HI {
         return BINS - 1;
     }
-    let b = 1 + ((z / Z_LO).ln() / log_step()) as usize;
+    let b = 1 + ((z / Z_LO).ln() / geometry().log_step) as usize;
     b.min(BINS - 2)
 }
 
 /// Edges `[lo, hi)` of bin `b` (the last bin's upper edge is infinite).
 fn edges(b: usize) -> (f64, f64) {
-    match b {
-        0 => (0.0, Z_LO),
-        _ if b >= BINS - 1 => (Z_HI, f64::INFINITY),
-        _ => (
-            Z_LO * ((b - 1) as f64 * log_step()).exp(),
-            Z_LO * (b as f64 * log_step()).exp(),
-        ),
-    }
+    geometry().edges[b.min(BINS - 1)]
 }
 
 /// Share of bin `b`'s mass at or above `z` (linear in log z inside a bin, linear in z in bin 0).
 fn share_above(b: usize, z: f64) -> f64 {
-    let (lo, hi) = edges(b);
+    let (_, hi) = edges(b);
     let f = match b {
         0 => (hi - z) / hi,
         _ if b >= BINS - 1 => 1.0,
-        _ => (hi / z).ln() / (hi / lo).ln(),
+        _ => (hi / z).ln() / geometry().ln_width[b],
     };
     f.clamp(0.0, 1.0)
 }
@@ -172,6 +196,22 @@ impl Calibrator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The worked-out geometry must be exactly what the formulas give: the cache may not move a single
+    /// decision of the detector.
+    #[test]
+    fn geometry_is_exactly_the_formulas() {
+        let log_step = (Z_HI / Z_LO).ln() / (BINS - 2) as f64;
+        assert_eq!(geometry().log_step.to_bits(), log_step.to_bits());
+        for b in 1..BINS - 1 {
+            let lo = Z_LO * ((b - 1) as f64 * log_step).exp();
+            let hi = Z_LO * (b as f64 * log_step).exp();
+            assert_eq!(edges(b), (lo, hi));
+            assert_eq!(geometry().ln_width[b].to_bits(), (hi / lo).ln().to_bits());
+        }
+        assert_eq!(edges(0), (0.0, Z_LO));
+        assert_eq!(edges(BINS - 1), (Z_HI, f64::INFINITY));
+    }
 
     #[test]
     fn beyond_history_is_one_over_n() {
