@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use aisec::emulator::{self, Scenario};
+use common::iso;
 use serde_json::{Value, json};
+
+mod common;
 
 const NOW: i64 = 1_790_000_000;
 
@@ -119,16 +122,6 @@ async fn large_tenant_pages_through_resource_graph_and_answers_a_full_batch() {
     let sub = fifty[0].split('/').nth(2).expect("sub").to_string();
     let end = NOW - NOW % 3600;
     let start = end - 7 * 86_400;
-    let iso = |t: i64| {
-        let f = time::OffsetDateTime::from_unix_timestamp(t).expect("t");
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:00:00Z",
-            f.year(),
-            u8::from(f.month()),
-            f.day(),
-            f.hour()
-        )
-    };
     let batch = format!(
         "{}/subscriptions/{sub}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.CognitiveServices/accounts&metricnames=TotalCalls,AzureOpenAIRequests&aggregation=total&interval=PT1H&starttime={}&endtime={}",
         emu.base_url,

@@ -172,33 +172,11 @@ impl Control {
     }
 
     pub fn evaluate(&self, resource: &Resource, subscription: Option<&Subscription>) -> Finding {
-        self.evaluate_for(resource, subscription, &ResourceId::new(&resource.id))
-    }
-
-    /// [`Control::evaluate`] with the resource's id already shared: every finding of one resource holds the
-    /// same id text.
-    pub(super) fn evaluate_for(
-        &self,
-        resource: &Resource,
-        subscription: Option<&Subscription>,
-        id: &ResourceId,
-    ) -> Finding {
         let applies = self.applicability.check(resource);
-        self.evaluate_applying(resource, subscription, id, applies)
-    }
-
-    /// Evaluates with the applicability already decided (the caller skipped `Applies::No`).
-    pub(super) fn evaluate_applying(
-        &self,
-        resource: &Resource,
-        subscription: Option<&Subscription>,
-        id: &ResourceId,
-        applies: Applies,
-    ) -> Finding {
         let Outcome { status, evidence } = self.outcome_applying(resource, subscription, applies);
         Finding {
             control_id: self.id,
-            resource_id: id.clone(),
+            resource_id: ResourceId::new(&resource.id),
             status,
             severity: self.severity,
             evidence,

@@ -22,29 +22,12 @@ const DETECTED: [&str; 3] = ["AzureOpenAIRequests", "TotalCalls", "SearchQueries
 const TOKENS: [&str; 2] = ["ProcessedPromptTokens", "GeneratedTokens"];
 const TOKENS_LABEL: &str = "TokenTransaction";
 
-/// Runs the detector on each resource's total and on its authentication-failure split (a 401 burst is the
-/// signature of a leaked or guessed key even when the total barely moves). A total is the series without a
-/// split; when only splits came back, their sum. The work is shared between two threads.
-/// `names` maps lower-case resource ids to display names ([`names_by_id`]).
-pub fn alerts_from_series(series: &[MetricSeries], names: &HashMap<String, String>) -> Vec<Alert> {
-    let all: Vec<&MetricSeries> = series.iter().collect();
-    let work = detection_inputs(&all);
-    let half = work.len() / 2;
-    let (first, second) = work.split_at(half);
-    let alerts = std::thread::scope(|scope| {
-        let other = scope.spawn(|| detect(second, names));
-        let mut mine = detect(first, names);
-        // A panicking detector thread loses its half of the alerts, not the refresh.
-        mine.extend(other.join().unwrap_or_default());
-        mine
-    });
-    let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);
-    recent_first(alerts, newest)
-}
-
-/// The detector's episodes in `series`, on this thread, not yet limited to recent ones ([`recent_first`]).
-/// `series` must hold every series of each of its resources for the metrics it covers (one metrics answer
-/// does), since a total may be the sum of its splits and tokens are prompt plus completion.
+/// The detector's episodes in `series`, not yet limited to recent ones ([`recent_first`]). The detector runs
+/// on each resource's total and on its authentication-failure split (a 401 burst is the signature of a leaked
+/// or guessed key even when the total barely moves); a total is the series without a split, or when only
+/// splits came back, their sum. `series` must hold every series of each of its resources for the metrics it
+/// covers (one metrics answer does), since totals may be sums and tokens are prompt plus completion. `names`
+/// maps lower-case resource ids to display names ([`names_by_id`]).
 pub fn episodes_in(series: &[&MetricSeries], names: &HashMap<String, String>) -> Vec<Alert> {
     detect(&detection_inputs(series), names)
 }
@@ -208,7 +191,7 @@ mod tests {
     }
 
     /// The metrics source runs the detector on each answer as it arrives: grouped by answer, the alerts
-    /// must be those of the whole set (totals summed from splits and tokens summed within one answer).
+    /// must be those of the whole set at once (totals summed from splits and tokens summed within one answer).
     #[test]
     fn episodes_per_answer_are_the_alerts_of_the_whole_set() {
         let answer_a = vec![
@@ -230,7 +213,8 @@ mod tests {
             .flatten()
             .cloned()
             .collect();
-        let whole = alerts_from_series(&all, &names);
+        let newest = all.iter().map(MetricSeries::end).max().unwrap_or(0);
+        let whole = recent_first(episodes_in(&all.iter().collect::<Vec<_>>(), &names), newest);
         assert!(
             whole.iter().any(|a| a.metric == "401 responses") && whole.iter().any(|a| a.metric == TOKENS_LABEL),
             "the fixture spikes: {whole:#?}"
@@ -239,7 +223,6 @@ mod tests {
         for answer in [&answer_a, &answer_tokens, &answer_b] {
             episodes.extend(episodes_in(&answer.iter().collect::<Vec<_>>(), &names));
         }
-        let newest = all.iter().map(MetricSeries::end).max().unwrap_or(0);
         assert_eq!(recent_first(episodes, newest), whole);
     }
 }

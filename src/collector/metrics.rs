@@ -100,26 +100,12 @@ fn carried(previous: Option<&MetricSeries>, full: Window, until: i64) -> Vec<f32
     values
 }
 
-/// Merges fetched series into the kept ones. `wanted` holds the lower-case ids of resources still in the
-/// inventory with metrics; series of other resources are dropped.
-pub fn merge(
-    previous: &[MetricSeries],
-    fetches: Vec<Fetch>,
-    full: Window,
-    wanted: &HashSet<String>,
-) -> Vec<MetricSeries> {
-    let mut merger = Merger::new(previous, full);
-    for fetch in fetches {
-        merger.add(fetch);
-    }
-    merger.keep_unrefreshed(wanted);
-    merger.finish(wanted)
-}
-
-/// [`merge`] one answer at a time, so the caller can work on each answer's series (run the detector) while
-/// the other requests are still out.
+/// Merges fetched series into the kept ones, one answer at a time, so the caller can work on each answer's
+/// series (run the detector) while the other requests are still out. Series of resources not `wanted` (no
+/// longer in the inventory with metrics) are dropped.
 pub struct Merger<'p> {
     previous: &'p [MetricSeries],
+    wanted: HashSet<Caseless<'p>>,
     old: HashMap<SeriesName<'p>, &'p MetricSeries>,
     /// Kept series per resource, so each answer only looks at its own resources' series.
     by_resource: HashMap<Caseless<'p>, Vec<&'p MetricSeries>>,
@@ -129,7 +115,8 @@ pub struct Merger<'p> {
 }
 
 impl<'p> Merger<'p> {
-    pub fn new(previous: &'p [MetricSeries], full: Window) -> Self {
+    /// `wanted` holds the ids of the resources still in the inventory with metrics.
+    pub fn new(previous: &'p [MetricSeries], wanted: &'p HashSet<String>, full: Window) -> Self {
         let mut by_resource: HashMap<Caseless<'_>, Vec<&MetricSeries>> = HashMap::new();
         for series in previous {
             by_resource
@@ -139,6 +126,7 @@ impl<'p> Merger<'p> {
         }
         Self {
             previous,
+            wanted: wanted.iter().map(|id| Caseless(id)).collect(),
             old: previous.iter().map(|s| (SeriesName::of(s), s)).collect(),
             by_resource,
             full,
@@ -220,11 +208,11 @@ impl<'p> Merger<'p> {
 
     /// Keeps, as they were, the series of `wanted` resources that no answer refreshed (their request failed),
     /// and returns them.
-    pub fn keep_unrefreshed(&mut self, wanted: &HashSet<String>) -> Vec<&MetricSeries> {
-        let wanted: HashSet<Caseless<'_>> = wanted.iter().map(|id| Caseless(id)).collect();
+    pub fn keep_unrefreshed(&mut self) -> Vec<&MetricSeries> {
         let mut kept = Vec::new();
         for series in self.previous {
-            if wanted.contains(&Caseless(&series.resource_id)) && self.merged.fetch_of(SeriesName::of(series)).is_none()
+            if self.wanted.contains(&Caseless(&series.resource_id))
+                && self.merged.fetch_of(SeriesName::of(series)).is_none()
             {
                 kept.push(self.merged.put(series.clone(), usize::MAX));
             }
@@ -233,8 +221,8 @@ impl<'p> Merger<'p> {
     }
 
     /// The merged series of `wanted` resources, ordered by name.
-    pub fn finish(self, wanted: &HashSet<String>) -> Vec<MetricSeries> {
-        let wanted: HashSet<Caseless<'_>> = wanted.iter().map(|id| Caseless(id)).collect();
+    pub fn finish(self) -> Vec<MetricSeries> {
+        let wanted = self.wanted;
         let mut series: Vec<MetricSeries> = self
             .merged
             .series
@@ -434,6 +422,21 @@ async fn fetch_group(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every answer at once, then the unrefreshed series kept.
+    fn merge(
+        previous: &[MetricSeries],
+        fetches: Vec<Fetch>,
+        full: Window,
+        wanted: &HashSet<String>,
+    ) -> Vec<MetricSeries> {
+        let mut merger = Merger::new(previous, wanted, full);
+        for fetch in fetches {
+            merger.add(fetch);
+        }
+        merger.keep_unrefreshed();
+        merger.finish()
+    }
 
     const STEP: u32 = 300;
 

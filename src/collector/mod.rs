@@ -22,7 +22,7 @@ use crate::model::{
     SourceStatus, Subscription, Verdict,
 };
 
-pub use alerts::{alerts_from_series, episodes_in, names_by_id, recent_first};
+use alerts::{episodes_in, names_by_id, recent_first};
 use sources::Completion;
 
 /// How often each source refreshes, and how much metric history the detector sees.

@@ -372,7 +372,6 @@ impl Job {
         let wanted: HashSet<String> = measured.iter().map(|r| r.id.to_ascii_lowercase()).collect();
         let calls = series_source::plan(&resources, &previous, full);
         let names = super::names_by_id(&resources);
-        drop(measured);
         drop(resources);
         let attempted = calls.len();
         // Each answer is merged and its series go through the detector as it arrives, on a blocking thread,
@@ -380,13 +379,13 @@ impl Job {
         // the last answer, and no request waits for the detector.
         let (answers_tx, mut answers_rx) = mpsc::channel::<Fetch>(PENDING_ANSWERS);
         let merging = tokio::task::spawn_blocking(move || {
-            let mut merger = series_source::Merger::new(&previous, full);
+            let mut merger = series_source::Merger::new(&previous, &wanted, full);
             let mut episodes = Vec::new();
             while let Some(fetch) = answers_rx.blocking_recv() {
                 episodes.extend(super::episodes_in(&merger.add(fetch), &names));
             }
-            episodes.extend(super::episodes_in(&merger.keep_unrefreshed(&wanted), &names));
-            let series = merger.finish(&wanted);
+            episodes.extend(super::episodes_in(&merger.keep_unrefreshed(), &names));
+            let series = merger.finish();
             let newest = series.iter().map(MetricSeries::end).max().unwrap_or(0);
             MetricsData {
                 alerts: super::recent_first(episodes, newest),

@@ -313,6 +313,12 @@ fn node_hash(seed: &impl std::hash::BuildHasher, node: &Doc) -> u64 {
     }
 }
 
+/// Files a node the interner did not know under `hash` and returns it.
+fn file(nodes: &mut hashbrown::HashTable<Doc>, seed: &impl std::hash::BuildHasher, hash: u64, node: Doc) -> Doc {
+    nodes.insert_unique(hash, node.clone(), |known| node_hash(seed, known));
+    node
+}
+
 impl DocInterner {
     pub fn new() -> Self {
         Self::default()
@@ -337,13 +343,12 @@ impl DocInterner {
                 });
                 let node = match known {
                     Some(node) => node.clone(),
-                    None => {
-                        let node = Doc::Array(children.iter().cloned().collect());
-                        let seed = &self.seed;
-                        self.nodes
-                            .insert_unique(hash, node.clone(), |known| node_hash(seed, known));
-                        node
-                    }
+                    None => file(
+                        &mut self.nodes,
+                        &self.seed,
+                        hash,
+                        Doc::Array(children.iter().cloned().collect()),
+                    ),
                 };
                 self.items.truncate(start);
                 node
@@ -368,13 +373,12 @@ impl DocInterner {
                 });
                 let node = match known {
                     Some(node) => node.clone(),
-                    None => {
-                        let node = Doc::Object(DocMap(members.iter().cloned().collect()));
-                        let seed = &self.seed;
-                        self.nodes
-                            .insert_unique(hash, node.clone(), |known| node_hash(seed, known));
-                        node
-                    }
+                    None => file(
+                        &mut self.nodes,
+                        &self.seed,
+                        hash,
+                        Doc::Object(DocMap(members.iter().cloned().collect())),
+                    ),
                 };
                 self.members.truncate(start);
                 node

@@ -220,11 +220,6 @@ impl SharedDetails {
     pub fn new(details: ResourceDetails) -> Self {
         Self(Arc::new(details))
     }
-
-    /// Whether both hold the very same details (no comparison of contents).
-    pub fn is_same(&self, other: &SharedDetails) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 impl std::ops::Deref for SharedDetails {

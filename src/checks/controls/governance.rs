@@ -282,13 +282,13 @@ const ENVIRONMENTS: &[&str] = &["dev", "test", "prod"];
 /// [`Colocation`] when the whole inventory is evaluated.
 pub fn gov_03(resource: &Resource, _: Option<&Subscription>) -> Outcome {
     let mut check = Check::new();
-    let environment = tag(resource, "environment");
+    let environment = resource.tag("environment");
     check.note("tags.environment", value::or_absent(environment));
     match environment {
         Some(env) if is_one_of(env, ENVIRONMENTS) => check.pass(),
         _ => check.fail(),
     }
-    let owner = tag(resource, "owner");
+    let owner = resource.tag("owner");
     check.note("tags.owner", value::or_absent(owner));
     if owner.is_none_or(|o| value::trimmed(o).is_empty()) {
         check.fail();

@@ -142,14 +142,9 @@ pub fn private_endpoints(check: &mut Check, resource: &Resource) -> Option<Conne
     Some(counts)
 }
 
-/// Tag value by key, ignoring the key's case (Azure tag names are case-insensitive).
-pub fn tag<'a>(resource: &'a Resource, key: &str) -> Option<&'a str> {
-    resource.tag(key)
-}
-
 /// The environment a resource declares through its `environment` tag (compare without case).
 pub fn environment(resource: &Resource) -> Option<&str> {
-    tag(resource, "environment").map(value::trimmed)
+    resource.tag("environment").map(value::trimmed)
 }
 
 /// ML workspace managed network isolation mode (`properties.managedNetwork.isolationMode`), recorded.
