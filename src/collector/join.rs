@@ -92,7 +92,10 @@ pub fn attach_related(resources: &mut [Resource], related: Option<&[Doc]>) {
                 referenced.push(vault);
             }
         }
-        resource.details.key_vaults = Fetched::Value(referenced.into_iter().cloned().collect());
+        let key_vaults = Fetched::Value(referenced.into_iter().cloned().collect());
+        if let Some(changed) = changed(&resource.details.key_vaults, key_vaults) {
+            resource.details.key_vaults = changed;
+        }
 
         let id = resource.id.to_ascii_lowercase();
         let group = format!(
@@ -109,17 +112,28 @@ pub fn attach_related(resources: &mut [Resource], related: Option<&[Doc]>) {
                 }
             }
         }
-        resource.details.metric_alerts = Fetched::Value(covering.into_iter().cloned().collect());
+        let metric_alerts = Fetched::Value(covering.into_iter().cloned().collect());
+        if let Some(changed) = changed(&resource.details.metric_alerts, metric_alerts) {
+            resource.details.metric_alerts = changed;
+        }
 
         if resource.family == ResourceFamily::MachineLearning {
             let wanted = resource
                 .path("properties.applicationInsights")
                 .and_then(Doc::as_str)
                 .map(|w| w.trim_end_matches('/').to_ascii_lowercase());
-            resource.details.application_insights =
-                Fetched::Value(wanted.and_then(|wanted| components.get(&wanted).map(|c| (*c).clone())));
+            let component = Fetched::Value(wanted.and_then(|wanted| components.get(&wanted).map(|c| (*c).clone())));
+            if let Some(changed) = changed(&resource.details.application_insights, component) {
+                resource.details.application_insights = changed;
+            }
         }
     }
+}
+
+/// `new` when it differs from `current`. A write through `SharedDetails` copies the resource's child data, so
+/// an unchanged join must not write: the resource keeps sharing it with the inventory on screen.
+fn changed<T: PartialEq>(current: &T, new: T) -> Option<T> {
+    (*current != new).then_some(new)
 }
 
 #[cfg(test)]
