@@ -505,7 +505,8 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
     }
     // Cloning a resource shares its documents (reference counts), so the clone above measures the records
     // only; the documents are counted apart, a subtree shared by several resources once per holder (an upper
-    // bound).
+    // bound). A series' clone likewise shares its block of values: the blocks are added apart (within one
+    // snapshot each has one holder).
     let documents: usize = snapshot
         .resources
         .iter()
@@ -525,7 +526,7 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
         measure(&*snapshot.resources),
         mb(documents),
         measure(&*snapshot.findings),
-        measure(&*snapshot.series),
+        measure(&*snapshot.series) + mb(snapshot.series.iter().map(|s| s.values.shared_bytes()).sum()),
         measure(&*snapshot.alerts) + measure(&*snapshot.logs) + measure(&*snapshot.costs)
     )
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::caseless::Caseless;
 use crate::anomaly::{Detection, detect_spikes};
-use crate::model::{Alert, MetricSeries, Resource};
+use crate::model::{Alert, MetricSeries, Points, Resource};
 
 /// Alerts older than this are history, not something to act on; older detections also include the
 /// detector's warm-up over the first days of the fetched history.
@@ -58,7 +58,7 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
     }
     let explicit: HashSet<(Caseless<'_>, Caseless<'_>)> =
         series.iter().filter(|s| s.split.is_none()).map(|s| key(s)).collect();
-    let mut summed: HashMap<(Caseless<'_>, Caseless<'_>), MetricSeries> = HashMap::new();
+    let mut summed: HashMap<(Caseless<'_>, Caseless<'_>), Sum> = HashMap::new();
     let mut work = Vec::new();
     for &s in series {
         if s.split.is_none() && TOKENS.iter().any(|m| m.eq_ignore_ascii_case(&s.metric)) {
@@ -83,35 +83,52 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
             add_to(&mut summed, key(s), s, &s.metric);
         }
     }
-    work.extend(summed.into_values().map(|total| {
-        let label = total.metric.clone();
+    work.extend(summed.into_values().map(|Sum { series, values }| {
+        let label = series.metric.clone();
+        let total = MetricSeries {
+            values: values.into(),
+            ..series
+        };
         (Cow::Owned(total), label)
     }));
     // A series that never left zero cannot spike: no need to run the detector over it (many resources of a
     // large tenant have no 401 in a week).
-    work.retain(|(series, _)| series.values.iter().any(|v| *v != 0.0));
+    work.retain(|(series, _)| series.values.iter().any(|v| v != 0.0));
     work
+}
+
+/// A running sum of several series: which series it stands for (its values not yet set), and the sum.
+struct Sum {
+    series: MetricSeries,
+    values: Vec<f32>,
 }
 
 /// Adds `s` into the running sum under `k` (series on another grid are left out rather than misaligned).
 fn add_to<'a>(
-    summed: &mut HashMap<(Caseless<'a>, Caseless<'a>), MetricSeries>,
+    summed: &mut HashMap<(Caseless<'a>, Caseless<'a>), Sum>,
     k: (Caseless<'a>, Caseless<'a>),
     s: &MetricSeries,
     metric: &str,
 ) {
     match summed.get_mut(&k) {
-        Some(total) if total.values.len() == s.values.len() && total.start == s.start => {
-            total.values.iter_mut().zip(&s.values).for_each(|(t, v)| *t += v);
+        Some(total) if total.values.len() == s.values.len() && total.series.start == s.start => {
+            total.values.iter_mut().zip(s.values.iter()).for_each(|(t, v)| *t += v);
         }
         Some(_) => {}
         None => {
+            let series = MetricSeries {
+                resource_id: s.resource_id.clone(),
+                metric: metric.to_string(),
+                split: None,
+                start: s.start,
+                step_secs: s.step_secs,
+                values: Points::default(),
+            };
             summed.insert(
                 k,
-                MetricSeries {
-                    split: None,
-                    metric: metric.to_string(),
-                    ..s.clone()
+                Sum {
+                    series,
+                    values: s.values.to_vec(),
                 },
             );
         }

@@ -15,7 +15,7 @@ use futures::{Stream, StreamExt};
 use super::caseless::Caseless;
 use crate::azure::metrics::{self, MetricProfile, MetricQuery, QueryResult, Window};
 use crate::azure::{AzureClient, AzureError};
-use crate::model::{MetricSeries, Resource};
+use crate::model::{MetricSeries, Points, Resource};
 
 /// Buckets fetched again on each refresh: Azure Monitor may still add to the newest minutes of a bucket.
 const OVERLAP_BUCKETS: i64 = 2;
@@ -77,27 +77,45 @@ fn covers_metric(query: &MetricQuery, metric: &str) -> bool {
     query.names.iter().any(|n| n.eq_ignore_ascii_case(metric))
 }
 
-/// Values of `previous` on the grid of `full`, for buckets before `until` (zeros where it has none).
-fn carried(previous: Option<&MetricSeries>, full: Window, until: i64) -> Vec<f32> {
+/// How many buckets a series' window moves between the times it gets a block of values of its own (see
+/// [`Points::shifted`]): a day of hourly buckets. Each series does so at a phase of its own, so that a refresh
+/// copies about one series in this many instead of every series at once.
+const OWN_BLOCK_EVERY: i64 = 24;
+
+/// Values of `previous` on the grid of `full`, for buckets before `until` (zeros where it has none), sharing
+/// `previous`'s values where the grids line up. `phase` (a hash of the series' name) staggers the series'
+/// own blocks.
+fn carried(previous: Option<&MetricSeries>, full: Window, until: i64, phase: u64) -> Points {
     let step = i64::from(full.step_secs.max(1));
-    let mut values = vec![0.0; full.buckets()];
-    let Some(previous) = previous.filter(|p| p.step_secs == full.step_secs) else {
-        return values;
+    let len = full.buckets();
+    let keep_until = match until - full.start {
+        ahead if ahead <= 0 => 0,
+        ahead => usize::try_from((ahead + step - 1) / step)
+            .unwrap_or(usize::MAX)
+            .min(len),
     };
-    for (i, slot) in values.iter_mut().enumerate() {
-        let at = full.start + i as i64 * step;
-        if at >= until {
-            break;
-        }
-        let offset = at - previous.start;
-        if offset >= 0
-            && offset % step == 0
-            && let Some(v) = previous.values.get((offset / step) as usize)
-        {
-            *slot = *v;
-        }
+    let Some(previous) = previous.filter(|p| p.step_secs == full.step_secs) else {
+        return Points::from(vec![0.0; len]);
+    };
+    let moved = full.start - previous.start;
+    if moved < 0 || moved % step != 0 {
+        // Not a later window on the same grid (a clock set back, another alignment): bucket by bucket.
+        return (0..len)
+            .map(|i| {
+                let offset = full.start + i as i64 * step - previous.start;
+                let index = usize::try_from(offset / step).ok().filter(|_| offset % step == 0);
+                match i < keep_until {
+                    true => index.and_then(|at| previous.values.get(at)).unwrap_or(0.0),
+                    false => 0.0,
+                }
+            })
+            .collect();
     }
-    values
+    let shift = moved / step;
+    let first_bucket = full.start.div_euclid(step);
+    let stagger = (phase % OWN_BLOCK_EVERY as u64) as i64;
+    let own_block = shift >= OWN_BLOCK_EVERY || (first_bucket + stagger).rem_euclid(OWN_BLOCK_EVERY) < shift;
+    previous.values.shifted(shift as usize, len, keep_until, own_block)
 }
 
 /// Merges fetched series into the kept ones, one answer at a time, so the caller can work on each answer's
@@ -112,6 +130,7 @@ pub struct Merger<'p> {
     full: Window,
     merged: Merged,
     answers: usize,
+    phases: foldhash::fast::FixedState,
 }
 
 impl<'p> Merger<'p> {
@@ -130,8 +149,9 @@ impl<'p> Merger<'p> {
             old: previous.iter().map(|s| (SeriesName::of(s), s)).collect(),
             by_resource,
             full,
-            merged: Merged::default(),
+            merged: Merged::with_capacity(previous.len()),
             answers: 0,
+            phases: foldhash::fast::FixedState::default(),
         }
     }
 
@@ -152,18 +172,14 @@ impl<'p> Merger<'p> {
                 // The answer covers the whole window (a first load): its values are the series, moved rather
                 // than copied, so a tenant's week of points is not held twice while it is merged.
                 let mut values = std::mem::take(&mut series.values);
-                if values.len() > full.buckets() {
-                    values.truncate(full.buckets());
-                    values.shrink_to_fit();
-                }
+                values.truncate(full.buckets());
                 values
             } else {
-                let kept = self.old.get(&SeriesName::of(&series)).copied();
-                let mut values = carried(kept, full, fetch.window.start);
+                let name = SeriesName::of(&series);
+                let kept = self.old.get(&name).copied();
+                let mut values = carried(kept, full, fetch.window.start, self.phase_of(name));
                 for (i, v) in series.values.iter().enumerate() {
-                    if let Some(slot) = values.get_mut(first + i) {
-                        *slot = *v;
-                    }
+                    values.set(first + i, v);
                 }
                 values
             };
@@ -188,7 +204,8 @@ impl<'p> Merger<'p> {
             if returned || !covers_metric(&fetch.query, &series.metric) {
                 continue;
             }
-            let values = carried(Some(series), full, fetch.window.start);
+            let phase = self.phase_of(SeriesName::of(series));
+            let values = carried(Some(series), full, fetch.window.start, phase);
             set.push(self.merged.put(
                 MetricSeries {
                     resource_id: series.resource_id.clone(),
@@ -204,6 +221,11 @@ impl<'p> Merger<'p> {
         set.sort_unstable();
         set.dedup();
         set.into_iter().map(|at| &self.merged.series[at]).collect()
+    }
+
+    /// A number of the series' name that stays the same from refresh to refresh.
+    fn phase_of(&self, name: SeriesName<'_>) -> u64 {
+        self.phases.hash_one(name)
     }
 
     /// Keeps, as they were, the series of `wanted` resources that no answer refreshed (their request failed),
@@ -236,7 +258,6 @@ impl<'p> Merger<'p> {
 
 /// The merged series, one per name (a later one replaces an earlier one of the same name), each with the
 /// number of the answer it came from.
-#[derive(Default)]
 struct Merged {
     series: Vec<MetricSeries>,
     fetch_numbers: Vec<usize>,
@@ -246,6 +267,17 @@ struct Merged {
 }
 
 impl Merged {
+    /// Room for `expected` series up front: a refresh yields about as many series as the last one, and letting
+    /// the list double its way there would hold up to twice its size (old and new block) at the peak.
+    fn with_capacity(expected: usize) -> Self {
+        Self {
+            series: Vec::with_capacity(expected),
+            fetch_numbers: Vec::with_capacity(expected),
+            positions: hashbrown::HashTable::with_capacity(expected),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
     fn position(&self, name: SeriesName<'_>) -> Option<usize> {
         let hash = self.hasher.hash_one(name);
         self.positions
@@ -455,12 +487,52 @@ mod tests {
             split: split.map(str::to_string),
             start,
             step_secs: STEP,
-            values,
+            values: values.into(),
         }
     }
 
     fn query() -> MetricQuery {
         MetricProfile::OpenAiRequests.queries()[0]
+    }
+
+    #[test]
+    fn a_series_takes_a_block_of_its_own_once_in_a_day_of_moves_at_its_own_phase() {
+        let week = 7 * 24;
+        let mut taken_per_move = vec![0; OWN_BLOCK_EVERY as usize];
+        for phase in 0..OWN_BLOCK_EVERY as u64 {
+            let mut kept = series("/a", "TotalCalls", None, 1_000_200, vec![1.0; week]);
+            for taken in taken_per_move.iter_mut() {
+                let full = window(kept.start + i64::from(STEP), week as i64);
+                // The refresh re-reads the last two buckets and reads the new one.
+                let mut values = carried(Some(&kept), full, full.end - 3 * i64::from(STEP), phase);
+                assert_eq!(values.len(), week);
+                assert_eq!(values.get(week - 4), Some(1.0), "carried");
+                assert_eq!(values.get(week - 3), Some(0.0), "to be read again");
+                (week - 3..week).for_each(|fresh| values.set(fresh, 1.0));
+                if !values.shares_with(&kept.values) {
+                    *taken += 1;
+                }
+                kept = MetricSeries {
+                    start: full.start,
+                    values,
+                    ..kept
+                };
+            }
+        }
+        assert_eq!(
+            taken_per_move,
+            vec![1; OWN_BLOCK_EVERY as usize],
+            "each move gives one phase in {OWN_BLOCK_EVERY} a block of its own"
+        );
+        let unmoved = series("/a", "TotalCalls", None, 1_000_200, vec![1.0; week]);
+        let full = window(unmoved.start, week as i64);
+        for phase in 0..OWN_BLOCK_EVERY as u64 {
+            let values = carried(Some(&unmoved), full, full.end - 2 * i64::from(STEP), phase);
+            assert!(
+                values.shares_with(&unmoved.values),
+                "a window that did not move never copies"
+            );
+        }
     }
 
     #[test]
@@ -520,7 +592,7 @@ mod tests {
         };
         let total = find("/A", None);
         assert_eq!(
-            (total.start, total.values.clone()),
+            (total.start, total.values.to_vec()),
             (full.start, vec![30.0, 40.0, 50.0, 60.0])
         );
         let auth = find("/A", Some("StatusCode=401"));
@@ -531,7 +603,7 @@ mod tests {
         );
         let stale = find("/B", None);
         assert_eq!(
-            (stale.start, stale.values.clone()),
+            (stale.start, stale.values.to_vec()),
             (t0, vec![9.0; 4]),
             "a failed request keeps the old data"
         );

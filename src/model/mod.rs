@@ -2,6 +2,7 @@
 
 mod doc;
 mod finding;
+mod points;
 mod resource;
 mod snapshot;
 mod telemetry;
@@ -10,6 +11,7 @@ pub use doc::{Doc, DocInterner, DocMap};
 pub use finding::{
     Area, Evidence, EvidenceList, EvidenceText, Finding, ResourceId, Severity, Status, StatusCounts, Verdict,
 };
+pub use points::Points;
 pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, SharedDetails, Subscription};
 pub use snapshot::{Snapshot, SourceKind, SourceStatus};
 pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MetricSeries};

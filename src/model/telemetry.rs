@@ -1,8 +1,10 @@
 use serde::{Deserialize, Serialize};
 
+use super::Points;
+
 /// One metric time series of one resource at a fixed grain; missing buckets are zero for count metrics.
 /// Timestamps are implied (`start + i × step_secs`), so a point costs only its value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MetricSeries {
     pub resource_id: String,
     /// Azure Monitor metric name (`AzureOpenAIRequests`, `TotalCalls`, …).
@@ -15,8 +17,9 @@ pub struct MetricSeries {
     /// Single precision: a 10,000-resource tenant keeps about six million points for a week, and f64 would
     /// double their memory for digits nothing reads. Counts are exact up to 2^24 (16,777,216) per bucket;
     /// larger counts (tokens of a busy account in an hour) and averages are rounded by less than 6 × 10⁻⁸
-    /// of their value, far below what a spike is.
-    pub values: Vec<f32>,
+    /// of their value, far below what a spike is. Shared with the previous snapshot's copy of the series where
+    /// a refresh did not change them.
+    pub values: Points,
 }
 
 impl MetricSeries {
@@ -26,7 +29,7 @@ impl MetricSeries {
 
     /// The values widened to f64, for the detector's arithmetic.
     pub fn values_f64(&self) -> Vec<f64> {
-        self.values.iter().map(|v| f64::from(*v)).collect()
+        self.values.iter().map(f64::from).collect()
     }
 }
 
