@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aisec::azure::metrics::MetricProfile;
@@ -118,7 +119,7 @@ async fn metrics_batches_carry_fifty_resources_of_one_group_and_refreshes_ask_no
     let totals = first
         .series
         .iter()
-        .filter(|s| s.split.is_none() && (s.metric == "AzureOpenAIRequests" || s.metric == "TotalCalls"))
+        .filter(|s| s.split.is_none() && (&*s.metric == "AzureOpenAIRequests" || &*s.metric == "TotalCalls"))
         .count();
     assert_eq!(totals, 190);
 
@@ -138,10 +139,14 @@ async fn metrics_batches_carry_fifty_resources_of_one_group_and_refreshes_ask_no
     );
     for (a, b) in first.series.iter().zip(second.series.iter()) {
         assert_eq!(
-            (a.resource_id.as_str(), a.metric.as_str(), &a.split),
-            (b.resource_id.as_str(), b.metric.as_str(), &b.split)
+            (&*a.resource_id, &*a.metric, &a.split),
+            (&*b.resource_id, &*b.metric, &b.split)
         );
         assert_eq!(a.values.len(), b.values.len(), "the window keeps its length");
+        assert!(
+            Arc::ptr_eq(&a.resource_id, &b.resource_id) && Arc::ptr_eq(&a.metric, &b.metric),
+            "one copy of the names for both snapshots"
+        );
     }
     // The refresh rewrote the newest buckets only: the rest of each week is shared with the first snapshot's
     // copy, not held twice. Only when the window moved does a series take a block of its own, and then about

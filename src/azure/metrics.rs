@@ -12,6 +12,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{AzureClient, AzureError, RequestKind, Scope};
+use std::sync::Arc;
+
 use crate::model::{MetricSeries, Resource, ResourceFamily};
 
 const API_VERSION: &str = "2024-02-01";
@@ -453,10 +455,13 @@ fn parse_metrics(
     let buckets = window.buckets();
     let step = i64::from(window.step_secs.max(1));
     let mut out = Vec::new();
+    // One copy of each name for all the series that carry it.
+    let resource_id: Arc<str> = resource_id.into();
     for metric in metrics {
         let Some(name) = metric.name.value.text() else {
             continue;
         };
+        let name: Arc<str> = name.into();
         if metric
             .error_code
             .text()
@@ -464,12 +469,12 @@ fn parse_metrics(
         {
             continue;
         }
-        let field = aggregation_of(name);
+        let field = aggregation_of(&name);
         let all = metric.timeseries.as_deref().unwrap_or_default();
         if all.is_empty() {
             // A split metric without a single series had no calls at all: zeros, so the total exists and later
             // refreshes have something to extend.
-            out.push(series(resource_id, name, None, window, vec![0.0; buckets]));
+            out.push(series(&resource_id, &name, None, window, vec![0.0; buckets]));
             continue;
         }
         let mut total: Option<Vec<f64>> = None;
@@ -495,7 +500,7 @@ fn parse_metrics(
                 }
             }
             let Some((dimension, value)) = split else {
-                out.push(series(resource_id, name, None, window, values));
+                out.push(series(&resource_id, &name, None, window, values));
                 continue;
             };
             let sum = total.get_or_insert_with(|| vec![0.0; buckets]);
@@ -503,16 +508,16 @@ fn parse_metrics(
             let kept = dimension == "StatusCode" && KEPT_STATUS_CODES.contains(&value.as_str());
             if kept {
                 out.push(series(
-                    resource_id,
-                    name,
-                    Some(format!("{dimension}={value}")),
+                    &resource_id,
+                    &name,
+                    Some(format!("{dimension}={value}").into()),
                     window,
                     values,
                 ));
             }
         }
         if let Some(sum) = total {
-            out.push(series(resource_id, name, None, window, sum));
+            out.push(series(&resource_id, &name, None, window, sum));
         }
     }
     out
@@ -552,10 +557,16 @@ impl Stamps {
 }
 
 /// Values are read and summed in f64 (a total is the sum of its splits) and narrowed once, here.
-fn series(resource_id: &str, metric: &str, split: Option<String>, window: Window, values: Vec<f64>) -> MetricSeries {
+fn series(
+    resource_id: &Arc<str>,
+    metric: &Arc<str>,
+    split: Option<Arc<str>>,
+    window: Window,
+    values: Vec<f64>,
+) -> MetricSeries {
     MetricSeries {
-        resource_id: resource_id.to_string(),
-        metric: metric.to_string(),
+        resource_id: resource_id.clone(),
+        metric: metric.clone(),
         split,
         start: window.start,
         step_secs: window.step_secs,

@@ -70,7 +70,7 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
             continue;
         }
         if s.split.is_none() {
-            work.push((Cow::Borrowed(s), s.metric.clone()));
+            work.push((Cow::Borrowed(s), s.metric.to_string()));
             continue;
         }
         if s.split
@@ -84,7 +84,7 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
         }
     }
     work.extend(summed.into_values().map(|Sum { series, values }| {
-        let label = series.metric.clone();
+        let label = series.metric.to_string();
         let total = MetricSeries {
             values: values.into(),
             ..series
@@ -118,7 +118,7 @@ fn add_to<'a>(
         None => {
             let series = MetricSeries {
                 resource_id: s.resource_id.clone(),
-                metric: metric.to_string(),
+                metric: metric.into(),
                 split: None,
                 start: s.start,
                 step_secs: s.step_secs,
@@ -171,7 +171,7 @@ fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, S
                 metric_label,
                 episode_start
             ),
-            resource_id: series.resource_id.clone(),
+            resource_id: series.resource_id.to_string(),
             resource_name: name.to_string(),
             metric: metric_label.to_string(),
             at: at(&peak),
@@ -200,7 +200,7 @@ mod tests {
         MetricSeries {
             resource_id: id.into(),
             metric: metric.into(),
-            split: split.map(str::to_string),
+            split: split.map(Into::into),
             start: 1_800_000_000,
             step_secs: 3600,
             values,

@@ -1,16 +1,19 @@
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::Points;
 
 /// One metric time series of one resource at a fixed grain; missing buckets are zero for count metrics.
 /// Timestamps are implied (`start + i × step_secs`), so a point costs only its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSeries {
-    pub resource_id: String,
+    /// Names are shared: by the series of one resource, and with the previous snapshot's copy of the series.
+    pub resource_id: Arc<str>,
     /// Azure Monitor metric name (`AzureOpenAIRequests`, `TotalCalls`, …).
-    pub metric: String,
+    pub metric: Arc<str>,
     /// Dimension split, e.g. `StatusCode=429`; `None` for the total.
-    pub split: Option<String>,
+    pub split: Option<Arc<str>>,
     /// Unix seconds of the first bucket.
     pub start: i64,
     pub step_secs: u32,
