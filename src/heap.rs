@@ -29,10 +29,9 @@ pub fn tune_malloc() {
     }
 }
 
-/// Hands the free memory inside malloc's heap back to the system (glibc's `malloc_trim`). Freed blocks in the
-/// middle of the heap otherwise stay resident: after each refresh of a 10,000-resource tenant the resident
-/// set stood higher above the live heap than after the one before, so each refresh's peak did too. Call it
-/// when a large piece of work has just let go of its memory; elsewhere than glibc it does nothing.
+/// Hands the free memory inside malloc's heap back to the system (glibc's `malloc_trim`): freed blocks in the
+/// middle of the heap otherwise stay resident until malloc reuses them, and a refresh's peak comes on top.
+/// Call it when a large piece of work has just let go of its memory; elsewhere than glibc it does nothing.
 pub fn give_back_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

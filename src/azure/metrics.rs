@@ -6,14 +6,13 @@
 //! and one latency series. Every other status-code split is folded into the total and dropped.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{AzureClient, AzureError, RequestKind, Scope};
-use std::sync::Arc;
-
 use crate::model::{MetricSeries, Resource, ResourceFamily};
 
 const API_VERSION: &str = "2024-02-01";

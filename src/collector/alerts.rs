@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::caseless::Caseless;
 use crate::anomaly::{Detection, detect_spikes};
-use crate::model::{Alert, MetricSeries, Points, Resource};
+use crate::model::{Alert, MetricSeries, Resource};
 
 /// Alerts older than this are history, not something to act on; older detections also include the
 /// detector's warm-up over the first days of the fetched history.
@@ -58,7 +58,7 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
     }
     let explicit: HashSet<(Caseless<'_>, Caseless<'_>)> =
         series.iter().filter(|s| s.split.is_none()).map(|s| key(s)).collect();
-    let mut summed: HashMap<(Caseless<'_>, Caseless<'_>), Sum> = HashMap::new();
+    let mut summed: HashMap<(Caseless<'_>, Caseless<'_>), Sum<'_>> = HashMap::new();
     let mut work = Vec::new();
     for &s in series {
         if s.split.is_none() && TOKENS.iter().any(|m| m.eq_ignore_ascii_case(&s.metric)) {
@@ -83,13 +83,16 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
             add_to(&mut summed, key(s), s, &s.metric);
         }
     }
-    work.extend(summed.into_values().map(|Sum { series, values }| {
-        let label = series.metric.to_string();
+    work.extend(summed.into_values().map(|Sum { first, metric, values }| {
         let total = MetricSeries {
+            resource_id: first.resource_id.clone(),
+            metric: metric.into(),
+            split: None,
+            start: first.start,
+            step_secs: first.step_secs,
             values: values.into(),
-            ..series
         };
-        (Cow::Owned(total), label)
+        (Cow::Owned(total), metric.to_string())
     }));
     // A series that never left zero cannot spike: no need to run the detector over it (many resources of a
     // large tenant have no 401 in a week).
@@ -97,37 +100,32 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
     work
 }
 
-/// A running sum of several series: which series it stands for (its values not yet set), and the sum.
-struct Sum {
-    series: MetricSeries,
+/// A running sum of several series of one resource on one grid: the first of them, the metric the sum is
+/// shown as, and the sum.
+struct Sum<'a> {
+    first: &'a MetricSeries,
+    metric: &'a str,
     values: Vec<f32>,
 }
 
 /// Adds `s` into the running sum under `k` (series on another grid are left out rather than misaligned).
 fn add_to<'a>(
-    summed: &mut HashMap<(Caseless<'a>, Caseless<'a>), Sum>,
+    summed: &mut HashMap<(Caseless<'a>, Caseless<'a>), Sum<'a>>,
     k: (Caseless<'a>, Caseless<'a>),
-    s: &MetricSeries,
-    metric: &str,
+    s: &'a MetricSeries,
+    metric: &'a str,
 ) {
     match summed.get_mut(&k) {
-        Some(total) if total.values.len() == s.values.len() && total.series.start == s.start => {
+        Some(total) if total.values.len() == s.values.len() && total.first.start == s.start => {
             total.values.iter_mut().zip(s.values.iter()).for_each(|(t, v)| *t += v);
         }
         Some(_) => {}
         None => {
-            let series = MetricSeries {
-                resource_id: s.resource_id.clone(),
-                metric: metric.into(),
-                split: None,
-                start: s.start,
-                step_secs: s.step_secs,
-                values: Points::default(),
-            };
             summed.insert(
                 k,
                 Sum {
-                    series,
+                    first: s,
+                    metric,
                     values: s.values.to_vec(),
                 },
             );

@@ -178,7 +178,7 @@ impl Supervisor {
                         self.apply(more);
                     }
                     self.publish();
-                    // The finished jobs' answers, maps and replaced data were just freed (≈ 0.3–4 ms).
+                    // The finished jobs' answers, maps and replaced data were just freed.
                     crate::heap::give_back_free_memory();
                 }
                 _ = sleep_until(wake) => {}

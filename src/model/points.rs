@@ -116,12 +116,7 @@ impl Points {
 
 impl From<Vec<f32>> for Points {
     fn from(values: Vec<f32>) -> Self {
-        Points {
-            kept: values.len() as u32,
-            shared: Arc::from(values),
-            skip: 0,
-            own: Vec::new(),
-        }
+        values.into_iter().collect()
     }
 }
 
