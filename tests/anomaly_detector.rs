@@ -223,6 +223,64 @@ fn streaming_matches_batch_and_nothing_fires_during_cold_start() {
     assert!(detect_spikes(&early[..150], START, MINUTE).is_empty());
 }
 
+/// Detections of `push` (which skips scoring what cannot alert) and of `push_scored` over the same points.
+fn detections_both_ways(values: &[f64], start: i64, step: u32) -> (Vec<Detection>, Vec<Detection>) {
+    let (mut lean, mut full) = (Detector::new(step), Detector::new(step));
+    let at = |i: usize| start.saturating_add(i64::from(step).saturating_mul(i as i64));
+    let lean_found = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &x)| lean.push(at(i), x))
+        .collect();
+    let full_found = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &x)| full.push_scored(at(i), x).detection)
+        .collect();
+    (lean_found, full_found)
+}
+
+/// `push` leaves out the calibrated components' surprises until the series is calibrated; what it reports
+/// must not move by a single field, on series that do alert — before, at and after calibration.
+#[test]
+fn detections_do_not_depend_on_how_much_is_scored() {
+    let hour = |i: usize| 3600.0 * (1.0 - 0.5 * ((i % 24) as f64 / 24.0 * std::f64::consts::TAU).cos());
+    let mut rng = SmallRng::seed_from_u64(11);
+    let mut week_of_hours: Vec<f64> = (0..168).map(|i| poisson(&mut rng, hour(i))).collect();
+    week_of_hours[160..164].iter_mut().for_each(|v| *v *= 6.0);
+    let mut low_rate: Vec<f64> = (0..5 * DAY)
+        .map(|i| poisson(&mut rng, if i % 97 == 0 { 1.0 } else { 0.05 }))
+        .collect();
+    low_rate[4 * DAY..4 * DAY + 5].iter_mut().for_each(|v| *v = 40.0);
+    let continuous: Vec<f64> = counts(5, 4, spike_at(3 * DAY + 700, 30, 5.0))
+        .iter()
+        .map(|v| v.sqrt() * 1.37)
+        .collect();
+    let series: [(&str, Vec<f64>, u32); 5] = [
+        (
+            "minute counts with a spike",
+            counts(3, 5, spike_at(4 * DAY, 25, 8.0)),
+            MINUTE,
+        ),
+        ("a week of hours with a spike", week_of_hours, 3600),
+        ("a low-rate series with a burst", low_rate, MINUTE),
+        ("continuous values with a spike", continuous, MINUTE),
+        (
+            "a spike before calibration",
+            counts(6, 3, spike_at(DAY / 2, 40, 20.0)),
+            MINUTE,
+        ),
+    ];
+    for (what, values, step) in series {
+        let (lean, full) = detections_both_ways(&values, START, step);
+        assert_eq!(lean, full, "{what}");
+        assert!(
+            !full.is_empty() || what == "a spike before calibration",
+            "{what}: the fixture must alert"
+        );
+    }
+}
+
 fn any_value() -> impl Strategy<Value = f64> {
     prop_oneof![
         4 => 0.0..1e4f64,
@@ -277,6 +335,28 @@ proptest! {
         }
         let found = detect_spikes(&values, START, MINUTE);
         check(&values, &found);
+    }
+
+    #[test]
+    fn detections_do_not_depend_on_how_much_is_scored_for_any_series(
+        seed in any::<u64>(),
+        step in prop_oneof![Just(60u32), Just(3600u32)],
+        len in 100usize..1500,
+        bursts in prop::collection::vec((0usize..1500, 1usize..30, 0.0f64..50.0), 0..4),
+        odd in prop::collection::vec((0usize..1500, any_value()), 0..5),
+    ) {
+        let mut values = counts(seed, 2, daily_rate);
+        values.truncate(len);
+        for (at, len, factor) in bursts {
+            values.iter_mut().skip(at).take(len).for_each(|v| *v *= factor);
+        }
+        for (at, x) in odd {
+            if let Some(v) = values.get_mut(at) {
+                *v = x;
+            }
+        }
+        let (lean, full) = detections_both_ways(&values, START, step);
+        prop_assert_eq!(lean, full);
     }
 
     #[test]

@@ -122,6 +122,14 @@ impl Score {
     }
 }
 
+/// What a caller reads of a point's score: [`Detector::push`] only the detection, so the work that only
+/// explains quiet points can be skipped; [`Detector::push_scored`] everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scoring {
+    DetectionsOnly,
+    Full,
+}
+
 /// Calibrator slots.
 const C_SPIKE: usize = 0;
 const C_LEVEL: usize = 1;
@@ -243,11 +251,15 @@ impl Detector {
 
     /// Scores the point at unix time `t` and learns from it; returns an alert if it raises one.
     pub fn push(&mut self, t: i64, x: f64) -> Option<Detection> {
-        self.push_scored(t, x).detection
+        self.push_with(t, x, Scoring::DetectionsOnly).detection
     }
 
     /// Like [`Detector::push`], with the full score (for evaluation and charts).
     pub fn push_scored(&mut self, t: i64, x: f64) -> Score {
+        self.push_with(t, x, Scoring::Full)
+    }
+
+    fn push_with(&mut self, t: i64, x: f64, scoring: Scoring) -> Score {
         let index = self.index;
         self.index += 1;
         if !x.is_finite() {
@@ -270,10 +282,10 @@ impl Detector {
             let mut held = std::mem::take(&mut self.undecided);
             held.pop(); // the current point, processed below
             for (i, t, x) in held {
-                self.process(i, t, x);
+                self.process(i, t, x, scoring);
             }
         }
-        self.process(index, t, x)
+        self.process(index, t, x, scoring)
     }
 
     fn counts(&self) -> bool {
@@ -313,8 +325,14 @@ impl Detector {
         self.recent_len = (self.recent_len + 1).min(LEVEL_N);
     }
 
-    fn process(&mut self, index: usize, t: i64, x_raw: f64) -> Score {
+    fn process(&mut self, index: usize, t: i64, x_raw: f64, scoring: Scoring) -> Score {
         let (x, y) = self.transform(x_raw);
+        let first_t = *self.first_t.get_or_insert(t);
+        let warm = self.learned >= COLD_START;
+        let calibrated = warm && t.saturating_sub(first_t) >= CALIBRATION_SECS;
+        // Before calibration only novelty can alert, and novelty has a fixed surprise: the calibrated
+        // components' surprises (a logarithm each) would be thrown away unless someone reads the full score.
+        let rank_components = calibrated || scoring == Scoring::Full;
         self.push_recent(y);
         let mut pending = Pending {
             t,
@@ -324,10 +342,7 @@ impl Detector {
             resid_daily: None,
             resid_weekly: None,
         };
-        let verdict = self.evaluate(t, x, y, &mut pending);
-        let first_t = *self.first_t.get_or_insert(t);
-        let warm = self.learned >= COLD_START;
-        let calibrated = warm && t.saturating_sub(first_t) >= CALIBRATION_SECS;
+        let verdict = self.evaluate(t, x, y, &mut pending, rank_components);
         let (s, novel) = match &verdict {
             Some(v) if v.component == Component::Novelty && warm => (v.surprise, true),
             Some(v) if calibrated => (v.surprise, false),
@@ -488,8 +503,10 @@ impl Detector {
         (hi - 1.0).max(lambda)
     }
 
-    /// Scores `y` against the learned state; fills the statistics to learn later into `p`.
-    fn evaluate(&mut self, t: i64, x: f64, y: f64, p: &mut Pending) -> Option<Verdict> {
+    /// Scores `y` against the learned state; fills the statistics to learn later into `p`. Without
+    /// `rank_components` the calibrated components' surprises are left at zero (the statistics are still
+    /// computed: the calibrators learn them).
+    fn evaluate(&mut self, t: i64, x: f64, y: f64, p: &mut Pending, rank_components: bool) -> Option<Verdict> {
         let mut best: Option<Verdict> = None;
         let mut consider = |v: Verdict| {
             if best.is_none_or(|b| v.surprise > b.surprise) {
@@ -515,7 +532,11 @@ impl Detector {
                 let stat = upper_tail_surprise(x, lambda);
                 p.stats[C_RARE] = Some(stat);
                 consider(Verdict {
-                    surprise: self.cal[C_RARE].surprise(stat).min(stat),
+                    surprise: if rank_components {
+                        self.cal[C_RARE].surprise(stat).min(stat)
+                    } else {
+                        0.0
+                    },
                     component: Component::Rolling,
                     cal: Some(C_RARE),
                     upward: true,
@@ -527,14 +548,14 @@ impl Detector {
             } else {
                 let z = ((y - med) / sigma).clamp(-Z_LIMIT, Z_LIMIT);
                 p.stats[C_SPIKE] = Some(z.abs());
-                consider(self.verdict(C_SPIKE, Component::Rolling, z, med, sigma, y));
+                consider(self.verdict(C_SPIKE, Component::Rolling, z, med, sigma, y, rank_components));
             }
             if self.recent_len == LEVEL_N {
                 let mean = self.recent.iter().sum::<f64>() / LEVEL_N as f64;
                 let scale = 2.0 * sigma / (LEVEL_N as f64).sqrt();
                 let z = ((mean - med) / scale).clamp(-Z_LIMIT, Z_LIMIT);
                 p.stats[C_LEVEL] = Some(z.abs());
-                consider(self.verdict(C_LEVEL, Component::Level, z, med, scale, mean));
+                consider(self.verdict(C_LEVEL, Component::Level, z, med, scale, mean, rank_components));
             }
         }
         for (base, resid, slot, cal, comp) in [
@@ -556,7 +577,7 @@ impl Detector {
                 let sigma = self.robust_sigma(resid.median().unwrap_or(0.0), resid.mean().unwrap_or(0.0), b);
                 let z = (r / sigma).clamp(-Z_LIMIT, Z_LIMIT);
                 p.stats[cal] = Some(z.abs());
-                consider(self.verdict(cal, comp, z, b, sigma, y));
+                consider(self.verdict(cal, comp, z, b, sigma, y, rank_components));
             }
         }
         if self.learned >= COLD_START
@@ -582,9 +603,23 @@ impl Detector {
         best
     }
 
-    fn verdict(&self, cal: usize, component: Component, z: f64, base: f64, scale: f64, observed_y: f64) -> Verdict {
+    #[allow(clippy::too_many_arguments)]
+    fn verdict(
+        &self,
+        cal: usize,
+        component: Component,
+        z: f64,
+        base: f64,
+        scale: f64,
+        observed_y: f64,
+        rank_components: bool,
+    ) -> Verdict {
         Verdict {
-            surprise: self.cal[cal].surprise(z.abs()).min(normal_two_sided_surprise(z)),
+            surprise: if rank_components {
+                self.cal[cal].surprise(z.abs()).min(normal_two_sided_surprise(z))
+            } else {
+                0.0
+            },
             component,
             cal: Some(cal),
             upward: z >= 0.0,
