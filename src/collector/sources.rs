@@ -210,20 +210,13 @@ impl Job {
             subscriptions.retain(|s| wanted.iter().any(|w| w.eq_ignore_ascii_case(&s.id)));
         }
         let scope: Vec<String> = subscriptions.iter().map(|s| s.id.clone()).collect();
-        let inventory = match graph::ai_inventory(&self.client, &scope, &self.interner).await {
-            Ok(inventory) => inventory,
-            // Resource Graph refused (not allowed, not registered, blocked): list per subscription instead.
-            Err(
-                error @ AzureError::Status {
-                    status: 400 | 401 | 403 | 404 | 409,
-                    ..
-                },
-            ) => {
-                tracing::warn!(%error, "Resource Graph refused; falling back to ARM list calls");
-                graph::arm_inventory(&self.client, &scope, &self.interner).await?
-            }
-            Err(error) => return Err(error),
-        };
+        // Three independent queries: paging is sequential within each, so they run side by side. A failed
+        // inventory ends the other two at once (their own failures are only warnings, below).
+        let (inventory, workspaces, related) = tokio::try_join!(
+            self.ai_inventory(&scope),
+            async { Ok(graph::workspaces(&self.client, &scope).await) },
+            async { Ok(graph::related_resources(&self.client, &scope).await) },
+        )?;
         if inventory.ignored_rows > 0 {
             tracing::info!(
                 ignored = inventory.ignored_rows,
@@ -231,7 +224,7 @@ impl Job {
             );
         }
         // Workspaces are only needed to read logs; failing to list them must not fail the inventory.
-        let workspaces = match graph::workspaces(&self.client, &scope).await {
+        let workspaces = match workspaces {
             Ok(list) => list
                 .into_iter()
                 .map(|(id, guid)| (id.to_ascii_lowercase(), guid))
@@ -241,7 +234,7 @@ impl Job {
                 HashMap::new()
             }
         };
-        let related = match graph::related_resources(&self.client, &scope).await {
+        let related = match related {
             Ok(rows) => Some(rows),
             Err(error) => {
                 tracing::warn!(%error, "could not list Key Vaults, metric alerts and App Insights");
@@ -254,6 +247,23 @@ impl Job {
             workspaces,
             related,
         })
+    }
+
+    /// The AI resources through Resource Graph, or through ARM list calls when Resource Graph is refused.
+    async fn ai_inventory(&self, scope: &[String]) -> Result<graph::Inventory, AzureError> {
+        match graph::ai_inventory(&self.client, scope, &self.interner).await {
+            // Resource Graph refused (not allowed, not registered, blocked): list per subscription instead.
+            Err(
+                error @ AzureError::Status {
+                    status: 400 | 401 | 403 | 404 | 409,
+                    ..
+                },
+            ) => {
+                tracing::warn!(%error, "Resource Graph refused; falling back to ARM list calls");
+                graph::arm_inventory(&self.client, scope, &self.interner).await
+            }
+            result => result,
+        }
     }
 
     async fn diagnostics(&self) -> Completion {
