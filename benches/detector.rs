@@ -1,4 +1,5 @@
-//! ns per point of the spike detector: one series, 10,000 points at 1-minute grain.
+//! ns per point of the spike detector: one series, 10,000 points at 1-minute grain; and one week of hourly
+//! points, which is what the collector hands it for each series of a first load (tens of thousands of times).
 //!
 //! `cargo bench --bench detector` (criterion reports time per 10,000 points and points/s).
 
@@ -12,6 +13,12 @@ const START: i64 = 1_767_571_200;
 
 /// Counts with a daily cycle and Poisson-like noise (deterministic LCG, normal approximation), plus a spike.
 fn series() -> Vec<f64> {
+    counts(N, 1440, 200.0, 8000)
+}
+
+/// `n` points of `mean` counts with a cycle of `period` points and an eightfold spike of 25 points at
+/// `spike_at`.
+fn counts(n: usize, period: usize, mean: f64, spike_at: usize) -> Vec<f64> {
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut uniform = move || {
         state = state
@@ -19,11 +26,11 @@ fn series() -> Vec<f64> {
             .wrapping_add(1_442_695_040_888_963_407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
-    (0..N)
+    (0..n)
         .map(|i| {
-            let phase = (i % 1440) as f64 / 1440.0;
-            let mut lambda = 200.0 * (1.0 - 0.6 * (2.0 * std::f64::consts::PI * phase).cos());
-            if (8000..8025).contains(&i) {
+            let phase = (i % period) as f64 / period as f64;
+            let mut lambda = mean * (1.0 - 0.6 * (2.0 * std::f64::consts::PI * phase).cos());
+            if (spike_at..spike_at + 25).contains(&i) {
                 lambda *= 8.0;
             }
             let z = (-2.0 * uniform().ln()).sqrt() * (2.0 * std::f64::consts::PI * uniform()).cos();
@@ -48,6 +55,20 @@ fn detector(c: &mut Criterion) {
             })
         });
     }
+    g.finish();
+    let week = counts(168, 24, 12_000.0, 160);
+    let mut g = c.benchmark_group("detector");
+    g.throughput(Throughput::Elements(week.len() as u64));
+    g.bench_function(BenchmarkId::new("auto_1h", week.len()), |b| {
+        b.iter(|| {
+            let mut d = Detector::new(3600);
+            let mut alerts = 0usize;
+            for (i, &x) in week.iter().enumerate() {
+                alerts += usize::from(d.push(START + 3600 * i as i64, black_box(x)).is_some());
+            }
+            black_box(alerts)
+        })
+    });
     g.finish();
 }
 
