@@ -437,20 +437,20 @@ pub struct RawAnswer {
 impl RawAnswer {
     /// Decodes into `T`, which may borrow from the body; a 204 decodes from `null`.
     pub fn decode<'a, T: serde::Deserialize<'a>>(&'a self) -> Result<T, AzureError> {
-        let bytes: &'a [u8] = self.bytes.as_deref().unwrap_or(b"null");
-        serde_json::from_slice(bytes).map_err(|e| AzureError::Decode {
-            what: self.what.clone(),
-            reason: e.to_string(),
-        })
+        decode(self.bytes.as_deref().unwrap_or(b"null"), &self.what)
     }
 }
 
-/// A JSON answer into `T`; a broken body is an error that names where it came from, never a panic.
-fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, AzureError> {
-    serde_json::from_slice(bytes).map_err(|e| AzureError::Decode {
+/// A JSON answer into `T` (which may borrow from it); a broken body is an error that names where it came
+/// from, never a panic. The body's UTF-8 is checked once as a whole: checked string by string, as
+/// `serde_json::from_slice` does, it was a sixth of the time spent reading a week of metrics.
+fn decode<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], what: &str) -> Result<T, AzureError> {
+    let failed = |reason: String| AzureError::Decode {
         what: what.into(),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| failed(format!("the body is not UTF-8: {e}")))?;
+    serde_json::from_str(text).map_err(|e| failed(e.to_string()))
 }
 
 /// ARM error bodies: `{"error":{"code","message"}}`; anything else becomes a short, sanitised excerpt.
