@@ -86,3 +86,26 @@ async fn a_repeated_next_link_is_reported_not_followed_forever() {
     assert_eq!(client.stats().count(RequestKind::Subscriptions), 2);
     emulator.shutdown().await;
 }
+
+/// Related resources are interned as each page arrives, so a refresh's rows are the copies the collector
+/// already holds, not a second set kept until the inventory is joined.
+#[tokio::test]
+async fn related_rows_of_a_second_query_are_the_copies_already_held() {
+    let scenario = Scenario::demo(NOW);
+    let emulator = emulator::start(scenario.clone()).await.expect("emulator");
+    let client = client(&emulator);
+    let subscriptions = scenario.subscription_ids();
+    let interner = std::sync::Mutex::new(aisec::model::DocInterner::default());
+    let first = graph::related_resources(&client, &subscriptions, &interner)
+        .await
+        .expect("related");
+    let second = graph::related_resources(&client, &subscriptions, &interner)
+        .await
+        .expect("related");
+    assert!(first.len() >= 6, "the demo tenant has vaults, alerts and components");
+    assert_eq!(first.len(), second.len());
+    for (a, b) in first.iter().zip(&second) {
+        assert!(a.is_same_node(b), "{:?} was read into a second copy", a.get("id"));
+    }
+    emulator.shutdown().await;
+}

@@ -217,8 +217,18 @@ pub const RELATED_QUERY: &str = "resources \
 | project id, name, type, location, subscriptionId, resourceGroup, properties \
 | order by id asc";
 
-pub async fn related_resources(client: &AzureClient, subscriptions: &[String]) -> Result<Vec<Doc>, AzureError> {
-    query_all(client, RELATED_QUERY, subscriptions)
-        .await
-        .map(|(rows, _)| rows)
+/// Rows are interned page by page, like the inventory's: a refresh's rows then share the copies the resources'
+/// related data already holds instead of being held a second time until the inventory is joined.
+pub async fn related_resources(
+    client: &AzureClient,
+    subscriptions: &[String],
+    interner: &Mutex<DocInterner>,
+) -> Result<Vec<Doc>, AzureError> {
+    let mut rows = Vec::new();
+    query_each_page(client, RELATED_QUERY, subscriptions, 1000, |page| {
+        let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
+        rows.extend(page.iter().map(|row| interner.intern(row)));
+    })
+    .await?;
+    Ok(rows)
 }

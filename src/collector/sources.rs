@@ -215,7 +215,7 @@ impl Job {
         let (inventory, workspaces, related) = tokio::try_join!(
             self.ai_inventory(&scope),
             async { Ok(graph::workspaces(&self.client, &scope).await) },
-            async { Ok(graph::related_resources(&self.client, &scope).await) },
+            async { Ok(graph::related_resources(&self.client, &scope, &self.interner).await) },
         )?;
         if inventory.ignored_rows > 0 {
             tracing::info!(
