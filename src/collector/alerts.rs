@@ -42,9 +42,9 @@ pub fn recent_first(mut alerts: Vec<Alert>, newest: i64) -> Vec<Alert> {
 
 /// Display names by lower-case resource id: what the alerts need of the inventory, so a metrics refresh
 /// need not keep the whole inventory alive while it waits for Azure.
-pub fn names_by_id(resources: &[Resource]) -> HashMap<String, String> {
+pub fn names_by_id<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> HashMap<String, String> {
     resources
-        .iter()
+        .into_iter()
         .map(|r| (r.id.to_ascii_lowercase(), r.name.clone()))
         .collect()
 }

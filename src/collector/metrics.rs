@@ -132,11 +132,11 @@ pub struct Merger<'p> {
 }
 
 impl<'p> Merger<'p> {
-    /// `wanted` holds the ids of the resources still in the inventory with metrics.
-    pub fn new(previous: &'p [MetricSeries], wanted: &'p HashSet<String>, full: Window) -> Self {
+    /// `wanted` are the ids of the resources still in the inventory with metrics.
+    pub fn new(previous: &'p [MetricSeries], wanted: impl IntoIterator<Item = &'p str>, full: Window) -> Self {
         Self {
             previous,
-            wanted: wanted.iter().map(|id| Caseless(id)).collect(),
+            wanted: wanted.into_iter().map(Caseless).collect(),
             old: Kept::new(previous),
             full,
             merged: Merged::with_capacity(previous.len()),
@@ -521,7 +521,7 @@ mod tests {
         full: Window,
         wanted: &HashSet<String>,
     ) -> Vec<MetricSeries> {
-        let mut merger = Merger::new(previous, wanted, full);
+        let mut merger = Merger::new(previous, wanted.iter().map(String::as_str), full);
         for fetch in fetches {
             merger.add(fetch);
         }

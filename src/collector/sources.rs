@@ -379,9 +379,10 @@ impl Job {
         let step = series_source::grain_for(measured.len(), schedule.metrics_step_secs);
         let history = i64::try_from(schedule.metrics_history.as_secs()).unwrap_or(i64::MAX / 2);
         let full = series_source::full_window(unix_now(), history, step);
-        let wanted: HashSet<String> = measured.iter().map(|r| r.id.to_ascii_lowercase()).collect();
         let calls = series_source::plan(&resources, &previous, full);
-        let names = super::names_by_id(&resources);
+        // Only measured resources have series, so their names are all the alerts need, and their ids are the
+        // series worth keeping.
+        let names = super::names_by_id(measured);
         drop(resources);
         let attempted = calls.len();
         // Each answer is merged and its series go through the detector as it arrives, on a blocking thread,
@@ -389,7 +390,7 @@ impl Job {
         // the last answer, and no request waits for the detector.
         let (answers_tx, mut answers_rx) = mpsc::channel::<Fetch>(PENDING_ANSWERS);
         let merging = tokio::task::spawn_blocking(move || {
-            let mut merger = series_source::Merger::new(&previous, &wanted, full);
+            let mut merger = series_source::Merger::new(&previous, names.keys().map(String::as_str), full);
             let mut episodes = Vec::new();
             while let Some(fetch) = answers_rx.blocking_recv() {
                 episodes.extend(super::episodes_in(&merger.add(fetch), &names));
