@@ -284,7 +284,7 @@ struct Dimension<'a> {
 }
 
 /// Every point carries each aggregation the query asked for, but a metric uses one: the values stay text until
-/// then (converting both was a sixth of the time spent reading a week of metrics).
+/// then, so the other is never converted.
 #[derive(Debug, Default, serde::Deserialize)]
 struct PointAnswer<'a> {
     #[serde(default, borrow, rename = "timeStamp")]
