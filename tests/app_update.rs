@@ -162,7 +162,7 @@ fn actions_follow_the_selected_control_and_incident_follows_the_alert() {
     assert!(
         s.action_findings
             .iter()
-            .all(|i| s.snapshot.findings[*i].control_id == "AI-IAM-01")
+            .all(|i| s.snapshot.findings[*i].control_id() == "AI-IAM-01")
     );
     assert!(s.playbook[0].text.contains("4,210") || s.playbook[0].text.contains("4210"));
 }
@@ -226,7 +226,7 @@ fn enter_on_a_control_drills_into_its_findings_and_esc_comes_back() {
     assert!(
         s.drill_findings
             .iter()
-            .all(|i| s.snapshot.findings[*i].control_id == "AI-NET-01")
+            .all(|i| s.snapshot.findings[*i].control_id() == "AI-NET-01")
     );
     // Enter on a finding shows its evidence; Esc closes it, a second Esc returns to the checklist.
     update(&mut s, key(KeyCode::Enter));
@@ -261,7 +261,7 @@ fn walkthrough_goes_through_failing_controls_by_severity_and_marks_reviews() {
             s.snapshot
                 .findings
                 .iter()
-                .any(|f| f.control_id == *id && f.status == aisec::model::Status::Fail)
+                .any(|f| f.control_id() == *id && f.status == aisec::model::Status::Fail)
         );
     }
     update(&mut s, ch('n'));

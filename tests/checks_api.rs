@@ -83,7 +83,7 @@ fn verdicts_and_their_explanations_are_the_full_findings() {
         for (verdict, finding) in verdicts.iter().zip(&findings) {
             assert_eq!(
                 (
-                    verdict.control_id,
+                    verdict.control_id(),
                     resources[verdict.resource_index as usize].id.as_str(),
                     verdict.status,
                     verdict.severity
@@ -102,10 +102,10 @@ fn verdicts_and_their_explanations_are_the_full_findings() {
             let sample = verdicts
                 .iter()
                 .zip(&findings)
-                .filter(|(verdict, _)| verdict.resource_index < 300 || verdict.control_id == "AI-GOV-03");
+                .filter(|(verdict, _)| verdict.resource_index < 300 || verdict.control_id() == "AI-GOV-03");
             for (verdict, finding) in sample {
                 let explained = aisec::checks::explain(&resources, &subscriptions, verdict);
-                assert_eq!(explained.as_ref(), Some(finding), "{}", verdict.control_id);
+                assert_eq!(explained.as_ref(), Some(finding), "{}", verdict.control_id());
             }
         }
     }
@@ -115,4 +115,14 @@ fn verdicts_and_their_explanations_are_the_full_findings() {
         ..aisec::checks::verdicts_all(&resources, &subscriptions)[0]
     };
     assert_eq!(aisec::checks::explain(&resources, &subscriptions, &outside), None);
+    // So does a control position outside the catalog, whose id is empty rather than another control's.
+    let unknown_control = aisec::model::Verdict {
+        control: aisec::checks::controls().len() as u16,
+        ..aisec::checks::verdicts_all(&resources, &subscriptions)[0]
+    };
+    assert_eq!(unknown_control.control_id(), "");
+    assert_eq!(
+        aisec::checks::explain(&resources, &subscriptions, &unknown_control),
+        None
+    );
 }

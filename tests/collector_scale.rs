@@ -213,7 +213,7 @@ async fn a_mid_size_tenant_stays_within_its_request_bounds() {
         .map(|r| r.id.as_str())
         .collect();
     assert_eq!(read.len(), per_refresh);
-    for finding in snapshot.findings.iter().filter(|f| f.control_id == "AI-LOG-01") {
+    for finding in snapshot.findings.iter().filter(|f| f.control_id() == "AI-LOG-01") {
         let id = snapshot.resource_of(finding).map_or("", |r| r.id.as_str());
         if !read.contains(&id) {
             assert_eq!(finding.status, Status::Unknown, "{id}: not read yet is unknown");

@@ -83,7 +83,7 @@ pub fn walkthrough_order(findings: &[Verdict]) -> Vec<&'static str> {
         .filter(|control| {
             findings
                 .iter()
-                .any(|f| f.control_id == control.id && f.status == Status::Fail)
+                .any(|f| f.control == control.position && f.status == Status::Fail)
         })
         .collect();
     failing.sort_by_key(|control| control.severity);
@@ -93,8 +93,11 @@ pub fn walkthrough_order(findings: &[Verdict]) -> Vec<&'static str> {
 /// Every finding of one control, failing first, then unknown, pass, not applicable; by resource id within.
 pub fn control_findings(snapshot: &Snapshot, control: &str) -> Vec<usize> {
     let findings = &snapshot.findings;
+    let Some(control) = checks::control(control) else {
+        return Vec::new();
+    };
     let mut rows: Vec<usize> = (0..findings.len())
-        .filter(|i| findings[*i].control_id == control)
+        .filter(|i| findings[*i].control == control.position)
         .collect();
     sort_by_status_then_resource(snapshot, &mut rows);
     rows
@@ -109,15 +112,17 @@ fn sort_by_status_then_resource(snapshot: &Snapshot, rows: &mut [usize]) {
 }
 
 pub fn checklist_rows(findings: &[Verdict]) -> (Vec<ChecklistRow>, Option<u8>) {
-    let mut per_control: BTreeMap<&'static str, StatusCounts> = BTreeMap::new();
-    let mut per_area: BTreeMap<Area, Vec<&Verdict>> = BTreeMap::new();
     let controls = checks::controls();
-    let area_of = |id: &str| controls.iter().find(|c| c.id == id).map(|c| c.area);
+    let mut per_control = vec![StatusCounts::default(); controls.len()];
+    let mut per_area: BTreeMap<Area, Vec<&Verdict>> = BTreeMap::new();
     for finding in findings {
-        per_control.entry(finding.control_id).or_default().add(finding.status);
-        if let Some(area) = area_of(finding.control_id) {
-            per_area.entry(area).or_default().push(finding);
+        let Some(control) = finding.control() else {
+            continue;
+        };
+        if let Some(counts) = per_control.get_mut(usize::from(control.position)) {
+            counts.add(finding.status);
         }
+        per_area.entry(control.area).or_default().push(finding);
     }
     let mut rows = Vec::new();
     for area in Area::ALL {
@@ -139,7 +144,10 @@ pub fn checklist_rows(findings: &[Verdict]) -> (Vec<ChecklistRow>, Option<u8>) {
                 title: control.title.clone(),
                 area,
                 severity: control.severity,
-                counts: per_control.get(control.id).copied().unwrap_or_default(),
+                counts: per_control
+                    .get(usize::from(control.position))
+                    .copied()
+                    .unwrap_or_default(),
             });
         }
     }
@@ -149,8 +157,13 @@ pub fn checklist_rows(findings: &[Verdict]) -> (Vec<ChecklistRow>, Option<u8>) {
 /// Indices of the findings of one control that need attention: failing first, then unknown.
 pub fn open_findings(snapshot: &Snapshot, control: &str) -> Vec<usize> {
     let findings = &snapshot.findings;
+    let Some(control) = checks::control(control) else {
+        return Vec::new();
+    };
     let mut open: Vec<usize> = (0..findings.len())
-        .filter(|i| findings[*i].control_id == control && matches!(findings[*i].status, Status::Fail | Status::Unknown))
+        .filter(|i| {
+            findings[*i].control == control.position && matches!(findings[*i].status, Status::Fail | Status::Unknown)
+        })
         .collect();
     sort_by_status_then_resource(snapshot, &mut open);
     open

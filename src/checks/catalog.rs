@@ -147,6 +147,8 @@ pub type Evaluator = fn(&Resource, Option<&Subscription>) -> Outcome;
 
 pub struct Control {
     pub id: &'static str,
+    /// Position in [`controls`] (what a [`Verdict`](crate::model::Verdict) holds instead of the id).
+    pub position: u16,
     pub title: String,
     pub area: Area,
     pub severity: Severity,
@@ -284,10 +286,12 @@ pub fn controls() -> &'static [Control] {
         definitions.sort_by_key(|d| order(d.id));
         definitions
             .into_iter()
-            .map(|definition| {
+            .zip(0..)
+            .map(|(definition, position)| {
                 let entry = entry(definition.id);
                 Control {
                     id: definition.id,
+                    position,
                     title: entry.title.clone(),
                     area: definition.area,
                     severity: parse_severity(&entry.sev),
@@ -421,6 +425,13 @@ mod tests {
             assert!(!control.why.is_empty());
             assert!(!control.check_summary.is_empty());
             assert!(!control.fix.changes.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_controls_position_is_where_it_stands_in_the_list() {
+        for (at, control) in controls().iter().enumerate() {
+            assert_eq!(usize::from(control.position), at, "{}", control.id);
         }
     }
 

@@ -87,7 +87,7 @@ impl Judgement for Verdict {
 
     fn judged(control: &Control, outcome: Outcome, on: &Evaluated<'_>, _: &mut Option<ResourceId>) -> Self {
         Verdict {
-            control_id: control.id,
+            control: control.position,
             resource_index: on.index,
             status: outcome.status,
             severity: control.severity,
@@ -95,7 +95,7 @@ impl Judgement for Verdict {
     }
 
     fn control_id(&self) -> &'static str {
-        self.control_id
+        Verdict::control_id(self)
     }
 
     fn fail_because(&mut self, _: impl FnOnce() -> Evidence) {
@@ -150,13 +150,26 @@ pub fn verdicts_all_on(resources: &[Resource], subscriptions: &[Subscription], t
     judge_all(resources, subscriptions, threads)
 }
 
+impl Verdict {
+    /// The control this verdict is about; `None` only for a verdict not made by this catalog (its position
+    /// is out of range).
+    pub fn control(&self) -> Option<&'static Control> {
+        controls().get(usize::from(self.control))
+    }
+
+    /// The control's id (`AI-NET-01`); empty for a verdict not made by this catalog.
+    pub fn control_id(&self) -> &'static str {
+        self.control().map_or("", |control| control.id)
+    }
+}
+
 /// The finding behind a verdict of [`verdicts_all`]: its control evaluated again on its resource, with
 /// evidence (AI-GOV-03 looks at the resource's subscription again). `resources` and `subscriptions` must be
 /// those the verdict was decided on (one snapshot's); `None` when the verdict's position is outside
 /// `resources` or its control is unknown.
 pub fn explain(resources: &[Resource], subscriptions: &[Subscription], verdict: &Verdict) -> Option<Finding> {
     let resource = resources.get(verdict.resource_index as usize)?;
-    let control = control(verdict.control_id)?;
+    let control = verdict.control()?;
     let subscription = subscriptions
         .iter()
         .find(|subscription| subscription.id.eq_ignore_ascii_case(&resource.subscription_id));

@@ -280,9 +280,14 @@ pub struct Finding {
 /// evidence of the few findings on screen is rendered again from the resource when they are shown (the
 /// evaluators are pure, so it is the same text); holding it for 190,000 findings cost more memory than the
 /// documents it describes.
+///
+/// Eight bytes: the control is its position in the catalog rather than its id text (a 16-byte reference),
+/// which halves what the snapshot's list costs and what a refresh holds beside it while it decides the next
+/// one; `checks` reads the id back (`Verdict::control_id`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {
-    pub control_id: &'static str,
+    /// Position of the control in the catalog (`checks::controls()`).
+    pub control: u16,
     /// Position of the resource in the inventory the verdict was decided on (the snapshot's `resources`).
     pub resource_index: u32,
     pub status: Status,
@@ -292,6 +297,12 @@ pub struct Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verdict_is_eight_bytes() {
+        // 190,000 of them per 10,000 resources, held twice while a refresh decides the next list.
+        assert_eq!(std::mem::size_of::<Verdict>(), 8);
+    }
 
     #[test]
     fn findings_serialise_to_the_documented_shape() {
