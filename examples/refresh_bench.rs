@@ -520,10 +520,25 @@ fn heap_of_parts(snapshot: &Snapshot) -> String {
             body + children
         })
         .sum();
+    // The records' texts are shared too (by resources of one subscription or region, and with the interner):
+    // each distinct one is added once, with its two-word header.
+    let mut texts = std::collections::HashSet::new();
+    let text_bytes: usize = snapshot
+        .resources
+        .iter()
+        .flat_map(|r| {
+            [&r.id, &r.name, &r.location, &r.resource_group, &r.subscription_id]
+                .into_iter()
+                .chain(r.kind.as_ref())
+                .chain(r.sku.as_ref())
+        })
+        .filter(|text| texts.insert(text.as_ptr()))
+        .map(|text| text.len() + 2 * std::mem::size_of::<usize>())
+        .sum();
     format!(
-        "resource records {:.0} MB, their documents (bodies and child data) ≤ {:.0} MB, verdicts {:.1} MB, \
+        "resource records {:.1} MB, their documents (bodies and child data) ≤ {:.0} MB, verdicts {:.1} MB, \
          series {:.1} MB, alerts+logs+costs {:.1} MB",
-        measure(&*snapshot.resources),
+        measure(&*snapshot.resources) + mb(text_bytes),
         mb(documents),
         measure(&*snapshot.findings),
         measure(&*snapshot.series) + mb(snapshot.series.iter().map(|s| s.values.shared_bytes()).sum()),

@@ -14,6 +14,7 @@ use aisec::azure::{Auth, AzureClient, Endpoints, RequestKind, RetryPolicy};
 use aisec::collector::{self, CollectorConfig, Command, Schedule};
 use aisec::emulator::{self, Scenario};
 use aisec::model::{Fetched, Snapshot, SourceKind, Status};
+use arcstr::ArcStr;
 
 mod common;
 use common::collect::{all_done, completed_after, wait_until};
@@ -249,9 +250,39 @@ async fn a_mid_size_tenant_stays_within_its_request_bounds() {
         .source(SourceKind::Diagnostics)
         .and_then(|s| s.last_ok)
         .unwrap_or(0);
+    let inventory_ok = snapshot
+        .source(SourceKind::Inventory)
+        .and_then(|s| s.last_ok)
+        .unwrap_or(0);
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     handle.commands.send(Command::RefreshAll).await.expect("command");
-    let second = wait_until(&handle, |s| completed_after(s, SourceKind::Diagnostics, first_ok)).await;
+    let second = wait_until(&handle, |s| {
+        completed_after(s, SourceKind::Diagnostics, first_ok) && completed_after(s, SourceKind::Inventory, inventory_ok)
+    })
+    .await;
+    assert!(
+        second
+            .source(SourceKind::Inventory)
+            .is_some_and(|s| s.last_error.is_none())
+    );
+    // The inventory read again shares its text with the one before: no second copy of every id, name and
+    // region while both are held. The resources of one subscription share its id.
+    let before: BTreeMap<&str, &aisec::model::Resource> =
+        snapshot.resources.iter().map(|r| (r.id.as_str(), r)).collect();
+    for resource in second.resources.iter() {
+        let old = before[resource.id.as_str()];
+        assert!(
+            ArcStr::ptr_eq(&resource.id, &old.id)
+                && ArcStr::ptr_eq(&resource.name, &old.name)
+                && ArcStr::ptr_eq(&resource.location, &old.location)
+                && ArcStr::ptr_eq(&resource.subscription_id, &old.subscription_id),
+            "{}: text copied",
+            resource.id
+        );
+    }
+    let subscription_texts: std::collections::HashSet<*const u8> =
+        second.resources.iter().map(|r| r.subscription_id.as_ptr()).collect();
+    assert_eq!(subscription_texts.len(), 8, "one copy of each subscription's id");
     let read_now = second
         .resources
         .iter()

@@ -301,7 +301,7 @@ impl State {
             rows.get(row)
                 .and_then(|i| self.snapshot.findings.get(*i))
                 .and_then(|f| self.snapshot.resource_of(f))
-                .map(|r| r.id.clone())
+                .map(|r| r.id.to_string())
         };
         match pane {
             Pane::Checklist => self.checklist.get(row).map(ChecklistRow::key),

@@ -295,7 +295,7 @@ async fn list(
     let result = client
         .get_all(kind, Scope::ResourceManager, url)
         .await
-        .map(|items: Vec<Doc>| items.iter().map(slim).collect());
+        .map(|items: Vec<Doc>| items.into_iter().map(slim).collect());
     classify(result)
 }
 
@@ -304,26 +304,38 @@ async fn get(client: &AzureClient, path: &str, api_version: &str) -> (Fetched<Do
     let result = client
         .get(RequestKind::ChildData, Scope::ResourceManager, url)
         .await
-        .map(|item: Doc| slim(&item));
+        .map(slim);
     classify(result)
 }
 
 /// Drops the audit metadata no check reads (`systemData`, `etag`, a role assignment's creation and update
 /// stamps) as it arrives: kept for every child of 10,000 resources it is tens of megabytes.
-fn slim(item: &Doc) -> Doc {
-    let Some(map) = item.as_object() else {
-        return item.clone();
+fn slim(item: Doc) -> Doc {
+    const AUDIT_PROPERTIES: [&str; 5] = [
+        "createdOn",
+        "updatedOn",
+        "createdBy",
+        "updatedBy",
+        "delegatedManagedIdentityResourceId",
+    ];
+    let Doc::Object(map) = item else {
+        return item;
     };
-    let mut map = map.without(&["systemData", "etag"]);
-    if let Some(properties) = map.get("properties").and_then(Doc::as_object) {
-        let properties = properties.without(&[
-            "createdOn",
-            "updatedOn",
-            "createdBy",
-            "updatedBy",
-            "delegatedManagedIdentityResourceId",
-        ]);
-        map = map.with("properties", Doc::Object(properties));
+    let mut map = map.into_without(&["systemData", "etag"]);
+    match map.get_mut("properties") {
+        Some(properties) => {
+            *properties = match std::mem::take(properties) {
+                Doc::Object(inner) => Doc::Object(inner.into_without(&AUDIT_PROPERTIES)),
+                other => other,
+            }
+        }
+        // Held elsewhere too: slimmed as a copy.
+        None => {
+            if let Some(inner) = map.get("properties").and_then(Doc::as_object) {
+                let slimmed = inner.without(&AUDIT_PROPERTIES);
+                map = map.with("properties", Doc::Object(slimmed));
+            }
+        }
     }
     Doc::Object(map)
 }
@@ -357,5 +369,30 @@ fn classify<T>(result: Result<T, AzureError>) -> (Fetched<T>, Option<AzureError>
         Err(error) if error.is_forbidden() => (Fetched::Denied(error.to_string()), None),
         Err(error) if error.is_not_found() => (Fetched::Missing, None),
         Err(error) => (Fetched::Missing, Some(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn audit_metadata_is_dropped_whether_or_not_the_answer_is_held_elsewhere() {
+        let answer = Doc::from(json!({
+            "id": "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/1",
+            "etag": "W/1",
+            "systemData": {"createdBy": "someone"},
+            "properties": {"principalId": "p", "roleDefinitionId": "r", "createdOn": "2026-01-01",
+                "updatedBy": "u", "scope": "/subscriptions/s"}
+        }));
+        let slimmed = json!({
+            "id": "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/1",
+            "properties": {"principalId": "p", "roleDefinitionId": "r", "scope": "/subscriptions/s"}
+        });
+        assert_eq!(slim(answer.clone()), slimmed, "a held answer is slimmed as a copy");
+        assert!(answer.get("etag").is_some(), "and the holder's copy is left whole");
+        assert_eq!(slim(answer), slimmed, "an answer nobody else holds is slimmed in place");
+        assert_eq!(slim(Doc::from("text")), Doc::from("text"));
     }
 }

@@ -143,8 +143,11 @@ pub async fn ai_inventory(
     let mut ids = HashSet::new();
     inventory.pages = query_each_page(client, AI_INVENTORY_QUERY, subscriptions, 1000, |rows| {
         let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
-        for row in &rows {
-            match Resource::from_doc(row) {
+        for row in rows {
+            // The row holds the resource's documents too: dropped first, it leaves them to be interned in place.
+            let parsed = Resource::from_doc(&row);
+            drop(row);
+            match parsed {
                 Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
                     inventory.resources.push(resource.interned(&mut interner))
                 }
@@ -197,8 +200,10 @@ pub async fn arm_inventory(
                 .await?;
             inventory.pages += 1;
             let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
-            for row in &rows {
-                match Resource::from_doc(row) {
+            for row in rows {
+                let parsed = Resource::from_doc(&row);
+                drop(row);
+                match parsed {
                     Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
                         inventory.resources.push(resource.interned(&mut interner))
                     }
@@ -227,7 +232,7 @@ pub async fn related_resources(
     let mut rows = Vec::new();
     query_each_page(client, RELATED_QUERY, subscriptions, 1000, |page| {
         let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
-        rows.extend(page.iter().map(|row| interner.intern(row)));
+        rows.extend(page.into_iter().map(|row| interner.intern(row)));
     })
     .await?;
     Ok(rows)

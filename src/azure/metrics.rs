@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use arcstr::ArcStr;
 use serde_json::json;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
@@ -305,7 +306,7 @@ fn finite_number(raw: Option<&RawValue>) -> Option<f64> {
 #[derive(Debug, Default)]
 pub struct QueryResult {
     pub series: Vec<MetricSeries>,
-    pub answered: Vec<String>,
+    pub answered: Vec<ArcStr>,
 }
 
 /// Every query of a profile through `metrics:getBatch`. All ids must share subscription, region and type.
@@ -314,7 +315,7 @@ pub async fn fetch_batch(
     subscription: &str,
     region: &str,
     profile: MetricProfile,
-    resource_ids: &[String],
+    resource_ids: &[ArcStr],
     window: Window,
 ) -> Result<Vec<MetricSeries>, AzureError> {
     let mut series = Vec::new();
@@ -332,7 +333,7 @@ pub async fn fetch_query(
     region: &str,
     profile: MetricProfile,
     query: &MetricQuery,
-    resource_ids: &[String],
+    resource_ids: &[ArcStr],
     window: Window,
 ) -> Result<QueryResult, AzureError> {
     let (start, end, interval) = (iso(window.start), iso(window.end), window.interval());

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use arcstr::ArcStr;
+
 use super::caseless::Caseless;
 use crate::anomaly::{Detection, detect_spikes};
 use crate::model::{Alert, MetricSeries, Resource};
@@ -28,7 +30,7 @@ const TOKENS_LABEL: &str = "TokenTransaction";
 /// splits came back, their sum. `series` must hold every series of each of its resources for the metrics it
 /// covers (one metrics answer does), since totals may be sums and tokens are prompt plus completion. `names`
 /// maps lower-case resource ids to display names ([`names_by_id`]).
-pub fn episodes_in(series: &[&MetricSeries], names: &HashMap<String, String>) -> Vec<Alert> {
+pub fn episodes_in(series: &[&MetricSeries], names: &HashMap<String, ArcStr>) -> Vec<Alert> {
     detect(&detection_inputs(series), names)
 }
 
@@ -42,7 +44,7 @@ pub fn recent_first(mut alerts: Vec<Alert>, newest: i64) -> Vec<Alert> {
 
 /// Display names by lower-case resource id: what the alerts need of the inventory, so a metrics refresh
 /// need not keep the whole inventory alive while it waits for Azure.
-pub fn names_by_id<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> HashMap<String, String> {
+pub fn names_by_id<'r>(resources: impl IntoIterator<Item = &'r Resource>) -> HashMap<String, ArcStr> {
     resources
         .into_iter()
         .map(|r| (r.id.to_ascii_lowercase(), r.name.clone()))
@@ -133,13 +135,13 @@ fn add_to<'a>(
     }
 }
 
-fn detect(work: &[(Cow<'_, MetricSeries>, String)], names: &HashMap<String, String>) -> Vec<Alert> {
+fn detect(work: &[(Cow<'_, MetricSeries>, String)], names: &HashMap<String, ArcStr>) -> Vec<Alert> {
     work.iter()
         .flat_map(|(series, label)| episodes(series, label, names))
         .collect()
 }
 
-fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, String>) -> Vec<Alert> {
+fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, ArcStr>) -> Vec<Alert> {
     let detections = detect_spikes(&series.values_f64(), series.start, series.step_secs);
     let at = |d: &Detection| series.start + d.index as i64 * series.step_secs as i64;
     let mut grouped: Vec<(i64, Detection)> = Vec::new();
@@ -159,7 +161,7 @@ fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, S
     }
     let name = names
         .get(&series.resource_id.to_ascii_lowercase())
-        .map_or("", String::as_str);
+        .map_or("", ArcStr::as_str);
     grouped
         .into_iter()
         .map(|(episode_start, peak)| Alert {
@@ -222,7 +224,7 @@ mod tests {
             series("/s/B", "TotalCalls", Some("StatusCode=200"), 7.0),
             series("/s/B", "TotalCalls", Some("StatusCode=401"), 1.0),
         ];
-        let names: HashMap<String, String> = [("/s/a".to_string(), "a".to_string())].into();
+        let names: HashMap<String, ArcStr> = [("/s/a".to_string(), ArcStr::from("a"))].into();
         let all: Vec<MetricSeries> = [&answer_a, &answer_tokens, &answer_b]
             .into_iter()
             .flatten()

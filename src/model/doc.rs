@@ -13,6 +13,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use arcstr::ArcStr;
 use compact_str::CompactString;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -90,6 +91,33 @@ impl DocMap {
                 .cloned()
                 .collect(),
         )
+    }
+
+    /// [`DocMap::without`] for a map the caller gives up: when nobody else holds it, the members kept move
+    /// into the copy instead of being cloned (a heap string's clone is a copy of its text), and a map with
+    /// none of the keys is returned as it is.
+    pub fn into_without(mut self, keys: &[&str]) -> Self {
+        if !self.0.iter().any(|(k, _)| keys.contains(&k.as_str())) {
+            return self;
+        }
+        match Arc::get_mut(&mut self.0) {
+            Some(members) => Self(
+                members
+                    .iter_mut()
+                    .filter(|(k, _)| !keys.contains(&k.as_str()))
+                    .map(std::mem::take)
+                    .collect(),
+            ),
+            None => self.without(keys),
+        }
+    }
+
+    /// The value of `key`, to change in place, when nobody else holds this map.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Doc> {
+        Arc::get_mut(&mut self.0)?
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, value)| value)
     }
 
     /// A copy with `key` set to `value` (added or replaced), still sorted.
@@ -258,6 +286,8 @@ pub struct DocInterner {
     /// Children of the nodes being interned, deepest last (reused from node to node).
     items: Vec<Doc>,
     members: Vec<Member>,
+    /// One copy of each resource text (ids, names, regions, subscriptions): see [`DocInterner::text`].
+    texts: hashbrown::HashTable<ArcStr>,
 }
 
 fn same_node(a: &Doc, b: &Doc) -> bool {
@@ -326,13 +356,26 @@ impl DocInterner {
 
     /// The canonical copy of `doc`: equal to it, sharing every array and object with the documents interned
     /// before.
-    pub fn intern(&mut self, doc: &Doc) -> Doc {
+    ///
+    /// The document is taken by value so that a freshly parsed one, whose nodes nobody else holds, is turned
+    /// into its canonical copy in place: its strings and children move instead of being copied, and a node not
+    /// known yet is filed in the very block the parser allocated. A refresh then allocates nothing beyond the
+    /// parse for what it reads (known nodes are found, new ones kept where they are), which is what keeps the
+    /// heap from filling with the holes of freed copies between long-lived nodes. A node someone else still
+    /// holds (a clone) is read through instead and left alone.
+    pub fn intern(&mut self, doc: Doc) -> Doc {
         match doc {
-            Doc::Array(items) => {
+            Doc::Array(mut items) => {
                 let start = self.items.len();
-                for item in items.iter() {
-                    let canonical = self.intern(item);
-                    self.items.push(canonical);
+                match Arc::get_mut(&mut items) {
+                    Some(slots) => slots.iter_mut().for_each(|slot| {
+                        let canonical = self.intern(std::mem::take(slot));
+                        self.items.push(canonical);
+                    }),
+                    None => items.iter().for_each(|item| {
+                        let canonical = self.intern(item.clone());
+                        self.items.push(canonical);
+                    }),
                 }
                 let children = self.items.get(start..).unwrap_or_default();
                 let hash = shallow_hash_items(&self.seed, children);
@@ -343,54 +386,93 @@ impl DocInterner {
                 });
                 let node = match known {
                     Some(node) => node.clone(),
-                    None => file(
-                        &mut self.nodes,
-                        &self.seed,
-                        hash,
-                        Doc::Array(children.iter().cloned().collect()),
-                    ),
+                    None => {
+                        let node = match Arc::get_mut(&mut items) {
+                            Some(slots) => {
+                                slots
+                                    .iter_mut()
+                                    .zip(self.items.drain(start..))
+                                    .for_each(|(slot, child)| *slot = child);
+                                Doc::Array(items)
+                            }
+                            None => Doc::Array(self.items.drain(start..).collect()),
+                        };
+                        file(&mut self.nodes, &self.seed, hash, node)
+                    }
                 };
                 self.items.truncate(start);
                 node
             }
-            Doc::Object(map) => {
+            Doc::Object(DocMap(mut members)) => {
                 let start = self.members.len();
-                for (key, value) in map.0.iter() {
-                    let canonical = self.intern(value);
-                    self.members.push((key.clone(), canonical));
+                match Arc::get_mut(&mut members) {
+                    Some(slots) => slots.iter_mut().for_each(|(key, value)| {
+                        let canonical = self.intern(std::mem::take(value));
+                        self.members.push((std::mem::take(key), canonical));
+                    }),
+                    None => members.iter().for_each(|(key, value)| {
+                        let canonical = self.intern(value.clone());
+                        self.members.push((key.clone(), canonical));
+                    }),
                 }
-                let members = self.members.get(start..).unwrap_or_default();
-                let hash = shallow_hash_members(&self.seed, members);
+                let children = self.members.get(start..).unwrap_or_default();
+                let hash = shallow_hash_members(&self.seed, children);
                 let known = self.nodes.find(hash, |node| {
                     node.as_object().is_some_and(|known| {
-                        known.0.len() == members.len()
+                        known.0.len() == children.len()
                             && known
                                 .0
                                 .iter()
-                                .zip(members)
+                                .zip(children)
                                 .all(|((ka, va), (kb, vb))| ka == kb && same_node(va, vb))
                     })
                 });
                 let node = match known {
                     Some(node) => node.clone(),
-                    None => file(
-                        &mut self.nodes,
-                        &self.seed,
-                        hash,
-                        Doc::Object(DocMap(members.iter().cloned().collect())),
-                    ),
+                    None => {
+                        let node = match Arc::get_mut(&mut members) {
+                            Some(slots) => {
+                                slots
+                                    .iter_mut()
+                                    .zip(self.members.drain(start..))
+                                    .for_each(|(slot, child)| *slot = child);
+                                DocMap(members)
+                            }
+                            None => DocMap(self.members.drain(start..).collect()),
+                        };
+                        file(&mut self.nodes, &self.seed, hash, Doc::Object(node))
+                    }
                 };
                 self.members.truncate(start);
                 node
             }
             // Scalars are stored inside their parent: nothing to share.
-            scalar => scalar.clone(),
+            scalar => scalar,
         }
     }
 
-    /// Forgets the nodes no document holds any more (only the interner does), so the interner does not keep
-    /// what a refresh dropped.
+    /// The canonical copy of a resource's text: an inventory read again shares the ids, names and regions
+    /// of the one before instead of holding a second copy of each until the first is dropped, and the
+    /// resources of one subscription or region share its text.
+    pub fn text(&mut self, text: ArcStr) -> ArcStr {
+        use std::hash::BuildHasher;
+        let hash = self.seed.hash_one(text.as_str());
+        match self.texts.find(hash, |known| known.as_str() == text.as_str()) {
+            Some(known) => known.clone(),
+            None => {
+                let seed = &self.seed;
+                self.texts
+                    .insert_unique(hash, text.clone(), |known| seed.hash_one(known.as_str()));
+                text
+            }
+        }
+    }
+
+    /// Forgets the nodes and texts no document holds any more (only the interner does), so the interner does
+    /// not keep what a refresh dropped.
     pub fn forget_unused(&mut self) {
+        self.texts
+            .retain(|text| ArcStr::strong_count(text).is_none_or(|count| count > 1));
         let held = |node: &Doc| match node {
             Doc::Array(items) => Arc::strong_count(items) > 1,
             Doc::Object(map) => Arc::strong_count(&map.0) > 1,
@@ -404,6 +486,11 @@ impl DocInterner {
                 break;
             }
         }
+    }
+
+    /// Distinct texts held.
+    pub fn texts(&self) -> usize {
+        self.texts.len()
     }
 
     /// Distinct arrays and objects held.
@@ -665,9 +752,9 @@ mod tests {
         let other = json!({"name": "strict", "properties": {"mode": "Blocking",
             "contentFilters": [{"name": "Hate", "blocking": true}, {"name": "Sexual", "blocking": false}]}});
         let mut interner = DocInterner::new();
-        let a = interner.intern(&Doc::from(&policy));
-        let b = interner.intern(&Doc::from(&policy));
-        let c = interner.intern(&Doc::from(&other));
+        let a = interner.intern(Doc::from(&policy));
+        let b = interner.intern(Doc::from(&policy));
+        let c = interner.intern(Doc::from(&other));
         assert_eq!(a, policy);
         assert_eq!(c, other);
         let (Doc::Object(a_map), Doc::Object(b_map)) = (&a, &b) else {
@@ -690,8 +777,8 @@ mod tests {
             _ => panic!("objects expected"),
         }
         // Numbers of different representations stay apart; so do a string and an object.
-        let n1 = interner.intern(&Doc::from(json!({"v": 1})));
-        let n2 = interner.intern(&Doc::from(json!({"v": 1.0})));
+        let n1 = interner.intern(Doc::from(json!({"v": 1})));
+        let n2 = interner.intern(Doc::from(json!({"v": 1.0})));
         assert_eq!(n1, json!({"v": 1}));
         assert_eq!(n2, json!({"v": 1.0}));
         let held = interner.len();
@@ -702,6 +789,85 @@ mod tests {
             "{held} nodes interned, {} left after the documents went",
             interner.len()
         );
+    }
+
+    fn block(doc: &Doc) -> *const u8 {
+        match doc {
+            Doc::Array(items) => Arc::as_ptr(items).cast(),
+            Doc::Object(map) => Arc::as_ptr(&map.0).cast(),
+            _ => std::ptr::null(),
+        }
+    }
+
+    #[test]
+    fn a_parsed_document_is_filed_in_place_and_a_held_one_is_left_alone() {
+        let text = r#"{"id": "/subscriptions/s/resourceGroups/rg/providers/p/a/a-long-name-kept-on-the-heap",
+            "properties": {"rules": [{"action": "Allow", "value": "10.0.0.0/8"}], "mode": "strict"}}"#;
+        let mut interner = DocInterner::new();
+        let parsed: Doc = serde_json::from_str(text).expect("json");
+        let (top, rules) = (block(&parsed), block(&parsed["properties"]["rules"]));
+        let first = interner.intern(parsed);
+        assert_eq!(block(&first), top, "a new node is kept in the block it was parsed into");
+        assert_eq!(block(&first["properties"]["rules"]), rules);
+        // The same text again: found, every node the first one's.
+        let again = interner.intern(serde_json::from_str(text).expect("json"));
+        assert!(again.is_same_node(&first));
+        // A document someone else holds is read, not taken apart: the holder's copy stays whole.
+        let held: Doc = serde_json::from_str(&text.replace("strict", "loose")).expect("json");
+        let kept = held.clone();
+        let canonical = interner.intern(held);
+        assert_eq!(kept, canonical);
+        assert_eq!(kept["properties"]["mode"], Doc::from("loose"));
+        assert!(canonical["properties"]["rules"].is_same_node(&first["properties"]["rules"]));
+    }
+
+    #[test]
+    fn equal_texts_are_one_copy_until_nothing_holds_them() {
+        let mut interner = DocInterner::new();
+        let region = interner.text(ArcStr::from(String::from("swedencentral")));
+        let again = interner.text(ArcStr::from(String::from("swedencentral")));
+        assert!(ArcStr::ptr_eq(&region, &again));
+        let other = interner.text(ArcStr::from(String::from("eastus2")));
+        assert_eq!(interner.texts(), 2);
+        drop(other);
+        interner.forget_unused();
+        assert_eq!(interner.texts(), 1, "a text nothing holds is forgotten");
+        assert!(ArcStr::ptr_eq(&interner.text(ArcStr::from("swedencentral")), &region));
+    }
+
+    #[test]
+    fn members_are_left_out_by_moving_or_copying_as_the_map_is_held() {
+        let doc = Doc::from(json!({"etag": "x", "id": "a-heap-allocated-string-of-some-length", "n": 1}));
+        let Doc::Object(map) = doc else {
+            panic!("object expected")
+        };
+        let untouched = map.clone().into_without(&["absent"]);
+        assert!(Arc::ptr_eq(&untouched.0, &map.0), "nothing to leave out: the same map");
+        let held = map.clone();
+        let copied = map.into_without(&["etag"]);
+        assert_eq!(
+            Doc::Object(copied.clone()),
+            json!({"id": "a-heap-allocated-string-of-some-length", "n": 1})
+        );
+        assert_eq!(
+            Doc::Object(held.clone()).get("etag"),
+            Some(&Doc::from("x")),
+            "the holder's map is whole"
+        );
+        drop(copied);
+        let moved = held.into_without(&["etag", "n"]);
+        assert_eq!(
+            Doc::Object(moved.clone()),
+            json!({"id": "a-heap-allocated-string-of-some-length"})
+        );
+        let mut moved = moved;
+        assert!(
+            moved.get_mut("id").is_some(),
+            "a map nobody else holds can be changed in place"
+        );
+        let shared = moved.clone();
+        assert!(moved.get_mut("id").is_none(), "a held one cannot");
+        drop(shared);
     }
 
     #[test]

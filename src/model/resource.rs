@@ -3,6 +3,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use arcstr::ArcStr;
+
 use super::{Doc, DocInterner};
 
 /// The three Azure resource types aisec audits. Everything else returned by Azure is ignored.
@@ -145,7 +147,7 @@ impl ResourceDetails {
     /// The same data, sharing every document equal to one interned before (see [`DocInterner`]).
     pub fn interned(self, interner: &mut DocInterner) -> Self {
         let mut list = |fetched: Fetched<Vec<Doc>>| match fetched {
-            Fetched::Value(items) => Fetched::Value(items.iter().map(|item| interner.intern(item)).collect()),
+            Fetched::Value(items) => Fetched::Value(items.into_iter().map(|item| interner.intern(item)).collect()),
             other => other,
         };
         let diagnostic_settings = list(self.diagnostic_settings);
@@ -162,11 +164,11 @@ impl ResourceDetails {
         let metric_alerts = list(self.metric_alerts);
         let capability_hosts = list(self.capability_hosts);
         let defender_for_ai = match self.defender_for_ai {
-            Fetched::Value(doc) => Fetched::Value(interner.intern(&doc)),
+            Fetched::Value(doc) => Fetched::Value(interner.intern(doc)),
             other => other,
         };
         let mut maybe = |fetched: Fetched<Option<Doc>>| match fetched {
-            Fetched::Value(doc) => Fetched::Value(doc.as_ref().map(|d| interner.intern(d))),
+            Fetched::Value(doc) => Fetched::Value(doc.map(|d| interner.intern(d))),
             other => other,
         };
         Self {
@@ -242,11 +244,20 @@ impl From<ResourceDetails> for SharedDetails {
 }
 
 impl Resource {
-    /// The same resource, its body and tags sharing every document equal to one interned before.
+    /// The same resource, its body and tags sharing every document equal to one interned before, and its
+    /// text every text.
     pub fn interned(mut self, interner: &mut DocInterner) -> Self {
-        self.properties = interner.intern(&self.properties);
-        self.identity = self.identity.as_ref().map(|identity| interner.intern(identity));
-        self.tags = interner.intern(&self.tags);
+        let mut text = |text: ArcStr| interner.text(text);
+        self.id = text(self.id);
+        self.name = text(self.name);
+        self.kind = self.kind.map(&mut text);
+        self.location = text(self.location);
+        self.resource_group = text(self.resource_group);
+        self.subscription_id = text(self.subscription_id);
+        self.sku = self.sku.map(&mut text);
+        self.properties = interner.intern(std::mem::take(&mut self.properties));
+        self.identity = self.identity.map(|identity| interner.intern(identity));
+        self.tags = interner.intern(std::mem::take(&mut self.tags));
         self
     }
 
@@ -263,16 +274,20 @@ impl Resource {
 
 /// One AI resource as Azure describes it. The body is kept whole: checks read property paths from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its text fields are shared strings: copying a resource (every refresh builds new inventories from the last
+/// one) copies pointers, and the collector's interner gives equal texts one copy (a subscription's id and a
+/// region for all of its resources, an id for every inventory that lists the resource).
 pub struct Resource {
-    pub id: String,
-    pub name: String,
+    pub id: ArcStr,
+    pub name: ArcStr,
     pub family: ResourceFamily,
     /// `kind` as Azure returned it (`OpenAI`, `AIServices`, `Hub`, …); Search services have none.
-    pub kind: Option<String>,
-    pub location: String,
-    pub resource_group: String,
-    pub subscription_id: String,
-    pub sku: Option<String>,
+    pub kind: Option<ArcStr>,
+    pub location: ArcStr,
+    pub resource_group: ArcStr,
+    pub subscription_id: ArcStr,
+    pub sku: Option<ArcStr>,
     /// The `tags` object as Azure returned it (an empty object when absent); read with [`Resource::tag`].
     pub tags: Doc,
     /// `identity` object, `None` when Azure omitted it.
@@ -310,8 +325,8 @@ impl Resource {
         let (subscription_id, resource_group) =
             parse_scope(id).ok_or_else(|| ResourceParseError::MalformedId(id.to_string()))?;
         let name = text("name")
-            .map(str::to_string)
-            .or_else(|| id.rsplit('/').next().map(str::to_string))
+            .or_else(|| id.rsplit('/').next())
+            .map(ArcStr::from)
             .unwrap_or_default();
         let tags = row
             .get("tags")
@@ -319,18 +334,18 @@ impl Resource {
             .cloned()
             .unwrap_or_else(Doc::empty_object);
         let sku = match row.get("sku") {
-            Some(Doc::String(name)) => Some(name.to_string()),
-            Some(sku) => sku.get("name").and_then(Doc::as_str).map(str::to_string),
+            Some(Doc::String(name)) => Some(ArcStr::from(name.as_str())),
+            Some(sku) => sku.get("name").and_then(Doc::as_str).map(ArcStr::from),
             None => None,
         };
         Ok(Self {
-            id: id.to_string(),
+            id: ArcStr::from(id),
             name,
             family,
-            kind: text("kind").filter(|k| !k.is_empty()).map(str::to_string),
-            location: text("location").unwrap_or_default().to_string(),
-            resource_group: resource_group.to_string(),
-            subscription_id: subscription_id.to_string(),
+            kind: text("kind").filter(|k| !k.is_empty()).map(ArcStr::from),
+            location: ArcStr::from(text("location").unwrap_or_default()),
+            resource_group: ArcStr::from(resource_group),
+            subscription_id: ArcStr::from(subscription_id),
             sku,
             tags,
             identity: row.get("identity").filter(|v| !v.is_null()).cloned(),

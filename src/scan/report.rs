@@ -269,7 +269,7 @@ fn report_findings(snapshot: &Snapshot, evaluated: &[Finding]) -> Vec<ReportFind
                 area: control.map(|c| c.area).unwrap_or(Area::Governance),
                 resource_id: finding.resource_id.to_string(),
                 resource_name: resource
-                    .map(|r| r.name.clone())
+                    .map(|r| r.name.to_string())
                     .unwrap_or_else(|| last_segment(&finding.resource_id)),
                 resource_type: resource
                     .map(|r| r.family.arm_type().to_string())

@@ -61,8 +61,8 @@ pub fn sample_snapshot() -> Snapshot {
     let findings = aisec::checks::verdicts_all(&resources, &subscriptions);
     let alerts = vec![Alert {
         key: "k1".into(),
-        resource_id: resources[0].id.clone(),
-        resource_name: resources[0].name.clone(),
+        resource_id: resources[0].id.to_string(),
+        resource_name: resources[0].name.to_string(),
         metric: "AzureOpenAIRequests".into(),
         at: NOW - 600,
         observed: 4210.0,

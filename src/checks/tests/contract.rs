@@ -102,8 +102,8 @@ pub fn full_ml() -> Resource {
 /// The official "local auth disabled" search service, closed, with CMK enforced and exports blocked.
 pub fn full_search() -> Resource {
     let mut r = search_local_auth_disabled();
-    r.id = r.id.replace("/subscriptions/subid/", &format!("{SUB}/"));
-    r.subscription_id = SUB.trim_start_matches("/subscriptions/").to_string();
+    r.id = r.id.replace("/subscriptions/subid/", &format!("{SUB}/")).into();
+    r.subscription_id = SUB.trim_start_matches("/subscriptions/").into();
     r = with(r, "properties.publicNetworkAccess", doc!("disabled"));
     r = with(r, "properties.encryptionWithCmk.enforcement", doc!("Enabled"));
     r = with(r, "properties.dataExfiltrationProtections", doc!(["BlockAll"]));
@@ -195,7 +195,7 @@ fn evaluate_returns_one_finding_per_applicable_control_and_none_for_the_others()
             .collect();
         assert_eq!(unique, expected, "{} (kind {:?})", resource.name, resource.kind);
         for finding in &findings {
-            assert_eq!(finding.resource_id, resource.id);
+            assert_eq!(finding.resource_id.as_str(), resource.id.as_str());
             assert!(!finding.evidence.is_empty(), "{} has no evidence", finding.control_id);
             let control = control(finding.control_id).expect("known control");
             assert_eq!(finding.severity, control.severity);
@@ -415,8 +415,8 @@ fn parallel_evaluate_all_matches_the_sequential_order_and_content() {
     let resources: Vec<Resource> = (0..2100)
         .map(|i| {
             let mut r = bases[i % bases.len()].clone();
-            r.id = format!("{}-{i}", r.id);
-            r.name = format!("{}-{i}", r.name);
+            r.id = format!("{}-{i}", r.id).into();
+            r.name = format!("{}-{i}", r.name).into();
             r
         })
         .collect();

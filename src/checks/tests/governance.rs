@@ -30,7 +30,7 @@ fn gov_01_guardrail_assignments() {
     expect_evidence(&f, "policyAssignments[name=ai-local-auth]", "enforced, effect Deny");
     // The same definition covers Search; ML needs its own.
     let mut search = search_service();
-    search.id = search.id.replace("/subscriptions/subid/", &format!("{SUB}/"));
+    search.id = search.id.replace("/subscriptions/subid/", &format!("{SUB}/")).into();
     expect("AI-GOV-01", &search, Some(&sub), Pass);
     // The official search service lives in another subscription: not covered.
     expect("AI-GOV-01", &search_service(), Some(&sub), Fail);

@@ -1,6 +1,7 @@
 //! Property tests: random JSON anywhere the checks read must never panic, and the contract (one finding per
 //! applicable control, each with evidence) must hold for any input.
 
+use arcstr::ArcStr;
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
@@ -306,11 +307,11 @@ fn arb_resource() -> impl Strategy<Value = Resource> {
             id: "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ai/providers/x/y/r".into(),
             name: "r".into(),
             family,
-            kind: kind.map(str::to_string),
+            kind: kind.map(ArcStr::from),
             location: "westeurope".into(),
             resource_group: "rg-ai".into(),
             subscription_id: "00000000-1111-2222-3333-444444444444".into(),
-            sku: sku.map(str::to_string),
+            sku: sku.map(ArcStr::from),
             tags: Doc::from(&serde_json::Value::Object(
                 tags.into_iter()
                     .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))

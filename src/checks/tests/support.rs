@@ -1,6 +1,7 @@
 //! Fixture loading and small JSON edits shared by the checks tests. Fixtures are the copies under
 //! `tests/fixtures/checks/` (official azure-rest-api-specs examples and the marked synthetic files).
 
+use arcstr::ArcStr;
 use serde_json::{Value, json};
 
 use crate::checks::control;
@@ -165,8 +166,8 @@ pub fn diagnostic_setting_to_law() -> Doc {
 pub fn with(mut resource: Resource, path: &str, value: Doc) -> Resource {
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     match head {
-        "kind" => resource.kind = value.as_str().map(str::to_string),
-        "sku" => resource.sku = value.as_str().map(str::to_string),
+        "kind" => resource.kind = value.as_str().map(ArcStr::from),
+        "sku" => resource.sku = value.as_str().map(ArcStr::from),
         "tags" => set_path(&mut resource.tags, rest, value),
         "properties" => set_path(&mut resource.properties, rest, value),
         "identity" => {
