@@ -343,6 +343,18 @@ fn node_hash(seed: &impl std::hash::BuildHasher, node: &Doc) -> u64 {
     }
 }
 
+/// `block` holding `children` (the canonical copies of its own): written back into it when nobody else holds it,
+/// so a parsed node becomes canonical where it was allocated; a new block otherwise.
+fn refill<T>(mut block: Arc<[T]>, children: std::vec::Drain<'_, T>) -> Arc<[T]> {
+    match Arc::get_mut(&mut block) {
+        Some(slots) => {
+            slots.iter_mut().zip(children).for_each(|(slot, child)| *slot = child);
+            block
+        }
+        None => children.collect(),
+    }
+}
+
 /// Files a node the interner did not know under `hash` and returns it.
 fn file(nodes: &mut hashbrown::HashTable<Doc>, seed: &impl std::hash::BuildHasher, hash: u64, node: Doc) -> Doc {
     nodes.insert_unique(hash, node.clone(), |known| node_hash(seed, known));
@@ -387,16 +399,7 @@ impl DocInterner {
                 let node = match known {
                     Some(node) => node.clone(),
                     None => {
-                        let node = match Arc::get_mut(&mut items) {
-                            Some(slots) => {
-                                slots
-                                    .iter_mut()
-                                    .zip(self.items.drain(start..))
-                                    .for_each(|(slot, child)| *slot = child);
-                                Doc::Array(items)
-                            }
-                            None => Doc::Array(self.items.drain(start..).collect()),
-                        };
+                        let node = Doc::Array(refill(items, self.items.drain(start..)));
                         file(&mut self.nodes, &self.seed, hash, node)
                     }
                 };
@@ -430,17 +433,8 @@ impl DocInterner {
                 let node = match known {
                     Some(node) => node.clone(),
                     None => {
-                        let node = match Arc::get_mut(&mut members) {
-                            Some(slots) => {
-                                slots
-                                    .iter_mut()
-                                    .zip(self.members.drain(start..))
-                                    .for_each(|(slot, child)| *slot = child);
-                                DocMap(members)
-                            }
-                            None => DocMap(self.members.drain(start..).collect()),
-                        };
-                        file(&mut self.nodes, &self.seed, hash, Doc::Object(node))
+                        let node = Doc::Object(DocMap(refill(members, self.members.drain(start..))));
+                        file(&mut self.nodes, &self.seed, hash, node)
                     }
                 };
                 self.members.truncate(start);
