@@ -299,6 +299,25 @@ fn reset_hwm() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// What glibc's malloc holds in its arenas and how much of it is free (fragments between live blocks, which stay
+/// resident): the part of `VmHWM` above the heap that no heap figure shows.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn malloc_arenas() -> String {
+    // SAFETY: `mallinfo2` only reads malloc's own statistics under its locks.
+    let info = unsafe { libc::mallinfo2() };
+    format!(
+        "malloc arenas {:.0} MB, {:.0} MB of it free; {:.0} MB in blocks mapped on their own",
+        mb(info.arena),
+        mb(info.fordblks),
+        mb(info.hblkhd)
+    )
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn malloc_arenas() -> String {
+    "malloc statistics only with glibc".to_string()
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The emulator in its own process.
 
@@ -786,7 +805,10 @@ fn separate(args: &Args) -> Result<(), String> {
     let result = runtime.block_on(run_rounds(
         client,
         args.rounds,
-        |_| {
+        |round| {
+            if round > 1 {
+                println!("  before refresh {round}: {}", malloc_arenas());
+            }
             reset_hwm();
             cpu_before.set((own_cpu(), emulator.cpu()));
         },
