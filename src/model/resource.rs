@@ -273,11 +273,11 @@ impl Resource {
 }
 
 /// One AI resource as Azure describes it. The body is kept whole: checks read property paths from it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 ///
 /// Its text fields are shared strings: copying a resource (every refresh builds new inventories from the last
 /// one) copies pointers, and the collector's interner gives equal texts one copy (a subscription's id and a
 /// region for all of its resources, an id for every inventory that lists the resource).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource {
     pub id: ArcStr,
     pub name: ArcStr,
