@@ -32,6 +32,28 @@ pub struct Inventory {
     pub pages: usize,
 }
 
+impl Inventory {
+    /// Keeps the rows that are AI resources not seen before (`ids`: lower-cased ids of those kept), interned;
+    /// counts the others.
+    fn add_rows(&mut self, rows: Vec<Doc>, ids: &mut HashSet<String>, interner: &mut DocInterner) {
+        for row in rows {
+            // The row holds the resource's documents too: dropped first, it leaves them to be interned in place.
+            let parsed = Resource::from_doc(&row);
+            drop(row);
+            match parsed {
+                Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
+                    self.resources.push(resource.interned(interner))
+                }
+                Ok(_) => self.ignored_rows += 1,
+                Err(reason) => {
+                    tracing::debug!(%reason, "ignored an inventory row");
+                    self.ignored_rows += 1;
+                }
+            }
+        }
+    }
+}
+
 pub async fn subscriptions(client: &AzureClient) -> Result<Vec<Subscription>, AzureError> {
     let url = client
         .endpoints()
@@ -143,21 +165,7 @@ pub async fn ai_inventory(
     let mut ids = HashSet::new();
     inventory.pages = query_each_page(client, AI_INVENTORY_QUERY, subscriptions, 1000, |rows| {
         let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
-        for row in rows {
-            // The row holds the resource's documents too: dropped first, it leaves them to be interned in place.
-            let parsed = Resource::from_doc(&row);
-            drop(row);
-            match parsed {
-                Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
-                    inventory.resources.push(resource.interned(&mut interner))
-                }
-                Ok(_) => inventory.ignored_rows += 1,
-                Err(reason) => {
-                    tracing::debug!(%reason, "ignored a Resource Graph row");
-                    inventory.ignored_rows += 1;
-                }
-            }
-        }
+        inventory.add_rows(rows, &mut ids, &mut interner);
     })
     .await?;
     Ok(inventory)
@@ -200,16 +208,7 @@ pub async fn arm_inventory(
                 .await?;
             inventory.pages += 1;
             let mut interner = interner.lock().unwrap_or_else(PoisonError::into_inner);
-            for row in rows {
-                let parsed = Resource::from_doc(&row);
-                drop(row);
-                match parsed {
-                    Ok(resource) if ids.insert(resource.id.to_ascii_lowercase()) => {
-                        inventory.resources.push(resource.interned(&mut interner))
-                    }
-                    _ => inventory.ignored_rows += 1,
-                }
-            }
+            inventory.add_rows(rows, &mut ids, &mut interner);
         }
     }
     inventory.resources.sort_by_key(|r| r.id.to_ascii_lowercase());

@@ -105,10 +105,10 @@ fn carried(previous: Option<&MetricSeries>, full: Window, until: i64, phase: u64
             .map(|i| {
                 let offset = full.start + i as i64 * step - previous.start;
                 let index = usize::try_from(offset / step).ok().filter(|_| offset % step == 0);
-                match i < keep_until {
-                    true => index.and_then(|at| previous.values.get(at)).unwrap_or(0.0),
-                    false => 0.0,
-                }
+                index
+                    .filter(|_| i < keep_until)
+                    .and_then(|at| previous.values.get(at))
+                    .unwrap_or(0.0)
             })
             .collect();
     }
