@@ -67,6 +67,23 @@ async fn throttle_storms_carry_the_service_specific_hints() {
 }
 
 #[tokio::test]
+async fn a_throttled_write_names_the_write_quota() {
+    let (emu, c) = with(vec![FaultSpec::new("write", FaultKind::Throttle).times(1)]).await;
+    let url = format!("{}{AOAI}/regenerateKey?api-version=2024-10-01", emu.base_url);
+    let r = post(&c, &url, &json!({"keyName": "Key2"})).await;
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "2");
+    assert_eq!(r.headers()["x-ms-ratelimit-remaining-subscription-writes"], "0");
+    assert!(r.headers().get("x-ms-ratelimit-remaining-subscription-reads").is_none());
+    let err: Value = r.json().await.expect("json");
+    assert!(
+        err["error"]["message"].as_str().is_some_and(|m| m.contains("'Write'")),
+        "{err}"
+    );
+    assert_eq!(post(&c, &url, &json!({"keyName": "Key2"})).await.status().as_u16(), 200);
+}
+
+#[tokio::test]
 async fn server_error_bursts_end_after_count_and_respect_after() {
     let mut burst = FaultSpec::new("metrics", FaultKind::ServerError).times(3);
     burst.after = 1;

@@ -258,6 +258,12 @@ pub(crate) async fn apply(shared: &Shared, fault: FaultSpec, kind: RouteKind, ct
                     StatusCode::TOO_MANY_REQUESTS,
                     &json!({"error": {"code": "ThrottledError", "message": "Your request was throttled: too many requests in the last 30 seconds."}}),
                 ),
+                RouteKind::Write => Reply::arm_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TooManyRequests",
+                    "The request is being throttled as the limit has been reached for operation type - 'Write'. For more information, see - https://aka.ms/msdn-throttling",
+                )
+                .header_str("x-ms-ratelimit-remaining-subscription-writes", "0"),
                 _ => Reply::arm_error(
                     StatusCode::TOO_MANY_REQUESTS,
                     "TooManyRequests",
