@@ -25,6 +25,8 @@ pub enum RequestKind {
     MetricsBatch,
     LogAnalytics,
     Cost,
+    /// A request that changes state (only `remediation/` sends these, through `azure::write`).
+    Write,
 }
 
 impl RequestKind {
@@ -38,7 +40,7 @@ impl RequestKind {
             | RequestKind::DiagnosticSettings
             | RequestKind::ChildData
             | RequestKind::Metrics => Some(Quota::ArmReads),
-            RequestKind::MetricsBatch | RequestKind::LogAnalytics => None,
+            RequestKind::MetricsBatch | RequestKind::LogAnalytics | RequestKind::Write => None,
         }
     }
 }
@@ -218,6 +220,27 @@ impl AzureClient {
             .send_raw(kind, scope, reqwest::Method::GET, url, None, Idempotency::Safe)
             .await?;
         Ok(RawAnswer { bytes, what })
+    }
+
+    /// A POST that changes state (`regenerateKey`, a fix's action), sent once: after a timeout, a dropped
+    /// connection or a 5xx Azure may already have run it, so the failure goes back to the caller instead of a
+    /// second copy going out. A 429 is the one exception: Azure refused it unrun, so it is sent again after the
+    /// wait Azure asks for.
+    pub(super) async fn post_once<T: DeserializeOwned>(
+        &self,
+        scope: Scope,
+        url: Url,
+        body: &Value,
+    ) -> Result<T, AzureError> {
+        self.send(
+            RequestKind::Write,
+            scope,
+            reqwest::Method::POST,
+            url,
+            Some(body),
+            Idempotency::NotIdempotent,
+        )
+        .await
     }
 
     /// GET a list and follow `nextLink` verbatim; a repeated link is a paging loop, not a reason to spin.

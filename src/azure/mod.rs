@@ -13,6 +13,7 @@ pub mod graph;
 pub mod logs;
 pub mod metrics;
 pub mod monitor;
+pub mod write;
 
 pub use auth::Auth;
 pub use budget::{Budget, Quota};
