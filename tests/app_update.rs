@@ -146,6 +146,25 @@ fn enter_opens_details_help_opens_and_esc_closes() {
 }
 
 #[test]
+fn shift_s_opens_the_sources_scrolls_and_closes_with_s_or_esc() {
+    let mut s = state();
+    update(&mut s, ch('S'));
+    assert_eq!(s.overlay, Overlay::Sources { scroll: 0 });
+    update(&mut s, ch('j'));
+    update(&mut s, ch('j'));
+    update(&mut s, ch('k'));
+    assert_eq!(s.overlay, Overlay::Sources { scroll: 1 });
+    update(&mut s, ch('S'));
+    assert_eq!(s.overlay, Overlay::None);
+    update(&mut s, ch('S'));
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.overlay, Overlay::None);
+    // Lower-case `s` is not the sources key (it skips in the walkthrough).
+    update(&mut s, ch('s'));
+    assert_eq!(s.overlay, Overlay::None);
+}
+
+#[test]
 fn actions_follow_the_selected_control_and_incident_follows_the_alert() {
     let mut s = state();
     let control = s.selected_control().expect("a failing control exists");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use aisec::app::keymap::Keymap;
 use aisec::app::{Event, State, update};
-use aisec::model::{LogRow, Snapshot};
+use aisec::model::{LogRow, Snapshot, SourceKind};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -68,6 +68,59 @@ fn help_overlay_and_details() {
     press(&mut state, "2\n");
     let (terminal, _) = render(&mut state, 100, 30);
     insta::assert_snapshot!("alert_details_100x30", terminal.backend());
+}
+
+/// Two sources failing at once, as in a throttle storm: the header names one, the sources overlay both, with
+/// the Azure-supplied text of the errors stripped of terminal controls.
+#[test]
+fn sources_overlay_shows_every_failing_source() {
+    let mut snapshot = common::sample_snapshot();
+    for source in &mut snapshot.sources {
+        match source.kind {
+            SourceKind::Metrics => {
+                source.last_error = Some("throttled by westeurope.metrics.monitor.azure.com/subscriptions/sub-prod/metrics:getBatch; retry after 30s".into());
+                source.stale = true;
+                source.last_ok = Some(common::NOW - 600);
+            }
+            SourceKind::Cost => {
+                source.last_error = Some(
+                    "403 from management.azure.com: AuthorizationFailed: \u{1b}[31mno\u{1b}[0m Cost Management Reader"
+                        .into(),
+                );
+                source.last_ok = None;
+                source.requests = 1;
+            }
+            SourceKind::Inventory => source.in_flight = true,
+            _ => {}
+        }
+    }
+    let mut state = state_with(snapshot);
+    press(&mut state, "S");
+    let (terminal, _) = render(&mut state, 100, 30);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("retry after 30s"), "{screen}");
+    assert!(screen.contains("AuthorizationFailed"), "{screen}");
+    assert!(screen.contains("⚠ stale") && screen.contains("✗ failed") && screen.contains("never succeeded"));
+    assert!(
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .all(|cell| !cell.symbol().chars().any(char::is_control))
+    );
+    insta::assert_snapshot!("sources_100x30", terminal.backend());
+
+    // Closed again, at full width: the header gives the first error and the key to all of them.
+    press(&mut state, "S");
+    let (terminal, _) = render(&mut state, 160, 48);
+    let screen = format!("{}", terminal.backend());
+    let header = screen.lines().nth(1).unwrap_or_default();
+    assert!(
+        header.contains("metrics: throttled by") && header.contains("[S] all errors"),
+        "{header}"
+    );
+    assert!(!screen.contains("Data sources"), "the overlay closed");
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub enum Action {
     Back,
     Details,
     Help,
+    Sources,
     Refresh,
     Pause,
     Walkthrough,
@@ -149,6 +150,15 @@ pub const REGISTRY: &[ActionSpec] = &[
         Context::Global,
         &["r"],
         true,
+    ),
+    spec(
+        Action::Sources,
+        "sources",
+        "Sources: last success, errors, staleness",
+        Context::Global,
+        &["S"],
+        // The header points at it whenever a source has an error; the footer has no room to spare at 80 columns.
+        false,
     ),
     spec(
         Action::Pause,

@@ -65,6 +65,10 @@ pub enum Overlay {
     Details {
         scroll: u16,
     },
+    /// Every source's health: the header has room for one error, an incident may have several.
+    Sources {
+        scroll: u16,
+    },
     /// Position in `State::walkthrough`.
     Walkthrough {
         index: usize,

@@ -83,7 +83,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let context = match state.overlay {
         Overlay::None => Context::List,
         Overlay::Walkthrough { .. } => Context::Walkthrough,
-        Overlay::Help { .. } | Overlay::Details { .. } => Context::Overlay,
+        Overlay::Help { .. } | Overlay::Details { .. } | Overlay::Sources { .. } => Context::Overlay,
     };
     match state.keymap.resolve(context, &key) {
         Some(action) => apply(state, action),
@@ -94,11 +94,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match state.overlay {
         Overlay::Walkthrough { index, scroll } => return walkthrough(state, action, index, scroll),
-        Overlay::Help { scroll } | Overlay::Details { scroll } => {
+        Overlay::Help { scroll } | Overlay::Details { scroll } | Overlay::Sources { scroll } => {
             let scroll = match action {
                 Action::MoveDown => scroll.saturating_add(1),
                 Action::MoveUp => scroll.saturating_sub(1),
-                Action::Back | Action::Details | Action::Help => {
+                Action::Back | Action::Details | Action::Help | Action::Sources => {
                     state.overlay = Overlay::None;
                     return Vec::new();
                 }
@@ -107,6 +107,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             };
             state.overlay = match state.overlay {
                 Overlay::Help { .. } => Overlay::Help { scroll },
+                Overlay::Sources { .. } => Overlay::Sources { scroll },
                 _ => Overlay::Details { scroll },
             };
             return Vec::new();
@@ -116,6 +117,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => return quit(state),
         Action::Help => state.overlay = Overlay::Help { scroll: 0 },
+        Action::Sources => state.overlay = Overlay::Sources { scroll: 0 },
         Action::Details => return details(state),
         Action::NextPane => focus(state, Pane::ALL[(state.focus.tab().index() + 1) % Pane::ALL.len()]),
         Action::PrevPane => focus(

@@ -57,6 +57,7 @@ pub fn draw(frame: &mut Frame, state: &State) -> FrameReport {
     match state.overlay {
         Overlay::Help { scroll } => overlay::help(frame, area, state, scroll),
         Overlay::Details { scroll } => overlay::details(frame, area, state, scroll),
+        Overlay::Sources { scroll } => overlay::sources(frame, area, state, scroll),
         Overlay::Walkthrough { index, scroll } => overlay::walkthrough(frame, area, state, index, scroll),
         Overlay::None => {}
     }
@@ -149,14 +150,26 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
         }
         second.push(Span::raw("   "));
     }
-    // The first failing source's error, so the header says why something is stale.
+    // The first failing source's error, so the header says why something is stale, and the key that shows
+    // every source's error (several fail at once in a throttle storm).
     if let Some(source) = snapshot.sources.iter().find(|s| s.last_error.is_some()) {
         let used: usize = second.iter().map(|span| span.content.chars().count()).sum();
         let room = (area.width as usize).saturating_sub(used + 2);
-        if room > 10 {
-            let error = for_terminal(source.last_error.as_deref().unwrap_or("")).into_owned();
-            let text = format::fit(&format!("{}: {error}", source.kind.label()), room);
-            second.push(Span::styled(text, style::bad()));
+        let keys = state.keymap.keys_for("sources");
+        let more = (!keys.is_empty()).then(|| format!("[{keys}] all errors"));
+        let more_width = more.as_ref().map_or(0, |m| m.chars().count() + 1);
+        let error = for_terminal(source.last_error.as_deref().unwrap_or("")).into_owned();
+        let text = format!("{}: {error}", source.kind.label());
+        match more {
+            // Room for a readable part of the error and the key.
+            Some(more) if room >= more_width + 16 => {
+                second.push(Span::styled(format::fit(&text, room - more_width), style::bad()));
+                second.push(Span::styled(format!(" {more}"), style::dim()));
+            }
+            // The header row already says which source failed; the key says where to read why.
+            Some(more) if room >= more_width => second.push(Span::styled(more, style::bad())),
+            _ if room > 10 => second.push(Span::styled(format::fit(&text, room), style::bad())),
+            _ => {}
         }
     }
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);

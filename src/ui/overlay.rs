@@ -10,6 +10,7 @@ use crate::app::actions::{Context, REGISTRY};
 use crate::app::view::ChecklistRow;
 use crate::app::{Pane, State};
 use crate::checks;
+use crate::model::SourceKind;
 use crate::sanitize::for_terminal;
 
 fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
@@ -119,6 +120,69 @@ pub fn details(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
         _ => ("Details".into(), vec![Line::from("nothing selected")]),
     };
     popup(frame, area, &title, lines, scroll);
+}
+
+/// Every source with its last success, its whole last error and whether the panes show stale data: the header
+/// has room for one source's error, and in an incident several can fail at once.
+pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
+    let snapshot = &state.snapshot;
+    let mut lines = Vec::new();
+    for kind in SourceKind::ALL {
+        let Some(source) = snapshot.source(kind) else {
+            continue;
+        };
+        let (word, word_style) = match (&source.last_error, source.last_ok, source.in_flight) {
+            (Some(_), _, _) if source.stale => ("⚠ stale", style::warn()),
+            (Some(_), _, _) => ("✗ failed", style::bad()),
+            (None, Some(_), true) => ("✓ refreshing", style::good()),
+            (None, Some(_), false) => ("✓ ok", style::good()),
+            (None, None, true) => ("… loading", style::dim()),
+            (None, None, false) => ("– not started", style::dim()),
+        };
+        let success = source.last_ok.map_or_else(
+            || "never succeeded".to_string(),
+            |ok| {
+                format!(
+                    "last success {} UTC ({} ago)",
+                    format::day_clock(ok),
+                    format::age(state.now - ok)
+                )
+            },
+        );
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<10}", kind.label()), style::title()),
+            Span::styled(format!("{word:<14}"), word_style),
+            Span::raw(success),
+            Span::styled(
+                match source.requests {
+                    1 => " · 1 request".to_string(),
+                    n => format!(" · {n} requests"),
+                },
+                style::dim(),
+            ),
+        ]));
+        if let Some(error) = &source.last_error {
+            lines.push(Line::from(vec![
+                Span::raw("          last error: "),
+                Span::styled(for_terminal(error).into_owned(), style::bad()),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    for note in [
+        "stale: the last refresh failed, and the panes keep the last good data, as of its last success.",
+        "Throttling and 5xx are retried before a source fails; AISEC_LOG=debug logs every retry and wait.",
+        "r refreshes every source now.",
+    ] {
+        lines.push(Line::from(Span::styled(note, style::dim())));
+    }
+    if state.paused {
+        lines.push(Line::from(Span::styled(
+            "paused: this is the frozen screen's view of the sources; p resumes.",
+            style::warn(),
+        )));
+    }
+    popup(frame, area, "Data sources", lines, scroll);
 }
 
 fn field(name: &str, value: &str) -> Line<'static> {
