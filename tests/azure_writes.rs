@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aisec::azure::write::post_action;
 use aisec::azure::{Auth, AzureClient, AzureError, Endpoints, RequestKind, RetryPolicy, Scope};
-use aisec::emulator::{self, EmulatorHandle, FaultKind, FaultSpec, Scenario};
+use aisec::emulator::{self, EmulatorHandle, FaultKind, FaultSpec, RequestStats, Scenario};
 use serde::de::IgnoredAny;
 use serde_json::json;
 
@@ -34,60 +34,56 @@ async fn emulator_with(fault: FaultSpec) -> EmulatorHandle {
         .expect("emulator")
 }
 
-/// Rotates key 1 of the demo's production account; the new keys in the answer are skipped unread.
-async fn regenerate_key(client: &AzureClient) -> Result<IgnoredAny, AzureError> {
+/// What one attempt to rotate key 1 of the demo's production account did under `fault`: the client's
+/// result (the new keys in the answer are skipped unread), the requests the emulator served, and the client's
+/// retries.
+async fn regenerate_key_under(fault: FaultSpec) -> (Result<IgnoredAny, AzureError>, RequestStats, u64) {
+    let emulator = emulator_with(fault).await;
+    let client = client(&emulator);
     let url = client
         .endpoints()
         .arm_url(&format!("{ACCOUNT}/regenerateKey"), &[("api-version", "2024-10-01")]);
-    post_action(client, url, &json!({"keyName": "Key1"})).await
+    let result = post_action(&client, url, &json!({"keyName": "Key1"})).await;
+    assert_eq!(client.stats().count(RequestKind::Write), emulator.stats().write);
+    let served = emulator.stats();
+    emulator.shutdown().await;
+    (result, served, client.stats().retries())
 }
 
 #[tokio::test]
 async fn a_state_changing_post_that_meets_a_5xx_is_sent_once() {
     let mut fault = FaultSpec::new("write", FaultKind::ServerError).times(1);
     fault.status = Some(503);
-    let emulator = emulator_with(fault).await;
-    let client = client(&emulator);
-
-    let error = regenerate_key(&client).await.expect_err("the 503 is reported");
+    let (result, served, retries) = regenerate_key_under(fault).await;
+    let error = result.expect_err("the 503 is reported");
     assert!(matches!(error, AzureError::Status { status: 503, .. }), "{error:?}");
-    let served = emulator.stats();
     assert_eq!(
         served.write, 1,
         "sent once, although the fault would have let a second copy through"
     );
-    assert_eq!(client.stats().retries(), 0);
-    assert_eq!(client.stats().count(RequestKind::Write), 1);
-    emulator.shutdown().await;
+    assert_eq!(retries, 0);
 }
 
 #[tokio::test]
 async fn a_state_changing_post_that_times_out_is_sent_once() {
     let mut fault = FaultSpec::new("write", FaultKind::Timeout).times(1);
     fault.delay_ms = Some(5_000);
-    let emulator = emulator_with(fault).await;
-    let client = client(&emulator);
-
-    let error = regenerate_key(&client).await.expect_err("the timeout is reported");
+    let (result, served, retries) = regenerate_key_under(fault).await;
+    let error = result.expect_err("the timeout is reported");
     assert!(matches!(error, AzureError::Transport { .. }), "{error:?}");
-    assert_eq!(emulator.stats().write, 1);
-    assert_eq!(client.stats().retries(), 0);
-    emulator.shutdown().await;
+    assert_eq!(served.write, 1);
+    assert_eq!(retries, 0);
 }
 
 #[tokio::test]
 async fn a_throttled_state_changing_post_is_sent_again_after_retry_after() {
     let mut fault = FaultSpec::new("write", FaultKind::Throttle).times(1);
     fault.retry_after_secs = Some(1);
-    let emulator = emulator_with(fault).await;
-    let client = client(&emulator);
-
-    regenerate_key(&client).await.expect("the second copy succeeds");
-    let served = emulator.stats();
+    let (result, served, retries) = regenerate_key_under(fault).await;
+    result.expect("the second copy succeeds");
     assert_eq!(served.write, 2, "the 429 and the one copy that ran");
     assert_eq!(served.faults, 1);
-    assert_eq!(client.stats().retries(), 1);
-    emulator.shutdown().await;
+    assert_eq!(retries, 1);
 }
 
 #[tokio::test]

@@ -136,15 +136,9 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
         let Some(source) = snapshot.source(kind) else {
             continue;
         };
-        let (glyph, glyph_style) = match (&source.last_error, source.last_ok, source.in_flight) {
-            (Some(_), _, _) if source.stale => ("⚠ stale", style::warn()),
-            (Some(_), _, _) => ("✗", style::bad()),
-            (None, Some(_), _) => ("✓", style::good()),
-            (None, None, true) => ("…", style::dim()),
-            (None, None, false) => ("–", style::dim()),
-        };
+        let look = style::source(source);
         second.push(Span::raw(format!("{} ", kind.label())));
-        second.push(Span::styled(glyph, glyph_style));
+        second.push(Span::styled(look.brief, look.style));
         if let Some(ok) = source.last_ok {
             second.push(Span::styled(format!(" {}", format::age(state.now - ok)), style::dim()));
         }

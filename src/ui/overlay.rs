@@ -131,14 +131,7 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
         let Some(source) = snapshot.source(kind) else {
             continue;
         };
-        let (word, word_style) = match (&source.last_error, source.last_ok, source.in_flight) {
-            (Some(_), _, _) if source.stale => ("⚠ stale", style::warn()),
-            (Some(_), _, _) => ("✗ failed", style::bad()),
-            (None, Some(_), true) => ("✓ refreshing", style::good()),
-            (None, Some(_), false) => ("✓ ok", style::good()),
-            (None, None, true) => ("… loading", style::dim()),
-            (None, None, false) => ("– not started", style::dim()),
-        };
+        let look = style::source(source);
         let success = source.last_ok.map_or_else(
             || "never succeeded".to_string(),
             |ok| {
@@ -151,7 +144,7 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
         );
         lines.push(Line::from(vec![
             Span::styled(format!("{:<10}", kind.label()), style::title()),
-            Span::styled(format!("{word:<14}"), word_style),
+            Span::styled(format!("{:<14}", look.long), look.style),
             Span::raw(success),
             Span::styled(
                 match source.requests {

@@ -2,7 +2,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::model::{AlertLevel, Severity, Status};
+use crate::model::{AlertLevel, Severity, SourceStatus, Status};
 
 pub fn title() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
@@ -30,6 +30,25 @@ pub fn warn() -> Style {
 
 pub fn good() -> Style {
     Style::new().fg(Color::Green)
+}
+
+/// How a source's state is shown: `brief` in the header, `long` in the sources overlay.
+pub struct SourceLook {
+    pub brief: &'static str,
+    pub long: &'static str,
+    pub style: Style,
+}
+
+pub fn source(source: &SourceStatus) -> SourceLook {
+    let (brief, long, style) = match (&source.last_error, source.last_ok, source.in_flight) {
+        (Some(_), _, _) if source.stale => ("⚠ stale", "⚠ stale", warn()),
+        (Some(_), _, _) => ("✗", "✗ failed", bad()),
+        (None, Some(_), true) => ("✓", "✓ refreshing", good()),
+        (None, Some(_), false) => ("✓", "✓ ok", good()),
+        (None, None, true) => ("…", "… loading", dim()),
+        (None, None, false) => ("–", "– not started", dim()),
+    };
+    SourceLook { brief, long, style }
 }
 
 pub fn severity(severity: Severity) -> (&'static str, Style) {
