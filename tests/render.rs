@@ -78,13 +78,13 @@ fn sources_overlay_shows_every_failing_source() {
     for source in &mut snapshot.sources {
         match source.kind {
             SourceKind::Metrics => {
-                source.last_error = Some("throttled by westeurope.metrics.monitor.azure.com/subscriptions/sub-prod/metrics:getBatch; retry after 30s".into());
+                source.last_error = Some("throttled, retry after 30s: westeurope.metrics.monitor.azure.com/subscriptions/sub-prod/metrics:getBatch".into());
                 source.stale = true;
                 source.last_ok = Some(common::NOW - 600);
             }
             SourceKind::Cost => {
                 source.last_error = Some(
-                    "403 from management.azure.com: AuthorizationFailed: \u{1b}[31mno\u{1b}[0m Cost Management Reader"
+                    "403 AuthorizationFailed from management.azure.com: \u{1b}[31mno\u{1b}[0m Cost Management Reader"
                         .into(),
                 );
                 source.last_ok = None;
@@ -117,7 +117,7 @@ fn sources_overlay_shows_every_failing_source() {
     let screen = format!("{}", terminal.backend());
     let header = screen.lines().nth(1).unwrap_or_default();
     assert!(
-        header.contains("metrics: throttled by") && header.contains("[S] all errors"),
+        header.contains("metrics: throttled, retry after 30s") && header.contains("[S] all errors"),
         "{header}"
     );
     assert!(!screen.contains("Data sources"), "the overlay closed");
