@@ -60,6 +60,17 @@ async fn azure_cli_credential_through_the_chain() {
     let error = auth.token(ARM).await.unwrap_err().to_string();
     assert!(error.contains("run `az login`"), "{error}");
     assert!(error.contains("developer tools"), "{error}");
+    // Every entry of the chain says what it would need, in the order the chain tries them.
+    let needs = [
+        "client secret (AZURE_CLIENT_SECRET): not configured",
+        "workload identity (AZURE_FEDERATED_TOKEN_FILE): not configured",
+        "managed identity: not tried",
+        "AISEC_MANAGED_IDENTITY=1",
+        "developer tools",
+    ];
+    let positions: Vec<Option<usize>> = needs.iter().map(|need| error.find(need)).collect();
+    assert!(positions.iter().all(Option::is_some), "{error}");
+    assert!(positions.is_sorted(), "{error}");
 
     // Expired login.
     write_az(
@@ -76,6 +87,10 @@ async fn azure_cli_credential_through_the_chain() {
     let error = auth.token(ARM).await.unwrap_err().to_string();
     assert!(
         error.contains("AZURE_TENANT_ID and AZURE_CLIENT_ID must be set too"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("client secret (AZURE_CLIENT_SECRET): not configured"),
         "{error}"
     );
     assert!(!error.contains("s3cr3t-value"), "{error}");

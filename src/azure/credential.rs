@@ -80,12 +80,14 @@ impl ChainCredential {
             ),
             (_, _, Some(_)) => push(
                 "client secret (AZURE_CLIENT_SECRET)",
-                Err(azure_core::Error::with_message(
-                    azure_core::error::ErrorKind::Credential,
-                    "AZURE_TENANT_ID and AZURE_CLIENT_ID must be set too",
-                )),
+                not_available("AZURE_TENANT_ID and AZURE_CLIENT_ID must be set too"),
             ),
-            _ => {}
+            _ => push(
+                "client secret (AZURE_CLIENT_SECRET)",
+                not_available(
+                    "not configured: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET name a service principal",
+                ),
+            ),
         }
         if env("AZURE_FEDERATED_TOKEN_FILE").is_some() {
             let options = WorkloadIdentityCredentialOptions {
@@ -97,6 +99,11 @@ impl ChainCredential {
             push(
                 "workload identity (AZURE_FEDERATED_TOKEN_FILE)",
                 WorkloadIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>),
+            );
+        } else {
+            push(
+                "workload identity (AZURE_FEDERATED_TOKEN_FILE)",
+                not_available("not configured: AKS workload identity sets AZURE_FEDERATED_TOKEN_FILE"),
             );
         }
         // Probing the instance metadata service from a laptop only costs a timeout, so managed identity is
@@ -112,6 +119,13 @@ impl ChainCredential {
             push(
                 "managed identity",
                 ManagedIdentityCredential::new(Some(options)).map(|c| c as Arc<dyn TokenCredential>),
+            );
+        } else {
+            push(
+                "managed identity",
+                not_available(
+                    "not tried: no IDENTITY_ENDPOINT or MSI_ENDPOINT here; on an Azure VM set AISEC_MANAGED_IDENTITY=1",
+                ),
             );
         }
         push(
@@ -165,6 +179,15 @@ impl TokenCredential for ChainCredential {
             format!("no credential could sign in.\n  - {}", failures.join("\n  - ")),
         ))
     }
+}
+
+/// An entry of the chain that cannot be used, with the reason given when no entry signs in: the user learns
+/// what each credential would need, not only why the last one failed.
+fn not_available(reason: &str) -> azure_core::Result<Arc<dyn TokenCredential>> {
+    Err(azure_core::Error::with_message(
+        azure_core::error::ErrorKind::Credential,
+        reason.to_string(),
+    ))
 }
 
 /// One actionable sentence per known failure, the raw (redacted) reason otherwise.
