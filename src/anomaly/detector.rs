@@ -660,8 +660,8 @@ fn learn_stats(cal: &mut [Calibrator; NCAL], p: &Pending) {
 }
 
 /// Runs a fresh [`Detector`] over a whole series (see [`super::detect_spikes`]).
-pub(crate) fn run(values: &[f64], start: i64, step_secs: u32) -> Vec<Detection> {
-    let mut d = Detector::new(step_secs);
+pub(crate) fn run(values: &[f64], start: i64, step_secs: u32, kind: SeriesKind) -> Vec<Detection> {
+    let mut d = Detector::with_kind(step_secs, kind);
     let step = i64::from(d.step_secs());
     values
         .iter()

@@ -27,12 +27,16 @@
 
 mod calibrate;
 mod detector;
+mod dispersion;
 mod poisson;
 mod range;
+#[cfg(test)]
+pub(crate) mod sample;
 mod season;
 mod window;
 
 pub use detector::{COLD_START, Component, DROP_REASON, Detector, PAGE, Score, SeriesKind, WARN, WINDOW};
+pub use dispersion::dispersion_index;
 pub use window::RollingOrder;
 
 use crate::model::AlertLevel;
@@ -59,5 +63,10 @@ pub struct Detection {
 /// Runs the detector causally over a whole series (each point sees only the points before it).
 /// `step_secs` is the grain; `start` is the unix time of the first point (for time-of-day seasonality).
 pub fn detect_spikes(values: &[f64], start: i64, step_secs: u32) -> Vec<Detection> {
-    detector::run(values, start, step_secs)
+    detector::run(values, start, step_secs, SeriesKind::Auto)
+}
+
+/// [`detect_spikes`] for a series known to hold counts (possibly rescaled, so not whole numbers).
+pub fn detect_count_spikes(values: &[f64], start: i64, step_secs: u32) -> Vec<Detection> {
+    detector::run(values, start, step_secs, SeriesKind::Counts)
 }

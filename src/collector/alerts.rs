@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use arcstr::ArcStr;
 
 use super::caseless::Caseless;
-use crate::anomaly::{Detection, detect_spikes};
+use crate::anomaly::{DROP_REASON, Detection, detect_count_spikes, detect_spikes, dispersion_index};
 use crate::model::{Alert, MetricSeries, Resource};
 
 /// Alerts older than this are history, not something to act on; older detections also include the
@@ -23,6 +23,8 @@ const EPISODE_GAP_SECS: i64 = 3600;
 const DETECTED: [&str; 3] = ["AzureOpenAIRequests", "TotalCalls", "SearchQueriesPerSecond"];
 const TOKENS: [&str; 2] = ["ProcessedPromptTokens", "GeneratedTokens"];
 const TOKENS_LABEL: &str = "TokenTransaction";
+/// The 401 split of a resource's requests, as its alerts name it.
+const AUTH_FAILURES_LABEL: &str = "401 responses";
 
 /// The detector's episodes in `series`, not yet limited to recent ones ([`recent_first`]). The detector runs
 /// on each resource's total and on its authentication-failure split (a 401 burst is the signature of a leaked
@@ -79,7 +81,7 @@ fn detection_inputs<'a>(series: &[&'a MetricSeries]) -> Vec<(Cow<'a, MetricSerie
             .as_deref()
             .is_some_and(|split| split.eq_ignore_ascii_case("StatusCode=401"))
         {
-            work.push((Cow::Borrowed(s), "401 responses".to_string()));
+            work.push((Cow::Borrowed(s), AUTH_FAILURES_LABEL.to_string()));
         }
         if !explicit.contains(&key(s)) {
             add_to(&mut summed, key(s), s, &s.metric);
@@ -141,8 +143,42 @@ fn detect(work: &[(Cow<'_, MetricSeries>, String)], names: &HashMap<String, ArcS
         .collect()
 }
 
+/// Calls and 401s are Poisson-like counts and go to the detector as they are. Two watched series are counts
+/// in disguise and go in count units, the numbers of their alerts coming back in the series' own units:
+/// tokens are compound counts (a call brings hundreds of them), judged in units of their own dispersion, so a
+/// quiet hour of a low-traffic deployment is judged like a quiet hour of calls; Search's queries per second
+/// are a bucket's queries over its seconds, judged as queries per bucket (likewise divided by their
+/// dispersion, which is about 1 for independent queries).
+fn detections_of(series: &MetricSeries, metric_label: &str) -> Vec<Detection> {
+    let values = series.values_f64();
+    let per_count = if metric_label == TOKENS_LABEL {
+        1.0
+    } else if metric_label.eq_ignore_ascii_case("SearchQueriesPerSecond") {
+        f64::from(series.step_secs)
+    } else {
+        let mut detections = detect_spikes(&values, series.start, series.step_secs);
+        // Fewer authentication failures than usual is never an incident.
+        if metric_label == AUTH_FAILURES_LABEL {
+            detections.retain(|d| d.reason != DROP_REASON);
+        }
+        return detections;
+    };
+    let counts: Vec<f64> = values.iter().map(|v| v * per_count).collect();
+    let units = per_count / dispersion_index(&counts);
+    let scaled: Vec<f64> = values.iter().map(|v| v * units).collect();
+    detect_count_spikes(&scaled, series.start, series.step_secs)
+        .into_iter()
+        .map(|d| Detection {
+            observed: d.observed / units,
+            usual: d.usual / units,
+            band_high: d.band_high / units,
+            ..d
+        })
+        .collect()
+}
+
 fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, ArcStr>) -> Vec<Alert> {
-    let detections = detect_spikes(&series.values_f64(), series.start, series.step_secs);
+    let detections = detections_of(series, metric_label);
     let at = |d: &Detection| series.start + d.index as i64 * series.step_secs as i64;
     let mut grouped: Vec<(i64, Detection)> = Vec::new();
     let mut last_at = i64::MIN;
@@ -188,6 +224,7 @@ fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, A
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::AlertLevel;
 
     fn series(id: &str, metric: &str, split: Option<&str>, spike: f32) -> MetricSeries {
         // A week of hours with a daily rhythm and, in the last hours, `spike` times the usual.
@@ -205,6 +242,130 @@ mod tests {
             step_secs: 3600,
             values,
         }
+    }
+
+    /// A week of hourly prompt-token totals of one deployment: `calls(hour)` calls an hour, each bringing
+    /// 800 to 1,200 tokens times `size(hour)`.
+    fn token_week(seed: u64, calls: impl Fn(usize) -> f64, size: impl Fn(usize) -> f64) -> MetricSeries {
+        use crate::anomaly::sample::{poisson_series, tokens_of};
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        let calls = poisson_series(&mut rng, 168, calls);
+        let tokens = tokens_of(&mut rng, &calls);
+        MetricSeries {
+            resource_id: "/s/A".into(),
+            metric: "ProcessedPromptTokens".into(),
+            split: None,
+            start: 1_800_000_000 - 1_800_000_000 % 86_400,
+            step_secs: 3600,
+            values: tokens.iter().enumerate().map(|(h, t)| (t * size(h)) as f32).collect(),
+        }
+    }
+
+    fn daily(hour: usize, mean: f64) -> f64 {
+        mean * (1.0 + 0.5 * ((hour % 24) as f64 / 24.0 * std::f64::consts::TAU).sin())
+    }
+
+    fn alerts_of(series: &MetricSeries) -> Vec<Alert> {
+        let names = HashMap::new();
+        recent_first(episodes_in(&[series], &names), series.end())
+    }
+
+    /// Tokens are compound counts: an hour without a call on a deployment that makes a dozen an hour is chance,
+    /// not an outage, though the token total falls from thousands to nothing.
+    #[test]
+    fn a_quiet_hour_of_a_low_traffic_deployment_is_not_a_token_drop() {
+        for seed in 1..=8 {
+            let week = token_week(seed, |h| if h == 160 { 0.0 } else { daily(h, 12.0) }, |_| 1.0);
+            assert_eq!(week.values_f64()[160], 0.0);
+            let alerts = alerts_of(&week);
+            assert!(alerts.is_empty(), "seed {seed}: {alerts:#?}");
+        }
+    }
+
+    #[test]
+    fn token_bursts_and_outages_still_alert_in_tokens() {
+        // A stolen key used for long completions: as many calls, eight times the tokens, for three hours.
+        let burst = token_week(9, |h| daily(h, 12.0), |h| if h >= 165 { 8.0 } else { 1.0 });
+        let alerts = alerts_of(&burst);
+        let alert = alerts.first().expect("the burst alerts");
+        assert_eq!((alert.metric.as_str(), alert.level), (TOKENS_LABEL, AlertLevel::Page));
+        assert!(alert.at >= burst.start + 165 * 3600, "{alert:#?}");
+        // Reported in tokens, not in the detector's call-like units.
+        assert!(alert.observed > 40_000.0 && alert.usual > 5_000.0, "{alert:#?}");
+
+        // A busy deployment whose calls stop for three hours.
+        let outage = token_week(10, |h| if h >= 165 { 0.0 } else { daily(h, 60.0) }, |_| 1.0);
+        let alerts = alerts_of(&outage);
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.reason == crate::anomaly::DROP_REASON && a.observed == 0.0),
+            "{alerts:#?}"
+        );
+    }
+
+    /// A week of hourly counts of `metric` for one resource, at `rate(hour)` events an hour, stored as
+    /// `per_hour(count)` (the count itself, or a rate per second).
+    fn count_week(seed: u64, metric: &str, split: Option<&str>, rate: impl Fn(usize) -> f64) -> MetricSeries {
+        use crate::anomaly::sample::poisson_series;
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        let per_second = metric == "SearchQueriesPerSecond";
+        let counts = poisson_series(&mut rng, 168, rate);
+        MetricSeries {
+            resource_id: "/s/A".into(),
+            metric: metric.into(),
+            split: split.map(Into::into),
+            start: 1_800_000_000 - 1_800_000_000 % 86_400,
+            step_secs: 3600,
+            values: counts
+                .iter()
+                .map(|&c| if per_second { c / 3600.0 } else { c } as f32)
+                .collect(),
+        }
+    }
+
+    /// Search reports queries per second; a quiet hour of a service that answers a few queries an hour is
+    /// judged as a count of queries, and a real burst is still caught and shown per second.
+    #[test]
+    fn search_rates_are_judged_as_query_counts() {
+        for seed in 1..=8 {
+            let week = count_week(seed, "SearchQueriesPerSecond", None, |h| {
+                if (158..162).contains(&h) { 1.0 } else { daily(h, 16.0) }
+            });
+            let alerts = alerts_of(&week);
+            assert!(alerts.is_empty(), "seed {seed}: {alerts:#?}");
+        }
+        let burst = count_week(9, "SearchQueriesPerSecond", None, |h| {
+            daily(h, 16.0) * if h >= 165 { 10.0 } else { 1.0 }
+        });
+        let alerts = alerts_of(&burst);
+        let alert = alerts.first().expect("the burst alerts");
+        assert_eq!(alert.level, AlertLevel::Page, "{alert:#?}");
+        assert!(alert.at >= burst.start + 165 * 3600, "{alert:#?}");
+        assert!((0.02..1.0).contains(&alert.observed), "queries per second: {alert:#?}");
+    }
+
+    #[test]
+    fn fewer_authentication_failures_are_never_an_alert() {
+        let failures = count_week(11, "AzureOpenAIRequests", Some("StatusCode=401"), |h| {
+            if h >= 160 { 0.0 } else { daily(h, 40.0) }
+        });
+        let successes = count_week(12, "AzureOpenAIRequests", Some("StatusCode=200"), |h| daily(h, 400.0));
+        let names = HashMap::new();
+        let alerts = recent_first(episodes_in(&[&failures, &successes], &names), failures.end());
+        assert!(alerts.is_empty(), "{alerts:#?}");
+        // The same fall is a drop when it is the request total.
+        let total = MetricSeries {
+            split: None,
+            ..failures
+        };
+        let alerts = alerts_of(&total);
+        assert!(
+            alerts.iter().any(|a| a.reason == crate::anomaly::DROP_REASON),
+            "{alerts:#?}"
+        );
     }
 
     /// The metrics source runs the detector on each answer as it arrives: grouped by answer, the alerts
@@ -233,7 +394,7 @@ mod tests {
         let newest = all.iter().map(MetricSeries::end).max().unwrap_or(0);
         let whole = recent_first(episodes_in(&all.iter().collect::<Vec<_>>(), &names), newest);
         assert!(
-            whole.iter().any(|a| a.metric == "401 responses") && whole.iter().any(|a| a.metric == TOKENS_LABEL),
+            whole.iter().any(|a| a.metric == AUTH_FAILURES_LABEL) && whole.iter().any(|a| a.metric == TOKENS_LABEL),
             "the fixture spikes: {whole:#?}"
         );
         let mut episodes = Vec::new();
