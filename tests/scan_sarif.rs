@@ -44,6 +44,53 @@ async fn sarif_matches_the_official_schema_and_the_typed_model() {
     assert!(validate(&official_schema(), "sarif-schema-2.1.0.json", &broken).is_err());
 }
 
+/// A large tenant fails a hundred thousand checks; GitHub rejects a run with more than 25,000 results. The
+/// log keeps the most severe and says what it left out, and stays valid SARIF.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_over_githubs_result_limit_keeps_the_most_severe_and_says_so() {
+    let report = demo_report().await;
+    assert_eq!(aisec::scan::sarif::MAX_RESULTS, 25_000);
+    let failing: Vec<_> = report.failing().collect();
+    let limit = 3;
+    assert!(failing.len() > limit, "the demo tenant fails more than {limit} checks");
+    let log = serde_json::to_value(aisec::scan::sarif::build_limited(&report, limit)).expect("serialises");
+    validate(&official_schema(), "sarif-schema-2.1.0.json", &log).unwrap_or_else(|e| panic!("not SARIF 2.1.0: {e}"));
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), limit);
+    let kept: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    let most_severe: Vec<&str> = failing[..limit].iter().map(|f| f.resource_id.as_str()).collect();
+    assert_eq!(kept, most_severe);
+    // `failing()` is most severe first (High sorts before Medium): nothing left out is more severe.
+    let least_kept = failing[..limit].iter().map(|f| f.severity).max().unwrap();
+    assert!(failing[limit..].iter().all(|f| f.severity >= least_kept));
+    let left_out = failing.len() - limit;
+    assert_eq!(run["properties"]["omittedFailingFindings"], left_out);
+    let notes: Vec<&str> = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("a notification says what was left out")
+        .iter()
+        .filter_map(|n| n["message"]["text"].as_str())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains(&format!("{left_out} failing findings are left out"))),
+        "{notes:?}"
+    );
+    // Within the limit nothing is left out and nothing is said about it.
+    let whole = sarif_of(&report);
+    assert_eq!(whole["runs"][0]["properties"]["omittedFailingFindings"], 0);
+    assert_eq!(whole["runs"][0]["results"].as_array().unwrap().len(), failing.len());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sarif_has_what_github_code_scanning_needs() {
     let report = demo_report().await;

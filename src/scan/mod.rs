@@ -10,7 +10,7 @@ mod collect;
 mod markdown;
 mod output;
 mod report;
-mod sarif;
+pub mod sarif;
 mod table;
 
 use std::io::Write;
@@ -123,6 +123,13 @@ pub async fn run(client: AzureClient, subscriptions: &[String], args: &ScanArgs)
         let _ = writeln!(std::io::stderr(), "aisec scan: warning: {warning}");
     }
     let report = Report::build(&collected, time::OffsetDateTime::now_utc());
+    if args.format == Format::Sarif {
+        let left_out = sarif::omitted(&report, sarif::MAX_RESULTS);
+        if left_out > 0 {
+            let message = sarif::left_out_message(sarif::MAX_RESULTS, left_out);
+            let _ = writeln!(std::io::stderr(), "aisec scan: warning: {message}");
+        }
+    }
     let text = match render(&report, args.format) {
         Ok(text) => text,
         Err(error) => {

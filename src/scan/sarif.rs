@@ -25,6 +25,8 @@ use crate::checks::{self, Control};
 use crate::model::{Evidence, Severity};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// GitHub code scanning rejects a run with more results than this (and shows the 5,000 most severe of them).
+pub const MAX_RESULTS: usize = 25_000;
 pub const FINGERPRINT_KEY: &str = "aisecFinding/v1";
 
 pub fn render(report: &Report) -> Result<String, String> {
@@ -38,17 +40,34 @@ pub fn render(report: &Report) -> Result<String, String> {
 }
 
 pub fn build(report: &Report) -> Sarif {
+    build_limited(report, MAX_RESULTS)
+}
+
+/// Failing findings a log of at most `max_results` results leaves out.
+pub fn omitted(report: &Report, max_results: usize) -> usize {
+    report.failing().count().saturating_sub(max_results)
+}
+
+/// The log with the `max_results` most severe failing findings: a large tenant fails a hundred thousand
+/// checks, and a log GitHub rejects whole helps nobody. What is left out is said in the log (a notification
+/// and the run's `omittedFailingFindings`).
+pub fn build_limited(report: &Report, max_results: usize) -> Sarif {
     let controls = checks::controls();
     let rules: Vec<ReportingDescriptor> = controls.iter().map(rule).collect();
     let results: Vec<SarifResult> = report
         .failing()
+        .take(max_results)
         .filter_map(|finding| {
             let index = controls.iter().position(|c| c.id == finding.control_id)?;
             Some(result(finding, &controls[index], index))
         })
         .collect();
-    let notifications: Vec<Notification> = report
-        .source_problems()
+    let left_out = omitted(report, max_results);
+    let mut problems = report.source_problems();
+    if left_out > 0 {
+        problems.push(left_out_message(max_results, left_out));
+    }
+    let notifications: Vec<Notification> = problems
         .into_iter()
         .map(|problem| {
             Notification::builder()
@@ -87,6 +106,7 @@ pub fn build(report: &Report) -> Sarif {
                         json!(report.scope.subscriptions.iter().map(|s| &s.id).collect::<Vec<_>>()),
                     ),
                     ("resources".to_string(), json!(report.summary.resources)),
+                    ("omittedFailingFindings".to_string(), json!(left_out)),
                 ]))
                 .build(),
         )
@@ -96,6 +116,14 @@ pub fn build(report: &Report) -> Sarif {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build()
+}
+
+/// Why a log holds fewer results than failing findings, and where the others are.
+pub fn left_out_message(max_results: usize, left_out: usize) -> String {
+    format!(
+        "{left_out} failing findings are left out of this SARIF log, which holds the {max_results} most severe: \
+         GitHub code scanning rejects a run with more results. `aisec scan --format json` lists every finding."
+    )
 }
 
 fn level_name(severity: Severity) -> &'static str {
