@@ -85,11 +85,23 @@ impl FailOn {
 
 /// Renders a report in the chosen format.
 pub fn render(report: &Report, format: Format) -> Result<String, String> {
+    let mut text = Vec::new();
+    write_report(report, format, &mut text).map_err(|e| format!("cannot render the report: {e}"))?;
+    String::from_utf8(text).map_err(|e| format!("cannot render the report: {e}"))
+}
+
+/// Writes a report in the chosen format as it is serialised (JSON and SARIF of a large tenant are over
+/// 100 MB), ending with a newline.
+pub fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
-        Format::Table => Ok(table::render(report)),
-        Format::Json => report.to_json(),
-        Format::Sarif => sarif::render(report),
-        Format::Markdown => Ok(markdown::render(report)),
+        Format::Table => out.write_all(table::render(report).as_bytes()),
+        Format::Markdown => out.write_all(markdown::render(report).as_bytes()),
+        Format::Json => serde_json::to_writer_pretty(&mut *out, report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n")),
+        Format::Sarif => serde_json::to_writer_pretty(&mut *out, &sarif::build(report))
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n")),
     }
 }
 
@@ -130,14 +142,7 @@ pub async fn run(client: AzureClient, subscriptions: &[String], args: &ScanArgs)
             let _ = writeln!(std::io::stderr(), "aisec scan: warning: {message}");
         }
     }
-    let text = match render(&report, args.format) {
-        Ok(text) => text,
-        Err(error) => {
-            output.abandon();
-            return Err(error);
-        }
-    };
-    output.commit(text.as_bytes())?;
+    output.commit_with(|out| write_report(&report, args.format, out))?;
     Ok(ExitCode::from(exit_code(&report, args.fail_on)))
 }
 

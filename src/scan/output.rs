@@ -63,25 +63,31 @@ impl Output {
     }
 
     /// Writes the whole report. For a file: write, flush to disk, rename over the target.
-    pub fn commit(mut self, bytes: &[u8]) -> Result<(), String> {
+    pub fn commit(self, bytes: &[u8]) -> Result<(), String> {
+        self.commit_with(|out| out.write_all(bytes))
+    }
+
+    /// Writes the report through `write`, buffered, straight into its destination: a report of a large tenant
+    /// is never held whole in memory. A file is renamed over the target only once `write` succeeded and the
+    /// data is on disk; on stdout, an error can leave part of the report written.
+    pub fn commit_with(mut self, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), String> {
         match &mut self.target {
             Target::Stdout => {
-                let mut stdout = std::io::stdout().lock();
-                stdout
-                    .write_all(bytes)
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                write(&mut stdout)
                     .and_then(|()| stdout.flush())
                     .map_err(|e| format!("cannot write the report to stdout: {e}"))
             }
             Target::File { path, temp, file } => {
                 let shown = path.display().to_string();
-                let mut handle = file
+                let handle = file
                     .take()
                     .ok_or_else(|| format!("the report for {shown} was already written"))?;
-                handle
-                    .write_all(bytes)
-                    .and_then(|()| handle.sync_all())
+                let mut buffered = std::io::BufWriter::new(handle);
+                write(&mut buffered)
+                    .and_then(|()| buffered.into_inner().map_err(std::io::IntoInnerError::into_error))
+                    .and_then(|handle| handle.sync_all())
                     .map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
-                drop(handle);
                 std::fs::rename(&*temp, &*path).map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
                 // Renamed: nothing left for `drop` to clean up.
                 *temp = PathBuf::new();
@@ -140,6 +146,29 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
         output.commit(b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(entries(&dir), vec!["report.json"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A report written as it is serialised can fail half-way: the target keeps its old content and the
+    /// part already written goes with the temporary file.
+    #[test]
+    fn a_write_failing_half_way_leaves_the_target_as_it_was() {
+        let dir = scratch("half");
+        let target = dir.join("report.json");
+        std::fs::write(&target, "old").unwrap();
+        let error = Output::file(&target)
+            .unwrap()
+            .commit_with(|out| {
+                out.write_all(&[b'x'; 100_000])?;
+                Err(std::io::Error::other("serialiser gave up"))
+            })
+            .unwrap_err();
+        assert!(
+            error.contains("serialiser gave up") && error.contains("report.json"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
         assert_eq!(entries(&dir), vec!["report.json"]);
         std::fs::remove_dir_all(dir).unwrap();
     }

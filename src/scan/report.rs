@@ -213,15 +213,6 @@ impl Report {
         }
     }
 
-    pub fn to_json(&self) -> Result<String, String> {
-        serde_json::to_string_pretty(self)
-            .map(|mut text| {
-                text.push('\n');
-                text
-            })
-            .map_err(|e| format!("cannot serialise the report: {e}"))
-    }
-
     /// Failing findings, most severe first, then in catalog order and by resource.
     pub fn failing(&self) -> impl Iterator<Item = &ReportFinding> {
         let mut failing: Vec<&ReportFinding> = self.findings.iter().filter(|f| f.status == Status::Fail).collect();

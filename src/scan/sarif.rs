@@ -29,16 +29,6 @@ pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const MAX_RESULTS: usize = 25_000;
 pub const FINGERPRINT_KEY: &str = "aisecFinding/v1";
 
-pub fn render(report: &Report) -> Result<String, String> {
-    let log = build(report);
-    serde_json::to_string_pretty(&log)
-        .map(|mut text| {
-            text.push('\n');
-            text
-        })
-        .map_err(|e| format!("cannot serialise the SARIF log: {e}"))
-}
-
 pub fn build(report: &Report) -> Sarif {
     build_limited(report, MAX_RESULTS)
 }
