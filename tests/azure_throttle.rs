@@ -1,7 +1,10 @@
 //! The throttle budget: when Azure's remaining-quota headers run low, the client spaces its requests out
 //! instead of running into 429s. Asserted by counting requests and refusals, never by timing.
 
-use aisec::azure::{Auth, AzureClient, Endpoints, Quota, RequestKind, RetryPolicy, Scope};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use aisec::azure::{Auth, AzureClient, Endpoints, Quota, RequestCounters, RequestKind, RetryPolicy, Scope};
 use aisec::emulator::{self, EmulatorHandle, Scenario};
 
 const NOW: i64 = 1_790_000_000;
@@ -70,6 +73,9 @@ async fn the_client_paces_before_the_quota_reaches_zero() {
         RetryPolicy::default(),
     )
     .expect("client");
+    // What a source's status shows of it: the time spent pacing.
+    let counters = Arc::new(RequestCounters::default());
+    let client = client.counting(counters.clone());
     let url = url::Url::parse(&settings_url(&emulator.base_url)).expect("URL");
     for i in 0..READS {
         client
@@ -92,6 +98,12 @@ async fn the_client_paces_before_the_quota_reaches_zero() {
     assert!(
         lowest < 25,
         "the quota did run low ({lowest} left): pacing is what kept it above zero"
+    );
+    assert_eq!(counters.requests.load(Ordering::Relaxed), READS as u64);
+    assert_eq!(counters.retries.load(Ordering::Relaxed), 0);
+    assert!(
+        counters.waited_ms.load(Ordering::Relaxed) > 0,
+        "the pacing shows as waiting"
     );
     emulator.shutdown().await;
 }

@@ -147,6 +147,19 @@ async fn throttling_with_retry_after_is_waited_out() {
     assert_recovered(&first, &second, SourceKind::Inventory);
     assert_eq!(served.faults, 2, "two 429s were served");
     assert!(retries >= 2, "and both were retried ({retries})");
+    // The source's status shows the throttling: the retries and the Retry-After waited.
+    let cost = status(&second, SourceKind::Inventory)
+        .last_refresh
+        .expect("the refresh's cost is kept");
+    assert!(cost.retries >= 2, "{cost:?}");
+    assert!(cost.waited_ms >= 2_000, "two Retry-After of 1 s: {cost:?}");
+    assert_eq!(
+        first
+            .source(SourceKind::Inventory)
+            .and_then(|s| s.last_refresh)
+            .map(|c| c.retries),
+        Some(0)
+    );
     assert_eq!(first.resources.len(), second.resources.len());
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use aisec::app::keymap::Keymap;
 use aisec::app::{Event, State, update};
-use aisec::model::{LogRow, Snapshot, SourceKind};
+use aisec::model::{LogRow, RefreshCost, Snapshot, SourceKind};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -78,6 +78,11 @@ fn sources_overlay_shows_every_failing_source() {
     for source in &mut snapshot.sources {
         match source.kind {
             SourceKind::Metrics => {
+                source.last_refresh = Some(RefreshCost {
+                    requests: 1_493,
+                    retries: 12,
+                    waited_ms: 4_100,
+                });
                 source.last_error = Some("throttled, retry after 30s: westeurope.metrics.monitor.azure.com/subscriptions/sub-prod/metrics:getBatch".into());
                 source.stale = true;
                 source.last_ok = Some(common::NOW - 600);
@@ -100,6 +105,10 @@ fn sources_overlay_shows_every_failing_source() {
     let screen = format!("{}", terminal.backend());
     assert!(screen.contains("retry after 30s"), "{screen}");
     assert!(screen.contains("AuthorizationFailed"), "{screen}");
+    assert!(
+        screen.contains("last refresh: 1,493 requests · 12 retries · waited 4.1 s"),
+        "throttling shows: {screen}"
+    );
     assert!(screen.contains("⚠ stale") && screen.contains("✗ failed") && screen.contains("never succeeded"));
     assert!(
         terminal

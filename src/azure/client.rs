@@ -45,6 +45,22 @@ impl RequestKind {
     }
 }
 
+/// What one source's refresh cost: requests sent, retries (after a 429, a 5xx or a timeout), and the time its
+/// requests waited, for a quota running low before they were sent or for Retry-After before a retry.
+#[derive(Debug, Default)]
+pub struct RequestCounters {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub waited_ms: AtomicU64,
+}
+
+impl RequestCounters {
+    fn waited(&self, wait: Duration) {
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        self.waited_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct RequestStats {
     counts: Mutex<HashMap<RequestKind, u64>>,
@@ -118,8 +134,8 @@ pub struct AzureClient {
     retry: RetryPolicy,
     stats: Arc<RequestStats>,
     budget: Arc<Budget>,
-    /// Requests made through this handle (and its clones), beside the client-wide statistics.
-    counter: Option<Arc<AtomicU64>>,
+    /// What requests through this handle (and its clones) cost, beside the client-wide statistics.
+    counters: Option<Arc<RequestCounters>>,
 }
 
 /// Whether a request may be sent again after an ambiguous failure (timeout, 5xx).
@@ -150,7 +166,7 @@ impl AzureClient {
             retry,
             stats: Arc::new(RequestStats::default()),
             budget: Arc::new(Budget::default()),
-            counter: None,
+            counters: None,
         })
     }
 
@@ -158,10 +174,10 @@ impl AzureClient {
         &self.endpoints
     }
 
-    /// The same client, also counting its requests into `counter` (a source's own request count).
-    pub fn counting(&self, counter: Arc<AtomicU64>) -> Self {
+    /// The same client, also counting its requests, retries and waits into `counters` (a source's own).
+    pub fn counting(&self, counters: Arc<RequestCounters>) -> Self {
         Self {
-            counter: Some(counter),
+            counters: Some(counters),
             ..self.clone()
         }
     }
@@ -312,6 +328,9 @@ impl AzureClient {
                 let wait = self.budget.delay(quota, &subscription);
                 if !wait.is_zero() {
                     tracing::debug!(%what, wait_ms = wait.as_millis() as u64, ?quota, "quota running low; pacing");
+                    if let Some(counters) = &self.counters {
+                        counters.waited(wait);
+                    }
                     tokio::time::sleep(wait).await;
                 }
             }
@@ -321,8 +340,8 @@ impl AzureClient {
                 request = request.json(body);
             }
             self.stats.record(kind);
-            if let Some(counter) = &self.counter {
-                counter.fetch_add(1, Ordering::Relaxed);
+            if let Some(counters) = &self.counters {
+                counters.requests.fetch_add(1, Ordering::Relaxed);
             }
             let outcome = match request.send().await {
                 Ok(response) => self.read(response, &what, &subscription).await,
@@ -352,6 +371,10 @@ impl AzureClient {
             }
             tracing::debug!(%what, attempt, delay_ms = delay.as_millis() as u64, %error, "retrying");
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            if let Some(counters) = &self.counters {
+                counters.retries.fetch_add(1, Ordering::Relaxed);
+                counters.waited(delay);
+            }
             tokio::time::sleep(delay).await;
             attempt += 1;
         }

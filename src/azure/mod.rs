@@ -17,6 +17,6 @@ pub mod write;
 
 pub use auth::Auth;
 pub use budget::{Budget, Quota};
-pub use client::{AzureClient, RawAnswer, RequestKind, RequestStats, RetryPolicy};
+pub use client::{AzureClient, RawAnswer, RequestCounters, RequestKind, RequestStats, RetryPolicy};
 pub use cloud::{Cloud, Endpoints, Scope};
 pub use error::AzureError;

@@ -9,17 +9,17 @@ pub mod metrics;
 mod sources;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::azure::{AzureClient, RequestStats};
+use crate::azure::{AzureClient, RequestCounters, RequestStats};
 use crate::model::{
-    Alert, CostPoint, DocInterner, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, Snapshot, SourceKind,
-    SourceStatus, Subscription, Verdict,
+    Alert, CostPoint, DocInterner, Fetched, LogRow, MetricSeries, RefreshCost, Resource, ResourceDetails, Snapshot,
+    SourceKind, SourceStatus, Subscription, Verdict,
 };
 
 use alerts::{episodes_in, names_by_id, recent_first};
@@ -135,8 +135,8 @@ struct Supervisor {
     generation: u64,
     completions_tx: mpsc::Sender<Completion>,
     completions_rx: mpsc::Receiver<Completion>,
-    /// HTTP requests per source since start (each job's client counts into its source's counter).
-    requests: HashMap<SourceKind, Arc<AtomicU64>>,
+    /// What each refresh in flight has cost so far (its job's client counts into them).
+    running: HashMap<SourceKind, Arc<RequestCounters>>,
     /// One copy of each document Azure repeats across resources (bodies and child data), kept across
     /// refreshes so a re-read document joins the copy already held. The inventory and details jobs intern
     /// what they fetch as it arrives; the supervisor forgets what no resource holds any more.
@@ -158,7 +158,7 @@ impl Supervisor {
             generation: 0,
             completions_tx,
             completions_rx,
-            requests: SourceKind::ALL.iter().map(|k| (*k, Arc::default())).collect(),
+            running: HashMap::new(),
             interner: Arc::default(),
         }
     }
@@ -214,9 +214,10 @@ impl Supervisor {
                 status.in_flight = true;
             }
             changed = true;
-            let counter = self.requests.get(&kind).cloned().unwrap_or_default();
+            let counters = Arc::new(RequestCounters::default());
+            self.running.insert(kind, counters.clone());
             let job = sources::Job {
-                client: self.client.counting(counter),
+                client: self.client.counting(counters),
                 config: self.config.clone(),
                 subscriptions: self.working.subscriptions.clone(),
                 resources: self.working.resources.clone(),
@@ -246,12 +247,19 @@ impl Supervisor {
             SourceKind::Logs => schedule.logs,
             SourceKind::Cost => schedule.cost,
         };
-        let requests = self.requests.get(&kind).map_or(0, |c| c.load(Ordering::Relaxed));
+        let cost = self.running.remove(&kind).map(|c| RefreshCost {
+            requests: c.requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            waited_ms: c.waited_ms.load(Ordering::Relaxed),
+        });
         let Some(status) = self.status.get_mut(&kind) else {
             return;
         };
         status.in_flight = false;
-        status.requests = requests;
+        if let Some(cost) = cost {
+            status.requests += cost.requests;
+            status.last_refresh = Some(cost);
+        }
         match completion.error() {
             None => {
                 status.last_ok = Some(now_unix);

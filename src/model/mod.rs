@@ -13,5 +13,5 @@ pub use finding::{
 };
 pub use points::Points;
 pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, SharedDetails, Subscription};
-pub use snapshot::{Snapshot, SourceKind, SourceStatus};
+pub use snapshot::{RefreshCost, Snapshot, SourceKind, SourceStatus};
 pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MetricSeries};

@@ -47,6 +47,18 @@ pub struct SourceStatus {
     pub in_flight: bool,
     /// HTTP requests this source has made since start.
     pub requests: u64,
+    /// What the last completed refresh cost (throttling shows here as retries and waits).
+    pub last_refresh: Option<RefreshCost>,
+}
+
+/// Requests, retries and waiting of one refresh of a source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshCost {
+    pub requests: u64,
+    /// Requests sent again after a 429, a 5xx or a timeout.
+    pub retries: u64,
+    /// Time requests waited: for a quota running low before sending, for Retry-After before a retry.
+    pub waited_ms: u64,
 }
 
 impl SourceStatus {
@@ -58,6 +70,7 @@ impl SourceStatus {
             stale: false,
             in_flight: false,
             requests: 0,
+            last_refresh: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::app::actions::{Context, REGISTRY};
 use crate::app::view::ChecklistRow;
 use crate::app::{Pane, State};
 use crate::checks;
-use crate::model::SourceKind;
+use crate::model::{RefreshCost, SourceKind};
 use crate::sanitize::for_terminal;
 
 fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
@@ -146,14 +146,13 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
             Span::styled(format!("{:<10}", kind.label()), style::title()),
             Span::styled(format!("{:<14}", look.long), look.style),
             Span::raw(success),
-            Span::styled(
-                match source.requests {
-                    1 => " · 1 request".to_string(),
-                    n => format!(" · {n} requests"),
-                },
-                style::dim(),
-            ),
         ]));
+        if let Some(cost) = source.last_refresh {
+            lines.push(Line::from(Span::styled(
+                format!("          last refresh: {}", refresh_cost(cost)),
+                style::dim(),
+            )));
+        }
         if let Some(error) = &source.last_error {
             lines.push(Line::from(vec![
                 Span::raw("          last error: "),
@@ -164,7 +163,8 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
     lines.push(Line::from(""));
     for note in [
         "stale: the last refresh failed, and the panes keep the last good data, as of its last success.",
-        "Throttling and 5xx are retried before a source fails; AISEC_LOG=debug logs every retry and wait.",
+        "Throttling and 5xx are retried before a source fails; waited: for a quota running low or for Retry-After.",
+        "AISEC_LOG=debug logs every retry and wait.",
         "r refreshes every source now.",
     ] {
         lines.push(Line::from(Span::styled(note, style::dim())));
@@ -176,6 +176,20 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
         )));
     }
     popup(frame, area, "Data sources", lines, scroll);
+}
+
+/// `1,493 requests · 12 retries · waited 4.1 s`: throttling made visible.
+fn refresh_cost(cost: RefreshCost) -> String {
+    let plural =
+        |n: u64, one: &str, many: &str| format!("{} {}", format::count(n as f64), if n == 1 { one } else { many });
+    let mut text = plural(cost.requests, "request", "requests");
+    if cost.retries > 0 {
+        text.push_str(&format!(" · {}", plural(cost.retries, "retry", "retries")));
+    }
+    if cost.waited_ms > 0 {
+        text.push_str(&format!(" · waited {:.1} s", cost.waited_ms as f64 / 1000.0));
+    }
+    text
 }
 
 fn field(name: &str, value: &str) -> Line<'static> {
