@@ -305,8 +305,8 @@ mod tests {
         );
     }
 
-    /// A week of hourly counts of `metric` for one resource, at `rate(hour)` events an hour, stored as
-    /// `per_hour(count)` (the count itself, or a rate per second).
+    /// A week of hourly counts of `metric` for one resource, at `rate(hour)` events an hour, stored as Azure
+    /// reports the metric: the count itself, or for Search's queries per second, the count over 3,600.
     fn count_week(seed: u64, metric: &str, split: Option<&str>, rate: impl Fn(usize) -> f64) -> MetricSeries {
         use crate::anomaly::sample::poisson_series;
         use rand::SeedableRng;
