@@ -21,8 +21,10 @@ pub fn dispersion_index(values: &[f64]) -> f64 {
         .windows(2)
         .filter_map(|pair| {
             let (a, b) = (pair[0], pair[1]);
-            let sum = a + b;
-            (a.is_finite() && b.is_finite() && a >= 0.0 && b >= 0.0 && sum > 0.0).then(|| (a - b) * (a - b) / sum)
+            let (difference, sum) = (a - b, a + b);
+            // Written as |a − b| · (|a − b| / (a + b)) so that no value Azure could send overflows to infinity.
+            (a.is_finite() && b.is_finite() && a >= 0.0 && b >= 0.0 && sum > 0.0)
+                .then(|| difference * (difference / sum))
         })
         .collect();
     if ratios.len() < MIN_PAIRS {
@@ -74,6 +76,24 @@ mod tests {
         assert!(attacked < quiet * 1.3, "{quiet} → {attacked}");
     }
 
+    proptest::proptest! {
+        /// Whatever Azure sends (gaps, zeros, negatives, huge values), the index is a finite divisor ≥ 1.
+        #[test]
+        fn any_series_gives_a_finite_index_of_at_least_one(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::num::f64::ANY,
+                    0.0..1e6f64,
+                    proptest::strategy::Just(0.0),
+                ],
+                0..300,
+            )
+        ) {
+            let d = dispersion_index(&values);
+            proptest::prop_assert!(d.is_finite() && d >= 1.0, "{}", d);
+        }
+    }
+
     #[test]
     fn too_little_or_nothing_informative_is_poisson() {
         assert_eq!(dispersion_index(&[]), 1.0);
@@ -82,5 +102,8 @@ mod tests {
         assert_eq!(dispersion_index(&[f64::NAN; 200]), 1.0);
         // A flat series has no spread at all: never below 1.
         assert_eq!(dispersion_index(&[7.0; 200]), 1.0);
+        // Values whose squares overflow still give a finite index.
+        let extreme: Vec<f64> = (0..200).map(|i| if i % 2 == 0 { 1e300 } else { 0.0 }).collect();
+        assert!(dispersion_index(&extreme).is_finite());
     }
 }
