@@ -154,7 +154,7 @@ fn detections_of(series: &MetricSeries, metric_label: &str) -> Vec<Detection> {
     let per_count = if metric_label == TOKENS_LABEL {
         1.0
     } else if metric_label.eq_ignore_ascii_case("SearchQueriesPerSecond") {
-        f64::from(series.step_secs)
+        f64::from(series.step_secs.max(1))
     } else {
         let mut detections = detect_spikes(&values, series.start, series.step_secs);
         // Fewer authentication failures than usual is never an incident.
