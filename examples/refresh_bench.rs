@@ -498,6 +498,15 @@ fn report(snapshot: &Snapshot, requests: &Counts, retries: u64, done_at: &[(Sour
         snapshot.logs.len(),
         snapshot.costs.len()
     );
+    // What an on-call engineer would be shown: the alerts by level, metric and reason.
+    let mut kinds: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for alert in snapshot.alerts.iter() {
+        *kinds
+            .entry(format!("{:?} {} ({})", alert.level, alert.metric, alert.reason))
+            .or_default() += 1;
+    }
+    let kinds: Vec<String> = kinds.into_iter().map(|(kind, n)| format!("{n} × {kind}")).collect();
+    println!("  alerts: {}", kinds.join(", "));
     let (measured, groups, bound) = batch_bound(snapshot);
     println!(
         "  metrics: {measured} measured resources in {groups} (subscription, region, kind) groups; ⌈n/50⌉ per group and query = {bound} getBatch calls"

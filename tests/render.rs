@@ -93,7 +93,6 @@ fn sources_overlay_shows_every_failing_source() {
                         .into(),
                 );
                 source.last_ok = None;
-                source.requests = 1;
             }
             SourceKind::Inventory => source.in_flight = true,
             _ => {}

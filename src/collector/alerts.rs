@@ -20,7 +20,9 @@ const EPISODE_GAP_SECS: i64 = 3600;
 /// `TokenTransaction`, "processed inference tokens": a leaked key burns tokens whichever way). Latencies and
 /// throttling counts are kept for display only (the detector models counts of calls, and throttling is the
 /// service defending itself).
-const DETECTED: [&str; 3] = ["AzureOpenAIRequests", "TotalCalls", "SearchQueriesPerSecond"];
+const DETECTED: [&str; 3] = ["AzureOpenAIRequests", "TotalCalls", SEARCH_QUERIES];
+/// Search's request metric: a rate (queries per second averaged over the bucket), not a count.
+const SEARCH_QUERIES: &str = "SearchQueriesPerSecond";
 const TOKENS: [&str; 2] = ["ProcessedPromptTokens", "GeneratedTokens"];
 const TOKENS_LABEL: &str = "TokenTransaction";
 /// The 401 split of a resource's requests, as its alerts name it.
@@ -153,7 +155,7 @@ fn detections_of(series: &MetricSeries, metric_label: &str) -> Vec<Detection> {
     let values = series.values_f64();
     let per_count = if metric_label == TOKENS_LABEL {
         1.0
-    } else if metric_label.eq_ignore_ascii_case("SearchQueriesPerSecond") {
+    } else if metric_label.eq_ignore_ascii_case(SEARCH_QUERIES) {
         f64::from(series.step_secs.max(1))
     } else {
         let mut detections = detect_spikes(&values, series.start, series.step_secs);
@@ -224,6 +226,7 @@ fn episodes(series: &MetricSeries, metric_label: &str, names: &HashMap<String, A
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anomaly::sample::{poisson_series, tokens_of};
     use crate::model::AlertLevel;
 
     fn series(id: &str, metric: &str, split: Option<&str>, spike: f32) -> MetricSeries {
@@ -244,22 +247,33 @@ mod tests {
         }
     }
 
+    /// A week of hourly values of `metric` (split by `split`) for one resource.
+    fn hourly_week(metric: &str, split: Option<&str>, values: impl Iterator<Item = f64>) -> MetricSeries {
+        MetricSeries {
+            resource_id: "/s/A".into(),
+            metric: metric.into(),
+            split: split.map(Into::into),
+            start: 1_800_000_000 - 1_800_000_000 % 86_400,
+            step_secs: 3600,
+            values: values.map(|v| v as f32).collect(),
+        }
+    }
+
+    fn seeded(seed: u64) -> rand::rngs::SmallRng {
+        rand::SeedableRng::seed_from_u64(seed)
+    }
+
     /// A week of hourly prompt-token totals of one deployment: `calls(hour)` calls an hour, each bringing
     /// 800 to 1,200 tokens times `size(hour)`.
     fn token_week(seed: u64, calls: impl Fn(usize) -> f64, size: impl Fn(usize) -> f64) -> MetricSeries {
-        use crate::anomaly::sample::{poisson_series, tokens_of};
-        use rand::SeedableRng;
-        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        let mut rng = seeded(seed);
         let calls = poisson_series(&mut rng, 168, calls);
         let tokens = tokens_of(&mut rng, &calls);
-        MetricSeries {
-            resource_id: "/s/A".into(),
-            metric: "ProcessedPromptTokens".into(),
-            split: None,
-            start: 1_800_000_000 - 1_800_000_000 % 86_400,
-            step_secs: 3600,
-            values: tokens.iter().enumerate().map(|(h, t)| (t * size(h)) as f32).collect(),
-        }
+        hourly_week(
+            "ProcessedPromptTokens",
+            None,
+            tokens.iter().enumerate().map(|(h, t)| t * size(h)),
+        )
     }
 
     fn daily(hour: usize, mean: f64) -> f64 {
@@ -308,22 +322,13 @@ mod tests {
     /// A week of hourly counts of `metric` for one resource, at `rate(hour)` events an hour, stored as Azure
     /// reports the metric: the count itself, or for Search's queries per second, the count over 3,600.
     fn count_week(seed: u64, metric: &str, split: Option<&str>, rate: impl Fn(usize) -> f64) -> MetricSeries {
-        use crate::anomaly::sample::poisson_series;
-        use rand::SeedableRng;
-        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
-        let per_second = metric == "SearchQueriesPerSecond";
-        let counts = poisson_series(&mut rng, 168, rate);
-        MetricSeries {
-            resource_id: "/s/A".into(),
-            metric: metric.into(),
-            split: split.map(Into::into),
-            start: 1_800_000_000 - 1_800_000_000 % 86_400,
-            step_secs: 3600,
-            values: counts
-                .iter()
-                .map(|&c| if per_second { c / 3600.0 } else { c } as f32)
-                .collect(),
-        }
+        let per_second = metric == SEARCH_QUERIES;
+        let counts = poisson_series(&mut seeded(seed), 168, rate);
+        hourly_week(
+            metric,
+            split,
+            counts.into_iter().map(|c| if per_second { c / 3600.0 } else { c }),
+        )
     }
 
     /// Search reports queries per second; a quiet hour of a service that answers a few queries an hour is
@@ -331,13 +336,13 @@ mod tests {
     #[test]
     fn search_rates_are_judged_as_query_counts() {
         for seed in 1..=8 {
-            let week = count_week(seed, "SearchQueriesPerSecond", None, |h| {
+            let week = count_week(seed, SEARCH_QUERIES, None, |h| {
                 if (158..162).contains(&h) { 1.0 } else { daily(h, 16.0) }
             });
             let alerts = alerts_of(&week);
             assert!(alerts.is_empty(), "seed {seed}: {alerts:#?}");
         }
-        let burst = count_week(9, "SearchQueriesPerSecond", None, |h| {
+        let burst = count_week(9, SEARCH_QUERIES, None, |h| {
             daily(h, 16.0) * if h >= 165 { 10.0 } else { 1.0 }
         });
         let alerts = alerts_of(&burst);
