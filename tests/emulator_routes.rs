@@ -552,6 +552,37 @@ async fn metrics_batch_serves_and_validates() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["values"][0]["value"].as_array().map_or(0, Vec::len), 3);
 
+    // Metrics of OpenAI-style accounts are defined on the whole namespace: a Document Intelligence account
+    // answers them with no series at all (Azure does not invent its traffic), and its classic counters.
+    let docint = AOAI.replace("aoai-prod-weu", "docint-prod-weu");
+    let openai_and_classic = format!(
+        "{}/subscriptions/{PROD}/metrics:getBatch?api-version=2024-02-01&metricnamespace=Microsoft.CognitiveServices/accounts&metricnames=AzureOpenAIRequests,ProcessedPromptTokens,TotalCalls&aggregation=total&interval=PT1H&filter=StatusCode eq '*'&ValidateDimensions=false{range}",
+        emu.base_url
+    );
+    let (status, body) = post(&c, &openai_and_classic, &json!({"resourceids": [AOAI, docint]})).await;
+    assert_eq!(status, 200, "{body}");
+    let series_count = |id: &str, metric: &str| -> usize {
+        body["values"]
+            .as_array()
+            .and_then(|v| v.iter().find(|e| e["resourceid"] == id))
+            .and_then(|e| e["value"].as_array())
+            .and_then(|m| m.iter().find(|m| m["name"]["value"] == metric))
+            .and_then(|m| m["timeseries"].as_array())
+            .map_or(usize::MAX, Vec::len)
+    };
+    assert_eq!(series_count(&docint, "AzureOpenAIRequests"), 0);
+    assert_eq!(series_count(&docint, "ProcessedPromptTokens"), 0);
+    assert_eq!(series_count(&docint, "TotalCalls"), 1);
+    assert!(
+        (2..usize::MAX).contains(&series_count(AOAI, "AzureOpenAIRequests")),
+        "split by status code"
+    );
+    assert_eq!(
+        series_count(AOAI, "ProcessedPromptTokens"),
+        1,
+        "without the StatusCode dimension, not split"
+    );
+
     // Hourly samples are reused between requests for the same resources and window: asked again in another
     // order (every sample now from the cache), every resource still gets its own numbers.
     let reversed: Vec<String> = weu.iter().rev().cloned().collect();
@@ -572,7 +603,7 @@ async fn metrics_batch_serves_and_validates() {
     for id in &weu {
         assert_eq!(by_id(&again, id), by_id(&values_body, id), "{id}");
     }
-    assert_eq!(emu.stats().metrics_batch, 8);
+    assert_eq!(emu.stats().metrics_batch, 9);
 }
 
 #[tokio::test]

@@ -430,7 +430,10 @@ fn plan<'m>(def: &'m MetricDef, traffic: &ResourceTraffic<'_>, req: &Request) ->
             None => groups.push((key, vec![cell])),
         }
     }
-    if split.is_empty() && groups.is_empty() {
+    if def.openai_only && !traffic.openai {
+        // Defined on the namespace, never emitted by this kind: Azure answers an empty `timeseries`.
+        groups.clear();
+    } else if split.is_empty() && groups.is_empty() {
         groups.push((Vec::new(), Vec::new()));
     }
     Ok(Plan { def, split, groups })
