@@ -8,13 +8,14 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use tokio::time::Instant;
 
-/// Independent quotas: Resource Graph counts per principal, ARM per subscription and principal, Cost
-/// Management per tenant (QPU), Log Analytics per user.
+/// Independent quotas: Resource Graph counts per principal, ARM reads and writes per subscription and principal
+/// (separate buckets), Cost Management per tenant (QPU), Log Analytics per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Quota {
     ResourceGraph,
     ArmReads,
+    ArmWrites,
     CostManagement,
 }
 
@@ -41,6 +42,8 @@ fn low_water(quota: Quota) -> u64 {
         Quota::ResourceGraph => 3,
         // Token bucket of 250 that refills at 25/s per subscription.
         Quota::ArmReads => 25,
+        // Token bucket of 200 that refills at 10/s per subscription.
+        Quota::ArmWrites => 20,
         Quota::CostManagement => 2,
     }
 }
@@ -50,6 +53,7 @@ fn refill_per_sec(quota: Quota) -> f64 {
     match quota {
         Quota::ResourceGraph => 3.0,
         Quota::ArmReads => 25.0,
+        Quota::ArmWrites => 10.0,
         Quota::CostManagement => 0.2,
     }
 }
@@ -75,24 +79,37 @@ impl Budget {
                 },
             ));
         }
-        // The tightest of the subscription, tenant and global read buckets is the one that bites.
-        let arm = [
-            "x-ms-ratelimit-remaining-subscription-reads",
-            "x-ms-ratelimit-remaining-subscription-global-reads",
-            "x-ms-ratelimit-remaining-tenant-reads",
-        ]
-        .iter()
-        .filter_map(|name| number(name))
-        .min();
-        if let Some(remaining) = arm {
-            updates.push((
+        // The tightest of the subscription, tenant and global buckets is the one that bites; ARM announces the
+        // read buckets on reads and the write buckets on writes.
+        let arm_buckets = [
+            (
                 Quota::ArmReads,
-                QuotaState {
-                    remaining,
-                    resets_at: None,
-                    seen_at: now,
-                },
-            ));
+                [
+                    "x-ms-ratelimit-remaining-subscription-reads",
+                    "x-ms-ratelimit-remaining-subscription-global-reads",
+                    "x-ms-ratelimit-remaining-tenant-reads",
+                ],
+            ),
+            (
+                Quota::ArmWrites,
+                [
+                    "x-ms-ratelimit-remaining-subscription-writes",
+                    "x-ms-ratelimit-remaining-subscription-global-writes",
+                    "x-ms-ratelimit-remaining-tenant-writes",
+                ],
+            ),
+        ];
+        for (quota, names) in arm_buckets {
+            if let Some(remaining) = names.iter().filter_map(|name| number(name)).min() {
+                updates.push((
+                    quota,
+                    QuotaState {
+                        remaining,
+                        resets_at: None,
+                        seen_at: now,
+                    },
+                ));
+            }
         }
         let cost = headers
             .iter()
@@ -140,7 +157,7 @@ impl Budget {
         pace(quota, &state, Instant::now())
     }
 
-    /// The lowest remaining count seen per quota (across subscriptions for ARM reads).
+    /// The lowest remaining count seen per quota (across subscriptions for ARM's buckets).
     pub fn snapshot(&self) -> Vec<(Quota, u64)> {
         let mut lowest: HashMap<Quota, u64> = HashMap::new();
         if let Ok(quotas) = self.quotas.lock() {
@@ -155,10 +172,10 @@ impl Budget {
     }
 }
 
-/// ARM read buckets are per subscription; the other quotas have one bucket per principal or tenant.
+/// ARM buckets are per subscription; the other quotas have one bucket per principal or tenant.
 fn partition(quota: Quota, subscription: &str) -> String {
     match quota {
-        Quota::ArmReads => subscription.to_ascii_lowercase(),
+        Quota::ArmReads | Quota::ArmWrites => subscription.to_ascii_lowercase(),
         Quota::ResourceGraph | Quota::CostManagement => String::new(),
     }
 }

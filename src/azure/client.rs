@@ -40,7 +40,8 @@ impl RequestKind {
             | RequestKind::DiagnosticSettings
             | RequestKind::ChildData
             | RequestKind::Metrics => Some(Quota::ArmReads),
-            RequestKind::MetricsBatch | RequestKind::LogAnalytics | RequestKind::Write => None,
+            RequestKind::Write => Some(Quota::ArmWrites),
+            RequestKind::MetricsBatch | RequestKind::LogAnalytics => None,
         }
     }
 }

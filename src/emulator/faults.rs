@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::server::{Ctx, Reply, RouteKind, Shared, dispatch, route};
+use super::server::{ArmOperation, Ctx, Reply, RouteKind, Shared, dispatch, route};
 use super::traffic::{hash4, unit};
 
 /// What goes wrong.
@@ -258,18 +258,8 @@ pub(crate) async fn apply(shared: &Shared, fault: FaultSpec, kind: RouteKind, ct
                     StatusCode::TOO_MANY_REQUESTS,
                     &json!({"error": {"code": "ThrottledError", "message": "Your request was throttled: too many requests in the last 30 seconds."}}),
                 ),
-                RouteKind::Write => Reply::arm_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequests",
-                    "The request is being throttled as the limit has been reached for operation type - 'Write'. For more information, see - https://aka.ms/msdn-throttling",
-                )
-                .header_str("x-ms-ratelimit-remaining-subscription-writes", "0"),
-                _ => Reply::arm_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequests",
-                    "The request is being throttled as the limit has been reached for operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling",
-                )
-                .header_str("x-ms-ratelimit-remaining-subscription-reads", "0"),
+                RouteKind::Write => ArmOperation::Write.throttled(),
+                _ => ArmOperation::Read.throttled(),
             };
             reply = reply.header("retry-after", wait.to_string());
             reply

@@ -56,6 +56,9 @@ struct FileLimits {
     enforce_arm_reads: Option<bool>,
     arm_read_bucket: Option<u32>,
     arm_read_refill_per_sec: Option<u32>,
+    enforce_arm_writes: Option<bool>,
+    arm_write_bucket: Option<u32>,
+    arm_write_refill_per_sec: Option<u32>,
     enforce_graph_quota: Option<bool>,
     graph_quota: Option<u32>,
     list_page_size: Option<usize>,
@@ -305,6 +308,9 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
         limits.enforce_arm_reads = l.enforce_arm_reads.unwrap_or(limits.enforce_arm_reads);
         limits.arm_read_bucket = l.arm_read_bucket.unwrap_or(limits.arm_read_bucket);
         limits.arm_read_refill_per_sec = l.arm_read_refill_per_sec.unwrap_or(limits.arm_read_refill_per_sec);
+        limits.enforce_arm_writes = l.enforce_arm_writes.unwrap_or(limits.enforce_arm_writes);
+        limits.arm_write_bucket = l.arm_write_bucket.unwrap_or(limits.arm_write_bucket);
+        limits.arm_write_refill_per_sec = l.arm_write_refill_per_sec.unwrap_or(limits.arm_write_refill_per_sec);
         limits.enforce_graph_quota = l.enforce_graph_quota.unwrap_or(limits.enforce_graph_quota);
         limits.graph_quota = l.graph_quota.unwrap_or(limits.graph_quota);
         limits.list_page_size = l.list_page_size.unwrap_or(limits.list_page_size);

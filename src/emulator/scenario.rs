@@ -174,6 +174,10 @@ pub(crate) struct Limits {
     pub arm_read_bucket: u32,
     pub arm_read_refill_per_sec: u32,
     pub enforce_arm_reads: bool,
+    /// ARM writes per subscription: bucket size and refill per second (200 / 10 in Azure).
+    pub arm_write_bucket: u32,
+    pub arm_write_refill_per_sec: u32,
+    pub enforce_arm_writes: bool,
     /// Resource Graph queries per 5-second window (15 in Azure's documented example).
     pub graph_quota: u32,
     pub enforce_graph_quota: bool,
@@ -191,6 +195,9 @@ impl Default for Limits {
             arm_read_bucket: 250,
             arm_read_refill_per_sec: 25,
             enforce_arm_reads: false,
+            arm_write_bucket: 200,
+            arm_write_refill_per_sec: 10,
+            enforce_arm_writes: false,
             graph_quota: 15,
             enforce_graph_quota: false,
             list_page_size: 100,

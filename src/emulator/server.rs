@@ -195,7 +195,70 @@ pub(crate) struct GraphCache {
 pub(crate) struct Throttle {
     /// Per subscription: tokens left and when they were counted.
     pub arm_reads: HashMap<String, (f64, Instant)>,
+    pub arm_writes: HashMap<String, (f64, Instant)>,
     pub graph_window: (Instant, u32),
+}
+
+/// ARM counts reads and writes in separate buckets and names the exhausted one in its 429.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ArmOperation {
+    Read,
+    Write,
+}
+
+impl ArmOperation {
+    fn remaining_header(self) -> &'static str {
+        match self {
+            Self::Read => "x-ms-ratelimit-remaining-subscription-reads",
+            Self::Write => "x-ms-ratelimit-remaining-subscription-writes",
+        }
+    }
+
+    /// ARM's refusal when the bucket is empty (without `Retry-After`, which the caller knows).
+    pub(crate) fn throttled(self) -> Reply {
+        let operation = match self {
+            Self::Read => "Read",
+            Self::Write => "Write",
+        };
+        Reply::arm_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            &format!(
+                "The request is being throttled as the limit has been reached for operation type - '{operation}'. For more information, see - https://aka.ms/msdn-throttling"
+            ),
+        )
+        .header_str(self.remaining_header(), "0")
+    }
+}
+
+/// One subscription's ARM token bucket: takes a token and answers `None`, or, when the bucket is empty and
+/// enforced, the seconds until one is back.
+fn take_arm_token(
+    buckets: &mut HashMap<String, (f64, Instant)>,
+    subscription: String,
+    size: u32,
+    refill_per_sec: u32,
+    enforce: bool,
+) -> Option<u64> {
+    let (size, refill) = (f64::from(size), f64::from(refill_per_sec));
+    let now = Instant::now();
+    let entry = buckets.entry(subscription).or_insert((size, now));
+    let elapsed = now.duration_since(entry.1).as_secs_f64();
+    entry.0 = (entry.0 + elapsed * refill).min(size);
+    entry.1 = now;
+    if entry.0 >= 1.0 {
+        entry.0 -= 1.0;
+        return None;
+    }
+    if !enforce {
+        entry.0 = 0.0;
+        return None;
+    }
+    Some(if refill > 0.0 {
+        ((1.0 - entry.0) / refill).ceil().max(1.0) as u64
+    } else {
+        60
+    })
 }
 
 pub(crate) struct Shared {
@@ -236,6 +299,7 @@ impl Shared {
             version: AtomicU64::new(0),
             throttle: Mutex::new(Throttle {
                 arm_reads: HashMap::new(),
+                arm_writes: HashMap::new(),
                 graph_window: (Instant::now(), 0),
             }),
             faults,
@@ -810,9 +874,15 @@ fn with_rate_headers(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx,
                 "QueryResource=11, Tenant=599",
             ),
         RouteKind::Logs | RouteKind::MetricsBatch => reply,
-        RouteKind::Write => reply
-            .header_str("x-ms-ratelimit-remaining-subscription-writes", "199")
-            .header_str("x-ms-ratelimit-remaining-subscription-global-writes", "2999"),
+        RouteKind::Write => {
+            let left = subscription_of(route, ctx)
+                .and_then(|s| th.arm_writes.get(&s.to_ascii_lowercase()))
+                .map(|(tokens, _)| tokens.floor().max(0.0) as u64)
+                .unwrap_or(199);
+            reply
+                .header(ArmOperation::Write.remaining_header(), left.to_string())
+                .header_str("x-ms-ratelimit-remaining-subscription-global-writes", "2999")
+        }
         _ => {
             let sub = subscription_of(route, ctx);
             let left = sub
@@ -852,8 +922,8 @@ fn subscription_of<'a>(route: &'a Route, ctx: &'a Ctx) -> Option<&'a str> {
     }
 }
 
-/// Built-in throttling (off unless the scenario enables it): ARM reads per subscription as a token bucket,
-/// Resource Graph queries per 5-second window.
+/// Built-in throttling (off unless the scenario enables it): ARM reads and writes per subscription as token
+/// buckets, Resource Graph queries per 5-second window.
 fn throttle(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx) -> Option<Reply> {
     let limits = shared.read().limits.clone();
     let mut th = lock(&shared.throttle);
@@ -889,35 +959,25 @@ fn throttle(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx) -> Optio
         | RouteKind::Operation
         | RouteKind::ActivityLog => {
             let sub = subscription_of(route, ctx)?.to_ascii_lowercase();
-            let bucket = f64::from(limits.arm_read_bucket);
-            let refill = f64::from(limits.arm_read_refill_per_sec);
-            let now = Instant::now();
-            let entry = th.arm_reads.entry(sub.clone()).or_insert((bucket, now));
-            let elapsed = now.duration_since(entry.1).as_secs_f64();
-            entry.0 = (entry.0 + elapsed * refill).min(bucket);
-            entry.1 = now;
-            if entry.0 >= 1.0 {
-                entry.0 -= 1.0;
-                return None;
-            }
-            if !limits.enforce_arm_reads {
-                entry.0 = 0.0;
-                return None;
-            }
-            let wait = if refill > 0.0 {
-                ((1.0 - entry.0) / refill).ceil().max(1.0) as u64
-            } else {
-                60
-            };
-            Some(
-                Reply::arm_error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "TooManyRequests",
-                    "The request is being throttled as the limit has been reached for operation type - 'Read'. For more information, see - https://aka.ms/msdn-throttling",
-                )
-                .header("retry-after", wait.to_string())
-                .header_str("x-ms-ratelimit-remaining-subscription-reads", "0"),
-            )
+            let wait = take_arm_token(
+                &mut th.arm_reads,
+                sub,
+                limits.arm_read_bucket,
+                limits.arm_read_refill_per_sec,
+                limits.enforce_arm_reads,
+            )?;
+            Some(ArmOperation::Read.throttled().header("retry-after", wait.to_string()))
+        }
+        RouteKind::Write => {
+            let sub = subscription_of(route, ctx)?.to_ascii_lowercase();
+            let wait = take_arm_token(
+                &mut th.arm_writes,
+                sub,
+                limits.arm_write_bucket,
+                limits.arm_write_refill_per_sec,
+                limits.enforce_arm_writes,
+            )?;
+            Some(ArmOperation::Write.throttled().header("retry-after", wait.to_string()))
         }
         _ => None,
     }
