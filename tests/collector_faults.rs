@@ -64,9 +64,17 @@ async fn run(
     source: SourceKind,
 ) -> (Arc<Snapshot>, Arc<Snapshot>, RequestStats, u64) {
     fault.after = clean_counts().await.get(route);
-    let emulator = emulator::start(Scenario::demo(NOW).with_faults([fault]))
-        .await
-        .expect("emulator");
+    run_armed(Scenario::demo(NOW), fault, source).await
+}
+
+/// As [`run`] on `scenario`, with `fault.after` set by the caller (a fault limited to one path counts only its
+/// requests).
+async fn run_armed(
+    scenario: Scenario,
+    fault: FaultSpec,
+    source: SourceKind,
+) -> (Arc<Snapshot>, Arc<Snapshot>, RequestStats, u64) {
+    let emulator = emulator::start(scenario.with_faults([fault])).await.expect("emulator");
     let client = client(&emulator.base_url);
     let stats = client.stats();
     let handle = collector::spawn(client, CollectorConfig::default());
@@ -252,4 +260,81 @@ async fn a_log_analytics_partial_error_keeps_the_rows_and_says_so() {
     );
     assert!(!second.logs.is_empty(), "the rows that came back are shown");
     assert_eq!(first.logs.len(), second.logs.len());
+}
+
+/// One workspace of two failing: its rows from the last good read stay beside the other's fresh ones, rather
+/// than the incident's rows vanishing while the header only says "stale".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_that_fails_keeps_its_last_rows_beside_the_others() {
+    let workspaces = Scenario::demo(NOW).workspace_ids();
+    assert_eq!(workspaces.len(), 2, "the demo has two workspaces");
+    for failing in &workspaces {
+        let mut fault = FaultSpec::new("logs", FaultKind::ServerError);
+        fault.path_contains = Some(failing.clone());
+        fault.after = 1;
+        let (first, second, _, _) = run_armed(Scenario::demo(NOW), fault, SourceKind::Logs).await;
+        let status = status(&second, SourceKind::Logs);
+        assert!(
+            status
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("1 of 2 failed")),
+            "{:?}",
+            status.last_error
+        );
+        assert!(status.stale, "part of what is shown is old");
+        let of = |snapshot: &Snapshot, workspace: &str| -> Vec<aisec::model::LogRow> {
+            let mut rows: Vec<_> = snapshot
+                .logs
+                .iter()
+                .filter(|row| row.workspace.eq_ignore_ascii_case(workspace))
+                .cloned()
+                .collect();
+            rows.sort_by(|a, b| (&a.time, &a.resource, &a.operation).cmp(&(&b.time, &b.resource, &b.operation)));
+            rows
+        };
+        let kept = of(&first, failing);
+        assert!(!kept.is_empty(), "the failing workspace had rows to keep");
+        assert_eq!(of(&second, failing), kept, "its rows are the last good ones");
+        let other = workspaces.iter().find(|w| *w != failing).expect("the other workspace");
+        assert!(
+            !of(&second, other).is_empty(),
+            "the readable workspace's rows are there"
+        );
+    }
+}
+
+/// One subscription's cost failing: its days stay, so the total does not read as a drop in spend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_whose_cost_fails_keeps_its_last_days() {
+    // The collector asks for the last 31 days by the wall clock: the tenant's days must be today's.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(NOW, |d| d.as_secs() as i64);
+    let failing = Scenario::demo(now).subscription_ids()[0].clone();
+    let mut fault = FaultSpec::new("cost", FaultKind::ServerError);
+    fault.path_contains = Some(failing.clone());
+    fault.after = 1;
+    let (first, second, _, _) = run_armed(Scenario::demo(now), fault, SourceKind::Cost).await;
+    let status = status(&second, SourceKind::Cost);
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("1 of 3 failed")),
+        "{:?}",
+        status.last_error
+    );
+    assert!(status.stale);
+    let of = |snapshot: &Snapshot| -> Vec<aisec::model::CostPoint> {
+        snapshot
+            .costs
+            .iter()
+            .filter(|point| point.subscription_id.eq_ignore_ascii_case(&failing))
+            .cloned()
+            .collect()
+    };
+    assert!(!of(&first).is_empty(), "the subscription had costs");
+    assert_eq!(of(&second), of(&first), "its days are kept");
+    assert_eq!(second.costs.len(), first.costs.len(), "and every other subscription's");
 }

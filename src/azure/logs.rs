@@ -28,7 +28,11 @@ pub async fn recent_rows(client: &AzureClient, workspace_guid: &str, timespan: &
     let response = client
         .query(RequestKind::LogAnalytics, Scope::LogAnalytics, url, &body)
         .await?;
-    Ok(parse(&response))
+    let mut result = parse(&response);
+    for row in &mut result.rows {
+        row.workspace.clone_from(&guid);
+    }
+    Ok(result)
 }
 
 fn parse(response: &Value) -> LogResult {
@@ -64,6 +68,7 @@ fn parse(response: &Value) -> LogResult {
         };
         let text = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(cell_text).unwrap_or_default();
         result.rows.push(LogRow {
+            workspace: String::new(),
             time: text(time),
             resource: text(resource),
             category: text(category),

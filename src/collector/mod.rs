@@ -223,6 +223,8 @@ impl Supervisor {
                 resources: self.working.resources.clone(),
                 workspaces: self.working.workspaces.clone(),
                 series: self.working.series.clone(),
+                logs: self.working.logs.clone(),
+                costs: self.working.costs.clone(),
                 details_cursor: self.working.details_cursor,
                 interner: self.interner.clone(),
             };

@@ -34,6 +34,9 @@ pub(super) struct DiagnosticsResult {
     pub cursor: usize,
 }
 
+/// The newest diagnostic-log rows kept across every workspace.
+const MAX_LOG_ROWS: usize = 1000;
+
 /// A subscription with at least this many resources to read lists role assignments and locks once.
 const SCOPED_LISTS_FROM: usize = 5;
 
@@ -186,6 +189,10 @@ pub(super) struct Job {
     pub workspaces: Arc<HashMap<String, String>>,
     /// Series kept from the last metrics refresh, extended rather than fetched again.
     pub series: Arc<Vec<MetricSeries>>,
+    /// The last good log rows and costs: a workspace or subscription that cannot be read this time keeps its
+    /// own (stale, and the source says so) instead of vanishing from the totals.
+    pub logs: Arc<Vec<LogRow>>,
+    pub costs: Arc<Vec<CostPoint>>,
     /// Rotation position of the details source (tenants larger than one refresh reads).
     pub details_cursor: usize,
     /// The collector's one copy of each document Azure repeats, which fetched documents join as they arrive.
@@ -433,6 +440,7 @@ impl Job {
         let guids: Vec<&String> = destinations.iter().filter_map(|id| self.workspaces.get(id)).collect();
         let mut rows = Vec::new();
         let mut failures = Vec::new();
+        let mut unread = 0;
         for guid in &guids {
             match logs::recent_rows(&self.client, guid, "PT24H").await {
                 Ok(result) => {
@@ -441,14 +449,23 @@ impl Job {
                         failures.push(warning);
                     }
                 }
-                Err(error) => failures.push(error.to_string()),
+                Err(error) => {
+                    failures.push(error.to_string());
+                    unread += 1;
+                    rows.extend(
+                        self.logs
+                            .iter()
+                            .filter(|row| row.workspace.eq_ignore_ascii_case(guid))
+                            .cloned(),
+                    );
+                }
             }
         }
-        rows.sort_by(|a, b| b.time.cmp(&a.time));
-        rows.truncate(1000);
-        if rows.is_empty() && !failures.is_empty() {
+        if unread > 0 && unread == guids.len() {
             return Completion::Logs(Err(failures.swap_remove(0)));
         }
+        rows.sort_by(|a, b| b.time.cmp(&a.time));
+        rows.truncate(MAX_LOG_ROWS);
         partial(Completion::Logs(Ok(rows)), &failures, guids.len())
     }
 
@@ -461,10 +478,18 @@ impl Job {
         for subscription in self.subscriptions.iter() {
             match cost::daily_costs(&self.client, &subscription.id, &from, &to).await {
                 Ok(mut daily) => points.append(&mut daily),
-                Err(error) => failures.push(error.to_string()),
+                Err(error) => {
+                    failures.push(error.to_string());
+                    points.extend(
+                        self.costs
+                            .iter()
+                            .filter(|point| point.subscription_id.eq_ignore_ascii_case(&subscription.id))
+                            .cloned(),
+                    );
+                }
             }
         }
-        if points.is_empty() && !failures.is_empty() {
+        if !failures.is_empty() && failures.len() == self.subscriptions.len() {
             return Completion::Cost(Err(failures.swap_remove(0)));
         }
         partial(Completion::Cost(Ok(points)), &failures, self.subscriptions.len())

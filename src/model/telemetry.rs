@@ -87,6 +87,10 @@ pub struct CostPoint {
 /// One diagnostic-log row (AzureDiagnostics). Every field is untrusted text from Azure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogRow {
+    /// The Log Analytics workspace (GUID) the row was read from, so a workspace that cannot be read this time
+    /// keeps its last rows.
+    #[serde(default)]
+    pub workspace: String,
     pub time: String,
     pub resource: String,
     pub category: String,

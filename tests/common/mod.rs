@@ -74,6 +74,7 @@ pub fn sample_snapshot() -> Snapshot {
     }];
     let logs = (0..40)
         .map(|i| LogRow {
+            workspace: "5e2b8c1d-0000-4000-8000-00000000a001".into(),
             time: format!("2026-11-21T10:{:02}:00Z", 59 - i),
             resource: "AOAI-PROD-WEU".into(),
             category: "RequestResponse".into(),
