@@ -209,3 +209,43 @@ fn walkthrough_findings_and_attestation_form() {
     let (terminal, _) = render(&mut state, 100, 30);
     insta::assert_snapshot!("attestation_form_100x30", terminal.backend());
 }
+
+#[test]
+fn the_read_only_and_paused_badges_show_at_every_width() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "p");
+    assert!(state.paused);
+    for width in [40u16, 60, 80, 120, 200] {
+        let (terminal, _) = render(&mut state, width, 24);
+        let screen = format!("{}", terminal.backend());
+        let header = screen.lines().next().unwrap_or_default();
+        assert!(
+            header.contains(" RO read-only ") && header.contains(" PAUSED "),
+            "{width} columns: {header}"
+        );
+        if width >= 120 {
+            assert!(header.contains("score") && header.contains("resources"), "{header}");
+        }
+    }
+}
+
+/// The event loop's only timer: it wakes when a shown age would read differently, and never without an age.
+#[test]
+fn the_screen_changes_next_when_an_age_in_the_header_would() {
+    let mut snapshot = common::sample_snapshot();
+    let at = |snapshot: &Snapshot, now: i64| {
+        let mut state = state_with(snapshot.clone());
+        state.now = now;
+        aisec::ui::next_change_in(&state).map(|d| d.as_secs())
+    };
+    let ok = common::NOW - 30;
+    assert!(snapshot.sources.iter().all(|s| s.last_ok == Some(ok)));
+    assert_eq!(at(&snapshot, ok + 42), Some(1), "seconds tick each second");
+    assert_eq!(at(&snapshot, ok + 125), Some(55), "minutes tick at the next minute");
+    snapshot.sources[0].last_ok = Some(ok + 100);
+    assert_eq!(at(&snapshot, ok + 125), Some(1), "the youngest age sets the pace");
+    for source in &mut snapshot.sources {
+        source.last_ok = None;
+    }
+    assert_eq!(at(&snapshot, ok + 125), None, "no age shown: no timer");
+}

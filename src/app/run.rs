@@ -1,5 +1,5 @@
 //! The event loop: drain every ready input, apply it through `update`, then draw at most once. It sleeps
-//! when nothing happens: no timer runs while the screen has nothing new to show.
+//! when nothing happens: the only timer wakes it when a shown age would read differently.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,7 +43,11 @@ pub async fn run(terminal: &mut Tui, state: &mut State, wiring: Wiring) -> std::
     let mut last_draw = draw(terminal, state)?;
     loop {
         let mut dirty = false;
+        let ages_change = crate::ui::next_change_in(state);
         tokio::select! {
+            () = tokio::time::sleep_until(last_draw + ages_change.unwrap_or_default()), if ages_change.is_some() => {
+                dirty = true;
+            }
             event = events.next() => match event {
                 Some(Ok(event)) => dirty |= handle_terminal_event(state, event, &effects),
                 Some(Err(error)) => return Err(error),

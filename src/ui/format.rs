@@ -28,6 +28,18 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
+/// Seconds until [`age`] of something `seconds` old reads differently (`45s` in one, `12m` at the next minute).
+pub fn age_changes_in(seconds: i64) -> i64 {
+    let s = seconds.max(0);
+    let unit = match s {
+        0..=59 => 1,
+        60..=3599 => 60,
+        3600..=172_799 => 3600,
+        _ => 86_400,
+    };
+    unit - s % unit
+}
+
 /// Thousands separators for counts: 4210 → `4,210`.
 pub fn count(value: f64) -> String {
     if !value.is_finite() {
@@ -102,6 +114,12 @@ mod tests {
         assert_eq!(count(f64::NAN), "–");
         assert_eq!(age(42), "42s");
         assert_eq!(age(7200), "2h");
+        for seconds in [0, 42, 59, 60, 125, 3599, 3600, 7199, 172_799, 172_800, 200_000] {
+            let wait = age_changes_in(seconds);
+            assert!(wait >= 1);
+            assert_eq!(age(seconds + wait - 1), age(seconds), "{seconds}: unchanged until then");
+            assert_ne!(age(seconds + wait), age(seconds), "{seconds}: changed then");
+        }
         assert_eq!(rarity(3.0), "1 in 1,000");
         assert_eq!(usage_date(20261121), "11-21");
         assert_eq!(fit("abcdef", 4), "abc…");

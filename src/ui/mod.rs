@@ -77,6 +77,19 @@ fn companion(pane: Pane) -> Option<Pane> {
     }
 }
 
+/// How long until the screen reads differently with no new input: the header's ages of each source's last
+/// success, which the event loop redraws for (none shown, no timer).
+pub fn next_change_in(state: &State) -> Option<std::time::Duration> {
+    state
+        .snapshot
+        .sources
+        .iter()
+        .filter_map(|source| source.last_ok)
+        .map(|ok| format::age_changes_in(state.now - ok))
+        .min()
+        .map(|seconds| std::time::Duration::from_secs(seconds.max(1) as u64))
+}
+
 fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
     let snapshot = &state.snapshot;
     let names: Vec<String> = snapshot
@@ -94,43 +107,66 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
         ),
         n => format!("{n} subscriptions: {}, …", names[..2].join(", ")),
     };
-    let mut first = vec![
-        Span::styled(
-            " aisec ",
-            style::title().add_modifier(ratatui::style::Modifier::REVERSED),
-        ),
-        Span::raw(" "),
-        Span::raw(format::fit(&subscriptions, (area.width as usize).saturating_sub(40))),
-        Span::styled(format!("  {} resources", snapshot.resources.len()), style::dim()),
-    ];
-    if let Some(score) = state.score {
-        let score_style = if score >= 80 {
-            style::good()
-        } else if score >= 50 {
-            style::warn()
-        } else {
-            style::bad()
-        };
-        first.push(Span::raw("  score "));
-        first.push(Span::styled(
-            format!("{score}"),
-            score_style.add_modifier(ratatui::style::Modifier::BOLD),
-        ));
-    }
-    first.push(Span::raw("  "));
+    // The badges say how the screen behaves (nothing is written; nothing moves while paused), so they always
+    // show; the score, the resource count and the subscription names give way, in that order, when narrow.
+    let mut badges: Vec<Span> = Vec::new();
     if state.read_only {
-        first.push(Span::styled(
+        badges.push(Span::raw(" "));
+        badges.push(Span::styled(
             " RO read-only ",
             style::good().add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     }
     if state.paused {
-        first.push(Span::raw(" "));
-        first.push(Span::styled(
+        badges.push(Span::raw(" "));
+        badges.push(Span::styled(
             " PAUSED ",
             style::warn().add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     }
+    let mut score = Vec::new();
+    if let Some(value) = state.score {
+        let score_style = if value >= 80 {
+            style::good()
+        } else if value >= 50 {
+            style::warn()
+        } else {
+            style::bad()
+        };
+        score.push(Span::raw("  score "));
+        score.push(Span::styled(
+            format!("{value}"),
+            score_style.add_modifier(ratatui::style::Modifier::BOLD),
+        ));
+    }
+    let count = vec![Span::styled(
+        format!("  {} resources", snapshot.resources.len()),
+        style::dim(),
+    )];
+    let title = Span::styled(
+        " aisec ",
+        style::title().add_modifier(ratatui::style::Modifier::REVERSED),
+    );
+    let width_of = |spans: &[Span]| -> usize { spans.iter().map(|span| span.content.chars().count()).sum() };
+    // The title, the space before the badges, the badges.
+    let mut room = (area.width as usize).saturating_sub(title.content.chars().count() + 1 + width_of(&badges));
+    let mut optional = Vec::new();
+    for part in [score, count] {
+        if width_of(&part) <= room {
+            room -= width_of(&part);
+            optional.push(part);
+        }
+    }
+    let mut first = vec![title];
+    // A name shorter than this says nothing: the room goes to what follows instead.
+    if room >= 12 {
+        first.push(Span::raw(" "));
+        first.push(Span::raw(format::fit(&subscriptions, room - 1)));
+    }
+    optional.reverse();
+    first.extend(optional.into_iter().flatten());
+    first.push(Span::raw(" "));
+    first.extend(badges);
     let mut second = vec![Span::raw(" ")];
     for kind in SourceKind::ALL {
         let Some(source) = snapshot.source(kind) else {

@@ -43,7 +43,7 @@ pub fn source(source: &SourceStatus) -> SourceLook {
     let (brief, long, style) = match (&source.last_error, source.last_ok, source.in_flight) {
         (Some(_), _, _) if source.stale => ("⚠ stale", "⚠ stale", warn()),
         (Some(_), _, _) => ("✗", "✗ failed", bad()),
-        (None, Some(_), true) => ("✓", "✓ refreshing", good()),
+        (None, Some(_), true) => ("↻", "↻ refreshing", good()),
         (None, Some(_), false) => ("✓", "✓ ok", good()),
         (None, None, true) => ("…", "… loading", dim()),
         (None, None, false) => ("–", "– not started", dim()),
