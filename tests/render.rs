@@ -249,3 +249,58 @@ fn the_screen_changes_next_when_an_age_in_the_header_would() {
     }
     assert_eq!(at(&snapshot, ok + 125), None, "no age shown: no timer");
 }
+
+/// A pane left empty by a source that never succeeded says so (zero alerts in a throttle storm is not "all
+/// quiet"); one whose source has not answered yet says it is loading.
+#[test]
+fn an_empty_pane_says_why_it_is_empty() {
+    let mut snapshot = common::sample_snapshot();
+    snapshot.alerts = Arc::new(Vec::new());
+    snapshot.logs = Arc::new(Vec::new());
+    snapshot.costs = Arc::new(Vec::new());
+    for source in &mut snapshot.sources {
+        match source.kind {
+            SourceKind::Metrics => {
+                source.last_ok = None;
+                source.last_error = Some("throttled, retry after 30s: metrics:getBatch".into());
+            }
+            SourceKind::Cost => {
+                source.last_ok = None;
+                source.last_error = Some("503 ServiceUnavailable from Cost Management".into());
+            }
+            SourceKind::Logs => {
+                source.last_ok = None;
+                source.in_flight = true;
+            }
+            _ => {}
+        }
+    }
+    let mut state = state_with(snapshot.clone());
+    press(&mut state, "2");
+    let (terminal, _) = render(&mut state, 120, 30);
+    let screen = format!("{}", terminal.backend());
+    assert!(
+        screen.contains("metrics unavailable, so nothing can be shown: throttled, retry after 30s"),
+        "{screen}"
+    );
+    press(&mut state, "5");
+    let (terminal, _) = render(&mut state, 120, 30);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("Daily cost · cost unavailable"), "{screen}");
+    assert!(screen.contains("loading logs…"), "{screen}");
+
+    // Answered with nothing: nothing to explain.
+    for source in &mut snapshot.sources {
+        source.last_ok = Some(common::NOW - 30);
+        source.last_error = None;
+        source.in_flight = false;
+    }
+    let mut state = state_with(snapshot);
+    press(&mut state, "2");
+    let (terminal, _) = render(&mut state, 120, 30);
+    let screen = format!("{}", terminal.backend());
+    assert!(
+        screen.contains("nothing here") && !screen.contains("unavailable"),
+        "{screen}"
+    );
+}

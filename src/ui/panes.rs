@@ -11,7 +11,7 @@ use crate::app::view::{self, ChecklistRow};
 use crate::app::{Pane, PaneState, State};
 use crate::attestation::Standing;
 use crate::checks;
-use crate::model::StatusCounts;
+use crate::model::{SourceKind, StatusCounts};
 use crate::sanitize::for_terminal;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, pane: Pane, focused: bool, report: &mut FrameReport) {
@@ -52,6 +52,44 @@ fn window(pane: &PaneState, height: usize) -> std::ops::Range<usize> {
         offset = selected + 1 - height;
     }
     offset..(offset + height).min(len)
+}
+
+/// The source whose data fills a pane.
+fn source_of(pane: Pane) -> SourceKind {
+    match pane {
+        Pane::Checklist | Pane::Actions | Pane::Findings => SourceKind::Inventory,
+        Pane::Alerts | Pane::Incident => SourceKind::Metrics,
+        Pane::Logs => SourceKind::Logs,
+    }
+}
+
+/// Why a pane is empty: its source has not answered yet, or failed without ever succeeding (then zero rows
+/// would read as "all quiet" during the very storm that emptied it), or it answered with nothing.
+pub(super) fn empty_because(state: &State, source: SourceKind) -> (String, Style) {
+    let Some(status) = state.snapshot.source(source) else {
+        return ("nothing here yet".to_string(), style::dim());
+    };
+    let label = source.label();
+    match (status.last_ok, &status.last_error, status.in_flight) {
+        (None, Some(error), _) => {
+            let keys = state.keymap.keys_for("sources");
+            let more = if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" ([{keys}] all errors)")
+            };
+            (
+                format!(
+                    "{label} unavailable, so nothing can be shown: {}{more}",
+                    for_terminal(error)
+                ),
+                style::bad(),
+            )
+        }
+        (None, None, true) => (format!("loading {label}…"), style::dim()),
+        (None, None, false) => (format!("waiting for {label}"), style::dim()),
+        (Some(_), _, _) => ("nothing here".to_string(), style::dim()),
+    }
 }
 
 /// A table of one pane: its frame, column header and widths.
@@ -98,12 +136,14 @@ fn windowed_table<'a>(
         .collect();
     if pane_state.visible.is_empty() {
         let message = if pane_state.filter.is_empty() {
-            "nothing here yet"
+            empty_because(state, source_of(pane))
         } else {
-            "no row matches the filter"
+            ("no row matches the filter".to_string(), style::dim())
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(format!(" {message}"), style::dim())).block(block),
+            Paragraph::new(Span::styled(format!(" {}", message.0), message.1))
+                .wrap(Wrap { trim: false })
+                .block(block),
             area,
         );
         return;
@@ -480,7 +520,7 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
             daily.len(),
             format::count(total)
         ),
-        _ => " Daily cost · no data yet ".to_string(),
+        _ => format!(" Daily cost · {} ", empty_because(state, SourceKind::Cost).0),
     };
     let cost_block = Block::new()
         .borders(Borders::ALL)
