@@ -361,3 +361,46 @@ fn attestation_form_validates_saves_and_cancels() {
     assert!(update(&mut s, key(KeyCode::Esc)).is_empty());
     assert!(s.form.is_none());
 }
+
+#[test]
+fn marking_the_last_control_goes_back_to_the_first_unreviewed_and_says_all_only_when_all_are() {
+    let mut s = state();
+    update(&mut s, ch('w'));
+    let count = s.walkthrough.len();
+    assert!(count >= 2, "the sample has several failing controls");
+    for _ in 1..count {
+        update(&mut s, ch('n'));
+    }
+    assert!(matches!(s.overlay, Overlay::Walkthrough { index, .. } if index == count - 1));
+    update(&mut s, ch('m'));
+    assert!(
+        matches!(s.overlay, Overlay::Walkthrough { index: 0, .. }),
+        "back to the first one still to review: {:?}",
+        s.overlay
+    );
+    assert_ne!(
+        s.status_line.as_deref(),
+        Some("every failing control has been reviewed")
+    );
+    for _ in 0..count - 1 {
+        update(&mut s, ch('m'));
+    }
+    assert_eq!(s.reviewed.len(), count);
+    assert_eq!(
+        s.status_line.as_deref(),
+        Some("every failing control has been reviewed")
+    );
+}
+
+#[test]
+fn the_refresh_note_lasts_while_the_refresh_runs() {
+    let mut s = state();
+    assert_eq!(update(&mut s, ch('r')), vec![Effect::Refresh]);
+    assert_eq!(s.status_line.as_deref(), Some("refresh requested"));
+    let mut running = common::sample_snapshot();
+    running.sources[2].in_flight = true;
+    update(&mut s, Event::Snapshot(Arc::new(running)));
+    assert_eq!(s.status_line.as_deref(), Some("refreshing every source…"));
+    update(&mut s, Event::Snapshot(Arc::new(common::sample_snapshot())));
+    assert_eq!(s.status_line, None, "gone once every source is done");
+}

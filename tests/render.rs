@@ -35,6 +35,9 @@ fn render(state: &mut State, width: u16, height: u16) -> (Terminal<TestBackend>,
     for _ in 0..2 {
         terminal.draw(|frame| report = aisec::ui::draw(frame, state)).unwrap();
         update(state, Event::Layout(report.heights));
+        if let Some(max) = report.overlay_scroll_max {
+            update(state, Event::OverlayScrollLimit(max));
+        }
     }
     (terminal, report)
 }
@@ -303,4 +306,22 @@ fn an_empty_pane_says_why_it_is_empty() {
         screen.contains("nothing here") && !screen.contains("unavailable"),
         "{screen}"
     );
+}
+
+/// An overlay scrolls as far as its text goes: many `j` leave its last lines on screen, and one `k` moves.
+#[test]
+fn an_overlay_scrolls_no_further_than_its_text() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "?");
+    let (_, report) = render(&mut state, 80, 24);
+    let max = report.overlay_scroll_max.expect("help is open");
+    assert!(max > 0, "the help is longer than 24 rows");
+    press(&mut state, &"j".repeat(500));
+    let (terminal, _) = render(&mut state, 80, 24);
+    assert_eq!(state.overlay, aisec::app::Overlay::Help { scroll: max });
+    let bottom = format!("{}", terminal.backend());
+    press(&mut state, "k");
+    let (terminal, _) = render(&mut state, 80, 24);
+    assert_eq!(state.overlay, aisec::app::Overlay::Help { scroll: max - 1 });
+    assert_ne!(format!("{}", terminal.backend()), bottom, "one k scrolls back at once");
 }

@@ -174,6 +174,9 @@ fn draw(terminal: &mut Tui, state: &mut State) -> std::io::Result<Instant> {
     crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     drawn?;
     update(state, Event::Layout(report.heights));
+    if let Some(max) = report.overlay_scroll_max {
+        update(state, Event::OverlayScrollLimit(max));
+    }
     if std::env::var_os("AISEC_TEST_PANIC_AFTER_DRAW").is_some() {
         // Lets the pseudo-terminal test prove the panic hook restores the terminal.
         panic!("test panic requested by AISEC_TEST_PANIC_AFTER_DRAW");

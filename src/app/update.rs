@@ -17,6 +17,9 @@ pub enum Event {
     Snapshot(Arc<Snapshot>),
     /// Rows each pane showed at the last frame, reported by the UI after drawing.
     Layout([usize; 6]),
+    /// How far the open overlay could scroll at the last frame: a scroll position past it is brought back, so
+    /// `k` answers at once after many `j`.
+    OverlayScrollLimit(u16),
     /// The latest attestation per item, as stored.
     Attestations(Vec<Attestation>),
     /// Controls marked reviewed in the walkthrough, as stored.
@@ -33,9 +36,19 @@ pub enum Effect {
     MarkReviewed(String),
 }
 
+const REFRESH_REQUESTED: &str = "refresh requested";
+const REFRESHING: &str = "refreshing every source…";
+
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::Snapshot(snapshot) => {
+            // The request's note stays while the refresh runs and goes when every source is done.
+            if state.status_line.as_deref() == Some(REFRESH_REQUESTED) && snapshot.sources.iter().any(|s| s.in_flight) {
+                state.status_line = Some(REFRESHING.into());
+            } else if state.status_line.as_deref() == Some(REFRESHING) && snapshot.sources.iter().all(|s| !s.in_flight)
+            {
+                state.status_line = None;
+            }
             if state.paused {
                 state.held = Some(snapshot);
             } else {
@@ -47,6 +60,16 @@ pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
             for (pane, height) in state.panes.iter_mut().zip(heights) {
                 pane.height = height;
                 pane.clamp();
+            }
+            Vec::new()
+        }
+        Event::OverlayScrollLimit(max) => {
+            match &mut state.overlay {
+                Overlay::Help { scroll }
+                | Overlay::Details { scroll }
+                | Overlay::Sources { scroll }
+                | Overlay::Walkthrough { scroll, .. } => *scroll = (*scroll).min(max),
+                Overlay::None => {}
             }
             Vec::new()
         }
@@ -158,7 +181,7 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Refresh => {
-            state.status_line = Some("refresh requested".into());
+            state.status_line = Some(REFRESH_REQUESTED.into());
             return vec![Effect::Refresh];
         }
         Action::Pause => {
@@ -230,12 +253,16 @@ fn walkthrough(state: &mut State, action: Action, index: usize, scroll: u16) -> 
                 state.reviewed.insert(control.to_string());
                 effects.push(Effect::MarkReviewed(control.to_string()));
             }
-            // The next control still to review, after this one; stay when none is left.
-            let after = (index + 1..state.walkthrough.len()).find(|i| !state.reviewed.contains(state.walkthrough[*i]));
-            if after.is_none() {
-                state.status_line = Some("every failing control has been reviewed".into());
-            }
-            Some(after.unwrap_or(index))
+            // The next control still to review, after this one, then from the start; stay when none is left.
+            let unreviewed = |i: &usize| !state.reviewed.contains(state.walkthrough[*i]);
+            let after = (index + 1..state.walkthrough.len()).find(unreviewed);
+            let before = (0..index).find(unreviewed);
+            state.status_line = match (after, before) {
+                (None, None) => Some("every failing control has been reviewed".into()),
+                (None, Some(_)) => Some("back to the first control still to review".into()),
+                _ => state.status_line.take(),
+            };
+            Some(after.or(before).unwrap_or(index))
         }
         Action::MoveDown => {
             state.overlay = Overlay::Walkthrough {

@@ -21,6 +21,8 @@ use crate::sanitize::for_terminal;
 pub struct FrameReport {
     pub heights: [usize; 6],
     pub rows_built: usize,
+    /// How far the open overlay can scroll (its wrapped lines beyond the visible ones).
+    pub overlay_scroll_max: Option<u16>,
 }
 
 /// Wide terminals show the focused pane with its companion beside it.
@@ -54,13 +56,13 @@ pub fn draw(frame: &mut Frame, state: &State) -> FrameReport {
         _ => panes::draw(frame, body, state, state.focus, true, &mut report),
     }
     draw_footer(frame, footer, state);
-    match state.overlay {
-        Overlay::Help { scroll } => overlay::help(frame, area, state, scroll),
-        Overlay::Details { scroll } => overlay::details(frame, area, state, scroll),
-        Overlay::Sources { scroll } => overlay::sources(frame, area, state, scroll),
-        Overlay::Walkthrough { index, scroll } => overlay::walkthrough(frame, area, state, index, scroll),
-        Overlay::None => {}
-    }
+    report.overlay_scroll_max = match state.overlay {
+        Overlay::Help { scroll } => Some(overlay::help(frame, area, state, scroll)),
+        Overlay::Details { scroll } => Some(overlay::details(frame, area, state, scroll)),
+        Overlay::Sources { scroll } => Some(overlay::sources(frame, area, state, scroll)),
+        Overlay::Walkthrough { index, scroll } => Some(overlay::walkthrough(frame, area, state, index, scroll)),
+        Overlay::None => None,
+    };
     if let Some(form) = &state.form {
         overlay::attest_form(frame, area, state, form);
     }

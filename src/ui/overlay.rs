@@ -29,7 +29,8 @@ fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     center
 }
 
-fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16) {
+/// Draws a scrolling popup; returns how far it can scroll (its wrapped lines beyond the visible ones).
+fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16) -> u16 {
     popup_sized(
         frame,
         centered(area, 84, 84),
@@ -37,26 +38,26 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, 
         lines,
         scroll,
         " j/k scroll · Esc close ",
-    );
+    )
 }
 
-fn popup_sized(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, hint: &str) {
+fn popup_sized(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, scroll: u16, hint: &str) -> u16 {
     frame.render_widget(Clear, area);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(style::focused_border())
         .title(Span::styled(format!(" {title} "), style::title()))
         .title_bottom(Span::styled(hint.to_string(), style::dim()));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    let inner = block.inner(area);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let max_scroll = u16::try_from(paragraph.line_count(inner.width))
+        .unwrap_or(u16::MAX)
+        .saturating_sub(inner.height);
+    frame.render_widget(paragraph.block(block).scroll((scroll.min(max_scroll), 0)), area);
+    max_scroll
 }
 
-pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
+pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16 {
     let mut lines = Vec::new();
     for context in [
         Context::Global,
@@ -83,10 +84,10 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
         "Rebind any action by name in config.toml, e.g. [keys] refresh = [\"r\", \"f5\"]",
         style::dim(),
     )));
-    popup(frame, area, "Help · keys", lines, scroll);
+    popup(frame, area, "Help · keys", lines, scroll)
 }
 
-pub fn details(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
+pub fn details(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16 {
     let row = state.pane(state.focus).selected_row();
     let (title, lines) = match (state.focus, row) {
         (Pane::Checklist, Some(i)) => checklist_details(state, &state.checklist[i]),
@@ -119,12 +120,12 @@ pub fn details(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
         }
         _ => ("Details".into(), vec![Line::from("nothing selected")]),
     };
-    popup(frame, area, &title, lines, scroll);
+    popup(frame, area, &title, lines, scroll)
 }
 
 /// Every source with its last success, its whole last error and whether the panes show stale data: the header
 /// has room for one source's error, and in an incident several can fail at once.
-pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
+pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16 {
     let snapshot = &state.snapshot;
     let mut lines = Vec::new();
     for kind in SourceKind::ALL {
@@ -175,7 +176,7 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
             style::warn(),
         )));
     }
-    popup(frame, area, "Data sources", lines, scroll);
+    popup(frame, area, "Data sources", lines, scroll)
 }
 
 /// `1,493 requests · 12 retries · waited 4.1 s`: throttling made visible.
@@ -355,9 +356,9 @@ fn finding_details(state: &State, finding: Option<crate::model::Finding>) -> (St
 
 /// One screen per failing control, in severity order: what is checked, the evidence, why, the fix and what
 /// it can break, and where the reviewer is.
-pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, scroll: u16) {
+pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, scroll: u16) -> u16 {
     let Some(control) = state.walkthrough.get(index).and_then(|id| checks::control(id)) else {
-        return;
+        return 0;
     };
     let reviewed = state
         .walkthrough
@@ -443,7 +444,7 @@ pub fn walkthrough(frame: &mut Frame, area: Rect, state: &State, index: usize, s
         lines,
         scroll,
         hint,
-    );
+    )
 }
 
 /// The attestation form: name and date on one line each, a multi-line note below.
