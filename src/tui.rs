@@ -65,7 +65,13 @@ fn install_panic_hook() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let was_drawing = ACTIVE.load(Ordering::SeqCst);
         restore();
         previous(info);
+        if was_drawing {
+            // The screen is back to the shell's: a cockpit that went on drawing over it (a background task's
+            // panic does not end the event loop) would leave a garbled terminal and data that never updates.
+            std::process::exit(101);
+        }
     }));
 }

@@ -232,25 +232,32 @@ fn the_read_only_and_paused_badges_show_at_every_width() {
     }
 }
 
-/// The event loop's only timer: it wakes when a shown age would read differently, and never without an age.
+/// The event loop's only timer: it wakes when a shown age would read differently (the header's to the minute,
+/// the sources overlay's to the second while it is open), and never without an age.
 #[test]
-fn the_screen_changes_next_when_an_age_in_the_header_would() {
+fn the_screen_changes_next_when_a_shown_age_would() {
     let mut snapshot = common::sample_snapshot();
-    let at = |snapshot: &Snapshot, now: i64| {
+    let at = |snapshot: &Snapshot, now: i64, keys: &str| {
         let mut state = state_with(snapshot.clone());
+        press(&mut state, keys);
         state.now = now;
         aisec::ui::next_change_in(&state).map(|d| d.as_secs())
     };
     let ok = common::NOW - 30;
     assert!(snapshot.sources.iter().all(|s| s.last_ok == Some(ok)));
-    assert_eq!(at(&snapshot, ok + 42), Some(1), "seconds tick each second");
-    assert_eq!(at(&snapshot, ok + 125), Some(55), "minutes tick at the next minute");
+    assert_eq!(at(&snapshot, ok + 42, ""), Some(18), "the header's <1m becomes 1m");
+    assert_eq!(
+        at(&snapshot, ok + 42, "S"),
+        Some(1),
+        "the overlay's seconds tick each second"
+    );
+    assert_eq!(at(&snapshot, ok + 125, ""), Some(55), "minutes tick at the next minute");
     snapshot.sources[0].last_ok = Some(ok + 100);
-    assert_eq!(at(&snapshot, ok + 125), Some(1), "the youngest age sets the pace");
+    assert_eq!(at(&snapshot, ok + 125, ""), Some(35), "the youngest age sets the pace");
     for source in &mut snapshot.sources {
         source.last_ok = None;
     }
-    assert_eq!(at(&snapshot, ok + 125), None, "no age shown: no timer");
+    assert_eq!(at(&snapshot, ok + 125, "S"), None, "no age shown: no timer");
 }
 
 /// A pane left empty by a source that never succeeded says so (zero alerts in a throttle storm is not "all

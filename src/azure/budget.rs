@@ -69,7 +69,7 @@ impl Budget {
                 .get("x-ms-user-quota-resets-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_hms)
-                .map(|d| now + d);
+                .and_then(|d| now.checked_add(d.min(LONGEST_RESET)));
             updates.push((
                 Quota::ResourceGraph,
                 QuotaState {
@@ -195,11 +195,15 @@ fn pace(quota: Quota, state: &QuotaState, now: Instant) -> Duration {
         .min(Duration::from_secs(60))
 }
 
-/// `hh:mm:ss` as sent in `x-ms-user-quota-resets-after`.
+/// A quota reset further away than this is taken as this far: pacing waits at most a minute at a time anyway.
+const LONGEST_RESET: Duration = Duration::from_secs(3600);
+
+/// `hh:mm:ss` as sent in `x-ms-user-quota-resets-after`; `None` for anything else, numbers too large included.
 pub(crate) fn parse_hms(text: &str) -> Option<Duration> {
     let mut parts = text.trim().split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
-    Some(Duration::from_secs(h * 3600 + m * 60 + s))
+    let seconds = h.checked_mul(3600)?.checked_add(m.checked_mul(60)?)?.checked_add(s)?;
+    Some(Duration::from_secs(seconds))
 }
 
 #[cfg(test)]
@@ -264,6 +268,22 @@ mod tests {
             Duration::ZERO,
             "never seen: no delay"
         );
+
+        // A reset ages away (or a number that overflows) cannot panic the client; it is simply a long wait.
+        for resets in [
+            "5000000000000000:00:00",
+            "99999999999999999999:00:00",
+            "2562047788015215:30:08",
+        ] {
+            let mut hostile = HeaderMap::new();
+            hostile.insert("x-ms-user-quota-remaining", HeaderValue::from_static("0"));
+            hostile.insert("x-ms-user-quota-resets-after", HeaderValue::from_str(resets).unwrap());
+            budget.observe(&hostile, "s1");
+            assert!(
+                budget.delay(Quota::ResourceGraph, "s1") <= Duration::from_secs(60),
+                "{resets}"
+            );
+        }
 
         let mut cost = HeaderMap::new();
         cost.insert(

@@ -525,14 +525,7 @@ fn retry_hint(headers: &HeaderMap) -> Option<Duration> {
             .ok()
             .map(Duration::from_millis)
     };
-    let seconds = |name: &str| {
-        header_text(headers, name)?
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|s| *s >= 0.0 && s.is_finite())
-            .map(Duration::from_secs_f64)
-    };
+    let seconds = |name: &str| server_seconds(header_text(headers, name)?.trim().parse::<f64>().ok()?);
     let primary = millis("retry-after-ms")
         .or_else(|| millis("x-ms-retry-after-ms"))
         .or_else(|| seconds("retry-after"));
@@ -543,15 +536,23 @@ fn retry_hint(headers: &HeaderMap) -> Option<Duration> {
             let name = name.as_str();
             name.starts_with("x-ms-ratelimit-microsoft.") && name.ends_with("-retry-after")
         })
-        .filter_map(|(_, value)| value.to_str().ok()?.trim().parse::<f64>().ok())
-        .filter(|s| *s >= 0.0 && s.is_finite())
-        .map(Duration::from_secs_f64)
+        .filter_map(|(_, value)| server_seconds(value.to_str().ok()?.trim().parse::<f64>().ok()?))
         .max();
     [primary, quota_reset, cost]
         .into_iter()
         .flatten()
         .max()
-        .map(|d| d.min(Duration::from_secs(300)))
+        .map(|d| d.min(LONGEST_SERVER_WAIT))
+}
+
+/// The longest wait a server's hint is taken for: beyond it the source fails and says why, rather than sleep.
+const LONGEST_SERVER_WAIT: Duration = Duration::from_secs(300);
+
+/// A server's wait in seconds, capped before it becomes a `Duration` (a hint of `1e20` must not panic); not
+/// a wait at all when negative or not a number.
+fn server_seconds(seconds: f64) -> Option<Duration> {
+    (seconds >= 0.0 && seconds.is_finite())
+        .then(|| Duration::from_secs_f64(seconds.min(LONGEST_SERVER_WAIT.as_secs_f64())))
 }
 
 /// The subscription a request is about (`/subscriptions/{id}/…`), lower-case; empty for tenant-level paths.
@@ -670,6 +671,30 @@ mod tests {
         );
         assert_eq!(retry_hint(&headers), Some(Duration::from_secs(20)));
         assert_eq!(retry_hint(&HeaderMap::new()), None);
+    }
+
+    /// Whatever a server (or something posing as one) sends as a wait is capped, never a panic.
+    #[test]
+    fn absurd_waits_are_capped_and_nonsense_ignored() {
+        for (name, value) in [
+            ("retry-after", "1e20"),
+            ("retry-after", "18446744073709551615"),
+            ("retry-after-ms", "18446744073709551615"),
+            ("x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after", "1e300"),
+            ("x-ms-user-quota-resets-after", "5000000000000000:00:00"),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                reqwest::header::HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+            assert_eq!(retry_hint(&headers), Some(LONGEST_SERVER_WAIT), "{name}: {value}");
+        }
+        for value in ["-3", "NaN", "inf", "soon"] {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after", HeaderValue::from_static(value));
+            assert_eq!(retry_hint(&headers), None, "{value}");
+        }
     }
 
     #[test]

@@ -28,6 +28,21 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
+/// [`age`] to the minute (`<1m`, `12m`, `3h`): what the header shows, so that an idle screen changes once a
+/// minute, not every second.
+pub fn minute_age(seconds: i64) -> String {
+    if seconds < 60 { "<1m".to_string() } else { age(seconds) }
+}
+
+/// Seconds until [`minute_age`] of something `seconds` old reads differently.
+pub fn minute_age_changes_in(seconds: i64) -> i64 {
+    if seconds < 60 {
+        60 - seconds.max(0)
+    } else {
+        age_changes_in(seconds)
+    }
+}
+
 /// Seconds until [`age`] of something `seconds` old reads differently (`45s` in one, `12m` at the next minute).
 pub fn age_changes_in(seconds: i64) -> i64 {
     let s = seconds.max(0);
@@ -119,7 +134,13 @@ mod tests {
             assert!(wait >= 1);
             assert_eq!(age(seconds + wait - 1), age(seconds), "{seconds}: unchanged until then");
             assert_ne!(age(seconds + wait), age(seconds), "{seconds}: changed then");
+            let wait = minute_age_changes_in(seconds);
+            assert!(wait >= 1);
+            assert_eq!(minute_age(seconds + wait - 1), minute_age(seconds), "{seconds}");
+            assert_ne!(minute_age(seconds + wait), minute_age(seconds), "{seconds}");
         }
+        assert_eq!(minute_age(42), "<1m");
+        assert_eq!(minute_age(125), "2m");
         assert_eq!(rarity(3.0), "1 in 1,000");
         assert_eq!(usage_date(20261121), "11-21");
         assert_eq!(fit("abcdef", 4), "abc…");

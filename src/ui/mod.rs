@@ -79,15 +79,23 @@ fn companion(pane: Pane) -> Option<Pane> {
     }
 }
 
-/// How long until the screen reads differently with no new input: the header's ages of each source's last
-/// success, which the event loop redraws for (none shown, no timer).
+/// How long until the screen reads differently with no new input: the ages of each source's last success,
+/// to the minute in the header, to the second in the sources overlay while it is open. The event loop's one
+/// timer waits for this (no age shown, no timer).
 pub fn next_change_in(state: &State) -> Option<std::time::Duration> {
+    let to_the_second = matches!(state.overlay, Overlay::Sources { .. });
     state
         .snapshot
         .sources
         .iter()
         .filter_map(|source| source.last_ok)
-        .map(|ok| format::age_changes_in(state.now - ok))
+        .map(|ok| {
+            if to_the_second {
+                format::age_changes_in(state.now - ok)
+            } else {
+                format::minute_age_changes_in(state.now - ok)
+            }
+        })
         .min()
         .map(|seconds| std::time::Duration::from_secs(seconds.max(1) as u64))
 }
@@ -178,7 +186,10 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
         second.push(Span::raw(format!("{} ", kind.label())));
         second.push(Span::styled(look.brief, look.style));
         if let Some(ok) = source.last_ok {
-            second.push(Span::styled(format!(" {}", format::age(state.now - ok)), style::dim()));
+            second.push(Span::styled(
+                format!(" {}", format::minute_age(state.now - ok)),
+                style::dim(),
+            ));
         }
         second.push(Span::raw("   "));
     }
