@@ -54,32 +54,44 @@ pub enum Command {
     },
 }
 
-/// `--endpoint` check, done before any connection is made.
+/// `--endpoint` check, done before any connection is made. Messages quote the URL without any user name or
+/// password in it: those are secrets, and messages reach the screen and the log.
 pub fn validate_endpoint(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("--endpoint {text:?} is not a URL: {e}"))?;
+    let shown = without_userinfo(text);
+    let url = Url::parse(text).map_err(|e| format!("--endpoint {shown:?} is not a URL: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("--endpoint {shown}: credentials in the URL are not accepted"));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(format!(
-                "--endpoint {text}: plain http is only allowed for loopback addresses (127.0.0.1, ::1, localhost); \
+                "--endpoint {shown}: plain http is only allowed for loopback addresses (127.0.0.1, ::1, localhost); \
                  use https for anything else"
             ));
         }
         other => {
-            return Err(format!("--endpoint {text}: unsupported scheme {other:?} (use https)"));
+            return Err(format!("--endpoint {shown}: unsupported scheme {other:?} (use https)"));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("--endpoint {text}: no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "--endpoint {}: credentials in the URL are not accepted",
-            url.host_str().unwrap_or("")
-        ));
+        return Err(format!("--endpoint {shown}: no host"));
     }
     Ok(url)
+}
+
+/// `scheme://user:password@host/…` as `scheme://…@host/…`, found in the text itself, so even a string that
+/// is not a URL loses what looks like credentials.
+fn without_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_string();
+    };
+    let authority_end = text[start..].find(['/', '?', '#']).map_or(text.len(), |i| start + i);
+    match text[start..authority_end].rfind('@') {
+        Some(at) => format!("{}…{}", &text[..start], &text[start + at..]),
+        None => text.to_string(),
+    }
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -94,6 +106,23 @@ fn is_loopback(url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_message_repeats_a_password_from_the_url() {
+        for text in [
+            "http://user:s3cretPW@10.0.0.5",
+            "ftp://user:s3cretPW@127.0.0.1",
+            "ht tp://user:s3cretPW@x",
+            "https://user:s3cretPW@management.example.com/path",
+            "http://:s3cretPW@127.0.0.1:8480",
+        ] {
+            let error = validate_endpoint(text).expect_err(text);
+            assert!(!error.contains("s3cretPW"), "{error}");
+            assert!(error.starts_with("--endpoint"), "{error}");
+        }
+        assert_eq!(without_userinfo("https://a:b@host/x@y"), "https://…@host/x@y");
+        assert_eq!(without_userinfo("https://host/x@y"), "https://host/x@y");
+    }
 
     #[test]
     fn plain_http_only_on_loopback() {
