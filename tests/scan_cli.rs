@@ -279,3 +279,49 @@ fn a_reader_that_goes_away_is_an_error_not_a_panic() {
         "a closed stderr must not turn the error into a panic (101)"
     );
 }
+
+/// A scan stopped while it waits for Azure (a cancelled CI job sends SIGTERM) leaves no temporary file and
+/// the previous report as it was, and says so with the shell's exit code for the signal.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_stopped_by_a_signal_leaves_no_temporary_file() {
+    use aisec::emulator::{FaultKind, FaultSpec};
+    let mut hold = FaultSpec::new("graph", FaultKind::Timeout);
+    hold.delay_ms = Some(60_000);
+    let emulator = emulator::start(Scenario::demo(unix_now()).with_faults([hold]))
+        .await
+        .expect("emulator");
+    let home = scratch("signal");
+    let reports = home.join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    let target = reports.join("aisec.json");
+    std::fs::write(&target, "last good report").unwrap();
+    for (signal, expected) in [("-TERM", 143), ("-INT", 130)] {
+        let child = Command::new(env!("CARGO_BIN_EXE_aisec"))
+            .args(["scan", "--endpoint", &emulator.base_url, "--format", "json", "--output"])
+            .arg(&target)
+            .env("AISEC_HOME", &home)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the aisec binary runs");
+        // The temporary file is claimed before the scan waits on the held inventory query.
+        let claimed = (0..200).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            entries(&reports).len() == 2
+        });
+        assert!(claimed, "the scan claimed its output: {:?}", entries(&reports));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let output = child.wait_with_output().expect("the scan ends");
+        assert_eq!(code(&output), expected, "{}", stderr(&output));
+        assert!(stderr(&output).contains("nothing written"), "{}", stderr(&output));
+        assert_eq!(entries(&reports), vec!["aisec.json"], "no temporary file left");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "last good report");
+    }
+    emulator.shutdown().await;
+    let _ = std::fs::remove_dir_all(home);
+}

@@ -114,6 +114,59 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     if tripped { EXIT_FINDINGS } else { 0 }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum StopSignal {
+    Interrupt,
+    Terminate,
+}
+
+impl StopSignal {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Interrupt => "SIGINT",
+            Self::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The shell's convention: 128 plus the signal's number.
+    fn exit_code(self) -> u8 {
+        match self {
+            Self::Interrupt => 130,
+            Self::Terminate => 143,
+        }
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM; never returns when neither can be listened for.
+async fn stop_signal() -> StopSignal {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut terminate) => {
+                    terminate.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = interrupt => StopSignal::Interrupt,
+            () = terminate => StopSignal::Terminate,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        interrupt.await;
+        StopSignal::Interrupt
+    }
+}
+
 /// The whole command after the connection is made: prepare the output, collect, report, write, and choose
 /// the exit code. Errors (exit 2) come back as `Err` with a message for stderr; warnings about sources that
 /// failed are printed to stderr here.
@@ -123,11 +176,23 @@ pub async fn run(client: AzureClient, subscriptions: &[String], args: &ScanArgs)
         Some(path) => Output::file(path)?,
         None => Output::stdout(),
     };
-    let collected = match collect(client, subscriptions, DEFAULT_DEADLINE).await {
-        Ok(collected) => collected,
-        Err(error) => {
+    let collected = tokio::select! {
+        result = collect(client, subscriptions, DEFAULT_DEADLINE) => match result {
+            Ok(collected) => collected,
+            Err(error) => {
+                output.abandon();
+                return Err(error);
+            }
+        },
+        // A cancelled CI job or Ctrl-C: the temporary file goes, the previous report stays.
+        signal = stop_signal() => {
             output.abandon();
-            return Err(error);
+            let _ = writeln!(
+                std::io::stderr(),
+                "aisec scan: stopped by {}: nothing written",
+                signal.name()
+            );
+            return Ok(ExitCode::from(signal.exit_code()));
         }
     };
     for warning in collected.warnings() {

@@ -1,7 +1,10 @@
 //! Where the report goes: stdout, or a file written atomically. The file is claimed before the scan starts (a
 //! temporary file beside the target, so an unwritable directory fails at once), filled when the report is
 //! ready, flushed to disk and renamed over the target: a reader sees the old file or the whole new one,
-//! never a half-written report. The temporary file is removed on every other path.
+//! never a half-written report. The temporary file is removed on every other path. The new file keeps the
+//! permissions of the one it replaces; a symbolic link is followed (the file it names is replaced, the link
+//! stays); a target that is not a regular file (`/dev/stdout`, a FIFO, a device) is written in place, since
+//! renaming over it would replace the device with a file. `-` is standard output.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -13,6 +16,11 @@ pub struct Output {
 
 enum Target {
     Stdout,
+    /// Not a regular file: written in place.
+    Special {
+        path: PathBuf,
+        file: Option<File>,
+    },
     File {
         path: PathBuf,
         temp: PathBuf,
@@ -29,8 +37,25 @@ impl Output {
     /// exist or is not writable, or when `path` is a directory.
     pub fn file(path: &Path) -> Result<Self, String> {
         let shown = path.display();
+        if path.as_os_str() == "-" {
+            return Ok(Self::stdout());
+        }
         if path.is_dir() {
             return Err(format!("--output {shown} is a directory"));
+        }
+        let path = follow_links(path).map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
+        let existing = std::fs::metadata(&path).ok();
+        if let Some(meta) = existing.as_ref().filter(|meta| !meta.is_file()) {
+            if meta.is_dir() {
+                return Err(format!("--output {shown} is a directory"));
+            }
+            let file = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
+            return Ok(Self {
+                target: Target::Special { path, file: Some(file) },
+            });
         }
         let name = path
             .file_name()
@@ -53,13 +78,19 @@ impl Output {
             .create_new(true)
             .open(&temp)
             .map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
-        Ok(Self {
+        let output = Self {
             target: Target::File {
-                path: path.to_path_buf(),
-                temp,
+                path: path.clone(),
+                temp: temp.clone(),
                 file: Some(file),
             },
-        })
+        };
+        // A report someone made private stays private when it is rewritten.
+        if let Some(meta) = existing {
+            std::fs::set_permissions(&temp, meta.permissions())
+                .map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
+        }
+        Ok(output)
     }
 
     /// Writes the whole report. For a file: write, flush to disk, rename over the target.
@@ -77,6 +108,16 @@ impl Output {
                 write(&mut stdout)
                     .and_then(|()| stdout.flush())
                     .map_err(|e| format!("cannot write the report to stdout: {e}"))
+            }
+            Target::Special { path, file } => {
+                let shown = path.display().to_string();
+                let handle = file
+                    .take()
+                    .ok_or_else(|| format!("the report for {shown} was already written"))?;
+                let mut buffered = std::io::BufWriter::new(handle);
+                write(&mut buffered)
+                    .and_then(|()| buffered.flush())
+                    .map_err(|e| format!("cannot write the report to {shown}: {e}"))
             }
             Target::File { path, temp, file } => {
                 let shown = path.display().to_string();
@@ -109,6 +150,26 @@ impl Drop for Output {
             }
         }
     }
+}
+
+/// The path a chain of symbolic links ends at (a link's relative target is relative to the link's directory),
+/// or `path` itself when it is not a link or does not exist yet.
+fn follow_links(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    // Like the kernel, give up on a chain this long: it is a loop.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 /// Writes `bytes` to `path` atomically (see the module documentation).
@@ -190,5 +251,65 @@ mod tests {
         assert!(write_atomically(&dir.join("missing/x"), b"x").is_err());
         assert!(entries(&dir).is_empty());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_followed_and_stays_a_link() {
+        let dir = scratch("link");
+        std::fs::write(dir.join("real.json"), "old").unwrap();
+        std::os::unix::fs::symlink("real.json", dir.join("link.json")).unwrap();
+        write_atomically(&dir.join("link.json"), b"new").unwrap();
+        let link = std::fs::symlink_metadata(dir.join("link.json")).unwrap();
+        assert!(link.file_type().is_symlink(), "the link is still a link");
+        assert_eq!(std::fs::read_to_string(dir.join("real.json")).unwrap(), "new");
+        assert_eq!(entries(&dir), vec!["link.json", "real.json"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = scratch("fifo");
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available: skipped");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_atomically(&fifo, b"report").unwrap();
+        assert_eq!(reader.join().unwrap(), "report");
+        assert!(
+            std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(),
+            "still a FIFO"
+        );
+        assert_eq!(entries(&dir), vec!["pipe"], "no temporary file");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_rewritten_report_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("mode");
+        let target = dir.join("private.json");
+        std::fs::write(&target, "old").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomically(&target, b"new").unwrap();
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_dash_is_standard_output() {
+        let output = Output::file(Path::new("-")).unwrap();
+        assert!(matches!(output.target, Target::Stdout));
     }
 }
