@@ -146,6 +146,23 @@ pub async fn run(client: &AzureClient, wanted: &[String]) -> Report {
                 "subscriptions",
                 format!("{} visible", report.subscriptions.len()),
             ));
+            // As scan does: an asked-for subscription the credential cannot see is a typo or a missing role,
+            // never silently left out.
+            for id in wanted {
+                if !report
+                    .subscriptions
+                    .iter()
+                    .any(|(seen, _)| seen.eq_ignore_ascii_case(id))
+                {
+                    report.checks.push(check(
+                        Verdict::Failed,
+                        "subscriptions",
+                        format!(
+                            "--subscription {id} is not visible to this credential: check the id or ask for `Reader` on it"
+                        ),
+                    ));
+                }
+            }
         }
         Err(error) => {
             report

@@ -16,6 +16,8 @@ use super::Cloud;
 use super::client::redact;
 
 struct Entry {
+    /// Place in the chain, so failures are reported in the order the entries are tried.
+    position: usize,
     label: &'static str,
     credential: Arc<dyn TokenCredential>,
 }
@@ -24,7 +26,7 @@ struct Entry {
 pub struct ChainCredential {
     entries: Vec<Entry>,
     /// Entries that could not even be built (missing settings), reported when everything fails.
-    skipped: Vec<String>,
+    skipped: Vec<(usize, String)>,
     chosen: AtomicUsize,
 }
 
@@ -133,10 +135,14 @@ impl ChainCredential {
             DeveloperToolsCredential::new(None).map(|c| c as Arc<dyn TokenCredential>),
         );
         let mut entries = Vec::new();
-        for (label, credential) in built {
+        for (position, (label, credential)) in built.into_iter().enumerate() {
             match credential {
-                Ok(credential) => entries.push(Entry { label, credential }),
-                Err(error) => skipped.push(format!("{label}: {}", redact(&error.to_string()))),
+                Ok(credential) => entries.push(Entry {
+                    position,
+                    label,
+                    credential,
+                }),
+                Err(error) => skipped.push((position, format!("{label}: {}", redact(&error.to_string())))),
             }
         }
         Self {
@@ -171,9 +177,14 @@ impl TokenCredential for ChainCredential {
                     tracing::info!(credential = entry.label, "signed in");
                     return Ok(token);
                 }
-                Err(error) => failures.push(format!("{}: {}", entry.label, advice(&error.to_string()))),
+                Err(error) => failures.push((
+                    entry.position,
+                    format!("{}: {}", entry.label, advice(&error.to_string())),
+                )),
             }
         }
+        failures.sort_by_key(|(position, _)| *position);
+        let failures: Vec<String> = failures.into_iter().map(|(_, text)| text).collect();
         Err(azure_core::Error::with_message(
             azure_core::error::ErrorKind::Credential,
             format!("no credential could sign in.\n  - {}", failures.join("\n  - ")),
@@ -196,7 +207,20 @@ pub fn advice(raw: &str) -> String {
     let clean = redact(raw.lines().next().unwrap_or(raw));
     if lower.contains("az login") || lower.contains("please run 'az login'") || lower.contains("not logged in") {
         "not logged in: run `az login` (or `azd auth login`)".into()
-    } else if lower.contains("aadsts700082") || lower.contains("aadsts50173") || lower.contains("expired") {
+    } else if lower.contains("retry policy expired")
+        || lower.contains("error sending request")
+        || lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("connection refused")
+        || lower.contains("timed out")
+    {
+        // Checked before "expired": the SDK says its retry policy "expired" when the network is down.
+        "could not reach the sign-in service (Microsoft Entra ID): check the network, DNS and any proxy".into()
+    } else if lower.contains("aadsts700082")
+        || lower.contains("aadsts50173")
+        || lower.contains("token has expired")
+        || lower.contains("login has expired")
+    {
         "your login has expired: run `az login` again".into()
     } else if lower.contains("not found") && (lower.contains("az") || lower.contains("command")) {
         "the Azure CLI is not installed (https://aka.ms/azcli) and azd is not either".into()
@@ -213,11 +237,60 @@ pub fn advice(raw: &str) -> String {
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
+    struct Refusing;
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Refusing {
+        async fn get_token(
+            &self,
+            _scopes: &[&str],
+            _options: Option<TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<AccessToken> {
+            Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::Credential,
+                "AADSTS7000215: Invalid client secret provided.",
+            ))
+        }
+    }
+
+    /// A configured entry that fails is listed at its place in the chain, before the unconfigured ones after
+    /// it, not after every skipped entry.
+    #[tokio::test]
+    async fn failures_are_listed_in_the_order_the_chain_tries_them() {
+        let chain = ChainCredential {
+            entries: vec![Entry {
+                position: 0,
+                label: "client secret",
+                credential: Arc::new(Refusing),
+            }],
+            skipped: vec![(1, "workload identity: not configured".into())],
+            chosen: AtomicUsize::new(NONE_CHOSEN),
+        };
+        let error = chain
+            .get_token(&["scope"], None)
+            .await
+            .expect_err("nothing signs in")
+            .to_string();
+        let secret = error.find("client secret:").expect("the tried entry is listed");
+        let workload = error.find("workload identity:").expect("the skipped entry is listed");
+        assert!(secret < workload, "{error}");
+    }
+
     #[test]
     fn advice_is_actionable_and_redacted() {
         assert!(advice("ERROR: Please run 'az login' to setup account.").contains("run `az login`"));
         assert!(advice("AADSTS700082: The refresh token has expired due to inactivity.").contains("expired"));
         assert!(advice("AADSTS7000215: Invalid client secret provided.").contains("client secret"));
+        let offline = advice("retry policy expired and the request will no longer be retried");
+        assert!(
+            offline.contains("could not reach") && !offline.contains("az login"),
+            "{offline}"
+        );
+        assert!(
+            advice("error sending request for url (https://login.microsoftonline.com/x): dns error")
+                .contains("network")
+        );
         let raw = advice("weird failure eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9abc123 happened");
         assert!(raw.contains("[redacted]") && !raw.contains("eyJ0eXAi"));
     }
