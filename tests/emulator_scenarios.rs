@@ -248,6 +248,54 @@ fn semantic_errors_say_what_is_wrong_and_where() {
     assert!(err.to_string().contains("base `huge` is unknown"), "{err}");
 }
 
+/// Numbers outside what SCENARIO.md documents are refused, each with its reason: a NaN amplitude served no
+/// traffic and an infinite cost served `null`, without a word.
+#[test]
+fn numbers_out_of_their_documented_range_are_refused() {
+    let sub = "[[subscriptions]]\nid = \"11111111-2222-4333-8444-555555555555\"\nname = \"s\"\n";
+    let resource = "[[resources]]\nid = \"/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a\"\nkind = \"OpenAI\"\nlocation = \"eastus\"\n";
+    for (extra, needle) in [
+        (
+            "[resources.traffic]\nbase_per_minute = 100\ndaily_amplitude = nan\n",
+            "daily_amplitude must be between 0 and 0.95",
+        ),
+        (
+            "[resources.traffic]\nbase_per_minute = 100\ndaily_amplitude = 5.0\n",
+            "daily_amplitude must be between 0 and 0.95",
+        ),
+        (
+            "[resources.traffic]\nbase_per_minute = 100\nweekly_amplitude = -3.0\n",
+            "weekly_amplitude must be between 0 and 0.95",
+        ),
+        (
+            "[resources.traffic]\nbase_per_minute = 100\nutc_offset_hours = 2147483647\n",
+            "utc_offset_hours must be between -12 and 14",
+        ),
+        (
+            "[resources.traffic]\nbase_per_minute = 100\nstatus_mix = [{ status = 200, share = nan }]\n",
+            "status_mix entries need",
+        ),
+        (
+            "[resources.traffic]\nbase_per_minute = 100\nstatus_mix = [{ status = 200, share = 0.0 }]\n",
+            "shares are all 0",
+        ),
+        ("daily_cost_usd = inf\n", "daily_cost_usd must be a number >= 0"),
+    ] {
+        let (_, err) = load_err("toml", &format!("{sub}\n{resource}{extra}"));
+        assert!(err.to_string().contains(needle), "{extra}: {err}");
+    }
+    let (_, err) = load_err(
+        "toml",
+        &format!(
+            "{sub}\n{resource}\n[[spikes]]\nresource = \"a\"\nstart_minutes_ago = 5\nduration_minutes = 5\nfactor = 3\nextra_cost_usd = nan\n"
+        ),
+    );
+    assert!(
+        err.to_string().contains("extra_cost_usd must be a number >= 0"),
+        "{err}"
+    );
+}
+
 #[test]
 fn io_and_extension_errors_name_the_file() {
     let missing = std::env::temp_dir().join("aisec-does-not-exist.toml");

@@ -610,16 +610,16 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
             id.clone(),
         ));
     }
-    for share in &traffic.status_mix {
-        if !(100..=599).contains(&share.status) || share.share < 0.0 {
-            return Err(problem(
-                format!("resource `{id}`: status_mix entries need a status 100..599 and a share >= 0"),
-                id.clone(),
-            ));
-        }
+    check_traffic(&id, &traffic)?;
+    let daily_cost_usd = fr.daily_cost_usd.unwrap_or(0.0);
+    if !(daily_cost_usd.is_finite() && daily_cost_usd >= 0.0) {
+        return Err(problem(
+            format!("resource `{id}`: daily_cost_usd must be a number >= 0"),
+            id.clone(),
+        ));
     }
     let mut r = ResourceDef::from_body(body, traffic).map_err(|m| problem(m, id.clone()))?;
-    r.daily_cost_usd = fr.daily_cost_usd.unwrap_or(0.0).max(0.0);
+    r.daily_cost_usd = daily_cost_usd;
     for d in fr.diagnostic_settings {
         r.diagnostic_settings.push(diagnostic(s, &id, d)?);
     }
@@ -774,6 +774,13 @@ fn spike(s: &Scenario, sp: FileSpike, now: i64) -> Result<Spike, Problem> {
             anchor,
         ));
     }
+    let extra_cost_usd = sp.extra_cost_usd.unwrap_or(0.0);
+    if !(extra_cost_usd.is_finite() && extra_cost_usd >= 0.0) {
+        return Err(problem(
+            format!("spike on `{}`: extra_cost_usd must be a number >= 0", sp.resource),
+            anchor,
+        ));
+    }
     let mut status_mix = Vec::new();
     for (status, share) in &sp.status_mix {
         let Ok(code) = status.trim().parse::<u16>() else {
@@ -804,8 +811,49 @@ fn spike(s: &Scenario, sp: FileSpike, now: i64) -> Result<Spike, Problem> {
         status_mix,
         deployment: sp.deployment,
         caller_ip: sp.caller_ip,
-        extra_cost_usd: sp.extra_cost_usd.unwrap_or(0.0),
+        extra_cost_usd,
     })
+}
+
+/// The ranges SCENARIO.md documents: a NaN or an amplitude of 5 would otherwise serve no traffic, or negative
+/// traffic, without a word.
+fn check_traffic(id: &str, traffic: &TrafficProfile) -> Result<(), Problem> {
+    let fail = |what: &str| Err(problem(format!("resource `{id}`: traffic.{what}"), id.to_string()));
+    if !traffic.base_per_minute.is_finite() || traffic.base_per_minute < 0.0 {
+        return fail("base_per_minute must be >= 0");
+    }
+    for (name, amplitude) in [
+        ("daily_amplitude", traffic.daily_amplitude),
+        ("weekly_amplitude", traffic.weekly_amplitude),
+    ] {
+        if !(0.0..=0.95).contains(&amplitude) {
+            return fail(&format!("{name} must be between 0 and 0.95"));
+        }
+    }
+    if traffic
+        .utc_offset_hours
+        .is_some_and(|hours| !(-12..=14).contains(&hours))
+    {
+        return fail("utc_offset_hours must be between -12 and 14");
+    }
+    for share in &traffic.status_mix {
+        if !((100..=599).contains(&share.status) && share.share.is_finite() && share.share >= 0.0) {
+            return fail("status_mix entries need a status 100..599 and a share >= 0");
+        }
+    }
+    if !traffic.status_mix.is_empty() && traffic.status_mix.iter().all(|share| share.share == 0.0) {
+        return fail("status_mix shares are all 0: give at least one a share");
+    }
+    for deployment in &traffic.deployments {
+        let numbers = [deployment.share, deployment.prompt_tokens, deployment.completion_tokens];
+        if numbers.iter().any(|n| !(n.is_finite() && *n >= 0.0)) {
+            return fail(&format!(
+                "deployments `{}`: share, prompt_tokens and completion_tokens must be numbers >= 0",
+                deployment.name
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_fault(i: usize, f: &FaultSpec) -> Result<(), Problem> {
