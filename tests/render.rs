@@ -332,3 +332,18 @@ fn an_overlay_scrolls_no_further_than_its_text() {
     assert_eq!(state.overlay, aisec::app::Overlay::Help { scroll: max - 1 });
     assert_ne!(format!("{}", terminal.backend()), bottom, "one k scrolls back at once");
 }
+
+/// The selected runbook step is written out whole, wrapped, even where its row is cut at the pane's edge.
+#[test]
+fn the_selected_runbook_step_is_shown_whole() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "3");
+    let (terminal, _) = render(&mut state, 80, 24);
+    let screen = format!("{}", terminal.backend());
+    let step = state.playbook[0].text.clone();
+    let cut = step.chars().count() > 70;
+    assert!(cut, "the first step is longer than its row at 80 columns: {step}");
+    let words: Vec<&str> = step.split_whitespace().collect();
+    let last_words = words[words.len() - 3..].join(" ");
+    assert!(screen.contains(&last_words), "`{last_words}` is on screen:\n{screen}");
+}

@@ -30,6 +30,17 @@ impl Phase {
             Phase::ContinuousImprovement => "Continuous improvement",
         }
     }
+
+    /// One word, for the runbook's phase column.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Phase::Detection => "Detect",
+            Phase::Analysis => "Analyse",
+            Phase::Containment => "Contain",
+            Phase::Resolution => "Resolve",
+            Phase::ContinuousImprovement => "Improve",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

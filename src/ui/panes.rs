@@ -319,7 +319,38 @@ fn incident(frame: &mut Frame, area: Rect, state: &State, focused: bool, report:
         .unwrap_or_else(|| "generic (no alert selected)".into());
     let title = format!("Incident runbook · {subject}");
     let header = Row::new(["phase", "step"]);
-    let widths = [Constraint::Length(12), Constraint::Fill(1)];
+    let phase_width = state
+        .playbook
+        .iter()
+        .map(|step| step.phase.short_label().chars().count())
+        .max()
+        .unwrap_or(5) as u16;
+    let widths = [Constraint::Length(phase_width), Constraint::Fill(1)];
+    // A step is one row in the list, cut at the pane's edge; the selected one is also written out whole
+    // below it, wrapped, since its numbers and names are what the responder acts on.
+    let selected = state
+        .pane(Pane::Incident)
+        .selected_row()
+        .and_then(|i| state.playbook.get(i));
+    let area = match selected {
+        Some(step) if area.height >= 12 => {
+            let [list, detail] = Layout::vertical([Constraint::Min(6), Constraint::Length(5)]).areas(area);
+            let text = Line::from(vec![
+                Span::styled(format!("{}: ", step.phase.label()), style::title()),
+                Span::raw(for_terminal(&step.text).into_owned()),
+            ]);
+            frame.render_widget(
+                Paragraph::new(text).wrap(Wrap { trim: true }).block(
+                    Block::new()
+                        .borders(Borders::LEFT | Borders::RIGHT | Borders::BOTTOM)
+                        .border_style(style::dim()),
+                ),
+                detail,
+            );
+            list
+        }
+        _ => area,
+    };
     let spec = TableSpec {
         block: block(title, state, Pane::Incident, focused),
         header,
@@ -330,7 +361,7 @@ fn incident(frame: &mut Frame, area: Rect, state: &State, focused: bool, report:
     windowed_table(frame, area, spec, state, report, |i| {
         let step = &state.playbook[i];
         let first_of_phase = i == 0 || state.playbook[i - 1].phase != step.phase;
-        let phase = if first_of_phase { step.phase.label() } else { "" };
+        let phase = if first_of_phase { step.phase.short_label() } else { "" };
         Row::new(vec![
             Cell::from(Span::styled(phase, style::title())),
             Cell::from(for_terminal(&step.text).into_owned()),
