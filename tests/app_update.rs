@@ -404,3 +404,23 @@ fn the_refresh_note_lasts_while_the_refresh_runs() {
     update(&mut s, Event::Snapshot(Arc::new(common::sample_snapshot())));
     assert_eq!(s.status_line, None, "gone once every source is done");
 }
+
+#[test]
+fn refresh_and_pause_work_with_an_overlay_open_and_leave_it_open() {
+    let mut s = state();
+    update(&mut s, ch('S'));
+    assert!(matches!(s.overlay, Overlay::Sources { .. }));
+    assert_eq!(
+        update(&mut s, ch('r')),
+        vec![Effect::Refresh],
+        "the overlay's own hint says r refreshes"
+    );
+    assert!(matches!(s.overlay, Overlay::Sources { .. }));
+    update(&mut s, ch('p'));
+    assert!(s.paused);
+    assert!(matches!(s.overlay, Overlay::Sources { .. }));
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, ch('w'));
+    assert_eq!(update(&mut s, ch('r')), vec![Effect::Refresh]);
+    assert!(matches!(s.overlay, Overlay::Walkthrough { .. }));
+}

@@ -115,6 +115,15 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+    // Refresh and pause act on the whole cockpit, not on what is under an overlay, so they work with one open
+    // (the sources overlay itself says `r` refreshes); the overlay stays.
+    if matches!(action, Action::Refresh | Action::Pause) && state.overlay != Overlay::None {
+        let open = state.overlay;
+        state.overlay = Overlay::None;
+        let effects = apply(state, action);
+        state.overlay = open;
+        return effects;
+    }
     match state.overlay {
         Overlay::Walkthrough { index, scroll } => return walkthrough(state, action, index, scroll),
         Overlay::Help { scroll } | Overlay::Details { scroll } | Overlay::Sources { scroll } => {

@@ -209,10 +209,17 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
                 second.push(Span::styled(format::fit(&text, room - more_width), style::bad()));
                 second.push(Span::styled(format!(" {more}"), style::dim()));
             }
-            // The header row already says which source failed; the key says where to read why.
+            // The header row already says which source failed; the key says where to read why (alone, whatever
+            // the room: a few characters of the error would say nothing and hide the key).
             Some(more) if room >= more_width => second.push(Span::styled(more, style::bad())),
-            _ if room > 10 => second.push(Span::styled(format::fit(&text, room), style::bad())),
-            _ => {}
+            Some(_) => {
+                let key = format!("[{keys}]");
+                if room >= key.chars().count() {
+                    second.push(Span::styled(key, style::bad()));
+                }
+            }
+            None if room > 10 => second.push(Span::styled(format::fit(&text, room), style::bad())),
+            None => {}
         }
     }
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
