@@ -117,7 +117,8 @@ fn windowed_table<'a>(
         pane,
         focused,
     } = spec;
-    let inner_height = area.height.saturating_sub(3) as usize; // borders + header
+    // The block's own borders (a list may have only some) and the column header.
+    let inner_height = block.inner(area).height.saturating_sub(1) as usize;
     report.heights[pane.index()] = inner_height;
     let pane_state = state.pane(pane);
     let range = window(pane_state, inner_height);
