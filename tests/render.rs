@@ -347,3 +347,15 @@ fn the_selected_runbook_step_is_shown_whole() {
     let last_words = words[words.len() - 3..].join(" ");
     assert!(screen.contains(&last_words), "`{last_words}` is on screen:\n{screen}");
 }
+
+/// A filter shows at the front of the pane's title with how many rows match, even where a long title is cut.
+#[test]
+fn a_filter_shows_first_in_the_title_with_its_match_count() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "1/aoai\n");
+    let (terminal, _) = render(&mut state, 80, 24);
+    let screen = format!("{}", terminal.backend());
+    let matching = state.pane(aisec::app::Pane::Checklist).visible.len();
+    let title = screen.lines().nth(3).unwrap_or_default();
+    assert!(title.contains(&format!("/aoai · {matching} match · ")), "{title}");
+}

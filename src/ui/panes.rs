@@ -27,10 +27,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, pane: Pane, focused: b
 
 fn block(title: String, state: &State, pane: Pane, focused: bool) -> Block<'static> {
     let pane_state = state.pane(pane);
-    let mut title = format!(" {title} ");
-    if !pane_state.filter.is_empty() {
-        title.push_str(&format!("/{} ", for_terminal(&pane_state.filter)));
-    }
+    // The filter goes first: a long title is cut at the pane's edge, and a filter nobody can see reads as
+    // missing rows.
+    let title = if pane_state.filter.is_empty() {
+        format!(" {title} ")
+    } else {
+        format!(
+            " /{} · {} match · {title} ",
+            for_terminal(&pane_state.filter),
+            pane_state.visible.len()
+        )
+    };
     let border = if focused { style::focused_border() } else { style::dim() };
     Block::new()
         .borders(Borders::ALL)
@@ -430,7 +437,7 @@ fn findings(frame: &mut Frame, area: Rect, state: &State, focused: bool, report:
     let control = state.drill.and_then(checks::control);
     let title = match control {
         Some(control) => format!(
-            "{} {} · {} resources · Esc back",
+            "{} {} · {} resources",
             control.id,
             control.title,
             state.drill_findings.len()
@@ -445,7 +452,8 @@ fn findings(frame: &mut Frame, area: Rect, state: &State, focused: bool, report:
         Constraint::Fill(3),
     ];
     let spec = TableSpec {
-        block: block(title, state, Pane::Findings, focused),
+        block: block(title, state, Pane::Findings, focused)
+            .title_bottom(Span::styled(" Esc back to the checklist ", style::dim())),
         header,
         widths: &widths,
         pane: Pane::Findings,
