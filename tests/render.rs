@@ -359,3 +359,16 @@ fn a_filter_shows_first_in_the_title_with_its_match_count() {
     let title = screen.lines().nth(3).unwrap_or_default();
     assert!(title.contains(&format!("/aoai · {matching} match · ")), "{title}");
 }
+
+/// Whether a fix can be undone and what it can break are on screen at 80x24, before the request body.
+#[test]
+fn the_fix_preview_says_what_it_can_break_on_a_small_terminal() {
+    let mut state = state_with(common::sample_snapshot());
+    press(&mut state, "4");
+    let (terminal, _) = render(&mut state, 80, 24);
+    let screen = format!("{}", terminal.backend());
+    assert!(
+        screen.contains("Reversible:") && screen.contains("Can break:"),
+        "{screen}"
+    );
+}

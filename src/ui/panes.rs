@@ -520,11 +520,21 @@ pub fn finding_detail(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
+/// What a fix can break and whether it can be undone come before the request: they decide whether to act, and
+/// on a small terminal the end of a long body is cut off.
 fn preview_lines(preview: &crate::remediation::RequestPreview) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(vec![
             Span::styled("Fix preview", style::title()),
             Span::styled("  (read-only: nothing is sent)", style::dim()),
+        ]),
+        Line::from(vec![
+            Span::styled("Reversible: ", style::title()),
+            Span::raw(preview.reversible.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("Can break: ", style::title()),
+            Span::raw(preview.breaks.clone()),
         ]),
         Line::from(vec![
             Span::styled(
@@ -535,14 +545,6 @@ fn preview_lines(preview: &crate::remediation::RequestPreview) -> Vec<Line<'stat
         ]),
     ];
     lines.extend(preview.body.lines().map(|l| Line::from(for_terminal(l).into_owned())));
-    lines.push(Line::from(vec![
-        Span::styled("Reversible: ", style::title()),
-        Span::raw(preview.reversible.clone()),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled("Can break: ", style::title()),
-        Span::raw(preview.breaks.clone()),
-    ]));
     lines
 }
 
