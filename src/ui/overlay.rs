@@ -58,6 +58,9 @@ fn popup_sized(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'stat
 }
 
 pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16 {
+    let longest_name = REGISTRY.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    // Key column, description column, action name, and the popup's borders.
+    let columns = usize::from(centered(area, 84, 84).width) >= 2 + 16 + 47 + longest_name + 2;
     let mut lines = Vec::new();
     for context in [
         Context::Global,
@@ -72,11 +75,21 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16 {
         )));
         for spec in REGISTRY.iter().filter(|s| s.context == context) {
             let keys = state.keymap.keys_for(spec.name);
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<16}"), style::focused_border()),
-                Span::raw(format!("{:<46}", spec.description)),
-                Span::styled(spec.name, style::dim()),
-            ]));
+            let line = if columns {
+                vec![
+                    Span::styled(format!("  {keys:<16}"), style::focused_border()),
+                    Span::raw(format!("{:<46} ", spec.description)),
+                    Span::styled(spec.name, style::dim()),
+                ]
+            } else {
+                // Too narrow for columns: one line per action, wrapped as a sentence.
+                vec![
+                    Span::styled(format!("  {keys}  "), style::focused_border()),
+                    Span::raw(format!("{} ", spec.description)),
+                    Span::styled(format!("({})", spec.name), style::dim()),
+                ]
+            };
+            lines.push(Line::from(line));
         }
         lines.push(Line::from(""));
     }
