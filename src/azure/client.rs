@@ -582,7 +582,9 @@ fn describe(url: &Url) -> String {
     } else {
         path.to_string()
     };
-    format!("{}{}", url.host_str().unwrap_or(""), short)
+    // The port, when not the scheme's own, tells which of several local endpoints is meant.
+    let port = url.port().map(|port| format!(":{port}")).unwrap_or_default();
+    format!("{}{port}{short}", url.host_str().unwrap_or(""))
 }
 
 fn transport_reason(error: &reqwest::Error) -> String {
@@ -671,6 +673,14 @@ mod tests {
         );
         assert_eq!(retry_hint(&headers), Some(Duration::from_secs(20)));
         assert_eq!(retry_hint(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_request_is_described_by_host_port_and_path_without_its_query() {
+        let url = Url::parse("https://127.0.0.1:1/subscriptions?api-version=x&sig=secret").unwrap();
+        assert_eq!(describe(&url), "127.0.0.1:1/subscriptions");
+        let url = Url::parse("https://management.azure.com/subscriptions").unwrap();
+        assert_eq!(describe(&url), "management.azure.com/subscriptions");
     }
 
     /// Whatever a server (or something posing as one) sends as a wait is capped, never a panic.
