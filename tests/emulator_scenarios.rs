@@ -296,6 +296,26 @@ fn numbers_out_of_their_documented_range_are_refused() {
     );
 }
 
+/// Two workspaces may share a name (in different groups or subscriptions), but a reference by that name is
+/// refused instead of binding to the first; the customer id still names one.
+#[test]
+fn a_workspace_name_two_workspaces_share_is_refused_as_a_reference() {
+    let sub = "[[subscriptions]]\nid = \"11111111-2222-4333-8444-555555555555\"\nname = \"s\"\n";
+    let workspaces = "[[workspaces]]\nsubscription = \"11111111-2222-4333-8444-555555555555\"\nresource_group = \"rg-a\"\nname = \"logs\"\nlocation = \"eastus\"\ncustomer_id = \"aaaaaaaa-2222-4333-8444-555555555555\"\n\n[[workspaces]]\nsubscription = \"11111111-2222-4333-8444-555555555555\"\nresource_group = \"rg-b\"\nname = \"logs\"\nlocation = \"eastus\"\ncustomer_id = \"bbbbbbbb-2222-4333-8444-555555555555\"\n";
+    let row = |workspace: &str| {
+        format!(
+            "[[log_rows]]\nworkspace = \"{workspace}\"\nminutes_ago = 5\nresource = \"A\"\ncategory = \"Audit\"\noperation = \"op\"\ncaller_ip = \"203.0.113.7\"\nresult = \"200\"\n"
+        )
+    };
+    let (_, err) = load_err("toml", &format!("{sub}\n{workspaces}\n{}", row("logs")));
+    assert!(err.to_string().contains("names several workspaces"), "{err}");
+    let path = temp_file(
+        "toml",
+        &format!("{sub}\n{workspaces}\n{}", row("bbbbbbbb-2222-4333-8444-555555555555")),
+    );
+    assert!(Scenario::load(&path, NOW).is_ok(), "the customer id names one");
+}
+
 #[test]
 fn io_and_extension_errors_name_the_file() {
     let missing = std::env::temp_dir().join("aisec-does-not-exist.toml");

@@ -407,20 +407,12 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
         s.logs.append(&mut rows);
     }
     for row in file.log_rows {
-        let ws = s
-            .workspaces
-            .iter()
-            .find(|w| {
-                w.name.eq_ignore_ascii_case(&row.workspace)
-                    || w.id.eq_ignore_ascii_case(&row.workspace)
-                    || w.customer_id.eq_ignore_ascii_case(&row.workspace)
-            })
-            .ok_or_else(|| {
-                problem(
-                    format!("log row: workspace `{}` is not declared", row.workspace),
-                    row.workspace.clone(),
-                )
-            })?;
+        let ws = named_workspace(&s, &row.workspace).map_err(|why| {
+            problem(
+                format!("log row: workspace `{}` {why}", row.workspace),
+                row.workspace.clone(),
+            )
+        })?;
         if !row.minutes_ago.is_finite() || row.minutes_ago < 0.0 {
             return Err(problem("log row: minutes_ago must be a number >= 0", row.resource));
         }
@@ -680,28 +672,36 @@ fn resource(b: &Builder, s: &Scenario, fr: FileResource) -> Result<ResourceDef, 
     Ok(r)
 }
 
+/// The workspace a scenario names by its ARM id, its customer id (GUID) or its name; a name two workspaces
+/// share (in different subscriptions or groups) is refused rather than bound to the first.
+fn named_workspace<'s>(s: &'s Scenario, text: &str) -> Result<&'s WorkspaceDef, &'static str> {
+    if let Some(exact) = s
+        .workspaces
+        .iter()
+        .find(|w| w.id.eq_ignore_ascii_case(text) || w.customer_id.eq_ignore_ascii_case(text))
+    {
+        return Ok(exact);
+    }
+    let mut by_name = s.workspaces.iter().filter(|w| w.name.eq_ignore_ascii_case(text));
+    match (by_name.next(), by_name.next()) {
+        (Some(only), None) => Ok(only),
+        (Some(_), Some(_)) => Err("names several workspaces: give its ARM id or customer_id"),
+        (None, _) => Err("is not declared"),
+    }
+}
+
 fn diagnostic(s: &Scenario, id: &str, d: FileDiagnostic) -> Result<Value, Problem> {
     let workspace_id = match &d.workspace {
         None => None,
-        Some(w) => Some(
-            s.workspaces
-                .iter()
-                .find(|x| {
-                    x.name.eq_ignore_ascii_case(w)
-                        || x.id.eq_ignore_ascii_case(w)
-                        || x.customer_id.eq_ignore_ascii_case(w)
-                })
-                .map(|x: &WorkspaceDef| x.id.clone())
-                .ok_or_else(|| {
-                    problem(
-                        format!(
-                            "resource `{id}`: diagnostic setting `{}` names unknown workspace `{w}`",
-                            d.name
-                        ),
-                        w.clone(),
-                    )
-                })?,
-        ),
+        Some(w) => Some(named_workspace(s, w).map(|x| x.id.clone()).map_err(|why| {
+            problem(
+                format!(
+                    "resource `{id}`: diagnostic setting `{}`: workspace `{w}` {why}",
+                    d.name
+                ),
+                w.clone(),
+            )
+        })?),
     };
     if workspace_id.is_none() && d.storage_account_id.is_none() && d.event_hub_rule_id.is_none() {
         return Err(problem(
