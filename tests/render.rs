@@ -372,3 +372,27 @@ fn the_fix_preview_says_what_it_can_break_on_a_small_terminal() {
         "{screen}"
     );
 }
+
+/// Two long resource names that differ at the end stay told apart at 80 columns (the middle gives way).
+#[test]
+fn long_resource_names_keep_the_end_that_tells_them_apart() {
+    let mut snapshot = common::sample_snapshot();
+    let alert = snapshot.alerts[0].clone();
+    snapshot.alerts = Arc::new(
+        ["aoai-rag-prod-eastus2-00040", "aoai-rag-prod-eastus2-08713"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| aisec::model::Alert {
+                key: format!("{}{i}", alert.key),
+                resource_name: (*name).into(),
+                ..alert.clone()
+            })
+            .collect(),
+    );
+    let mut state = state_with(snapshot);
+    press(&mut state, "2");
+    let (terminal, _) = render(&mut state, 80, 24);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("00040") && screen.contains("08713"), "{screen}");
+    assert!(screen.contains("requests"), "the metric's short name: {screen}");
+}

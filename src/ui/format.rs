@@ -101,6 +101,39 @@ pub fn usage_date(date: u32) -> String {
     format!("{:02}-{:02}", date / 100 % 100, date % 100)
 }
 
+/// A watched metric's short name for the alerts table (its details keep Azure's name).
+pub fn metric_short(metric: &str) -> &str {
+    const SHORT: [(&str, &str); 5] = [
+        ("AzureOpenAIRequests", "requests"),
+        ("TotalCalls", "calls"),
+        ("SearchQueriesPerSecond", "queries/s"),
+        ("TokenTransaction", "tokens"),
+        ("401 responses", "401s"),
+    ];
+    SHORT
+        .iter()
+        .find(|(long, _)| long.eq_ignore_ascii_case(metric))
+        .map_or(metric, |(_, short)| short)
+}
+
+/// Cuts the middle out to fit `width` characters: resource names differ at their ends (`…-prod-00040`,
+/// `…-prod-08713`), which an ellipsis at the end would hide.
+pub fn fit_middle(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_string();
+    }
+    if width < 5 {
+        return fit(text, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
 /// Cuts to `width` characters with an ellipsis.
 pub fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -140,6 +173,10 @@ mod tests {
             assert_ne!(minute_age(seconds + wait), minute_age(seconds), "{seconds}");
         }
         assert_eq!(minute_age(42), "<1m");
+        assert_eq!(fit_middle("aoai-rag-prod-eus-00040", 11), "aoai-…00040");
+        assert_eq!(fit_middle("short", 11), "short");
+        assert_eq!(fit_middle("aoai-rag-prod", 4), "aoa…");
+        assert_eq!(fit_middle("aoai-rag-prod-eus-00040", 11).chars().count(), 11);
         assert_eq!(minute_age(125), "2m");
         assert_eq!(rarity(3.0), "1 in 1,000");
         assert_eq!(usage_date(20261121), "11-21");

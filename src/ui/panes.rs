@@ -289,15 +289,29 @@ fn alerts(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &
         "usual",
         "rarity",
     ]);
+    // Numbers and rarity take the width they need (the widest of all alerts, so columns do not move while
+    // scrolling); names and metrics share the rest.
+    let alerts = &state.snapshot.alerts;
+    let widest = |text: &dyn Fn(&crate::model::Alert) -> String, header: &str| {
+        alerts
+            .iter()
+            .map(|a| text(a).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(header.len()) as u16
+    };
     let widths = [
         Constraint::Length(7),
         Constraint::Length(11),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Length(9),
-        Constraint::Length(8),
-        Constraint::Length(15),
+        Constraint::Fill(1),
+        Constraint::Length(widest(&|a| format::metric_short(&a.metric).to_string(), "metric")),
+        Constraint::Length(widest(&|a| format::count(a.observed), "observed")),
+        Constraint::Length(widest(&|a| format::count(a.usual), "usual")),
+        Constraint::Length(widest(&format::alert_rarity, "rarity")),
     ];
+    let inner = Block::new().borders(Borders::ALL).inner(area);
+    let columns = Layout::horizontal(widths).spacing(1).split(inner);
+    let resource_width = usize::from(columns[2].width);
     let spec = TableSpec {
         block: block(title, state, Pane::Alerts, focused),
         header,
@@ -311,8 +325,8 @@ fn alerts(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &
         Row::new(vec![
             Cell::from(Span::styled(level, level_style)),
             Cell::from(format::day_clock(alert.at)),
-            Cell::from(for_terminal(&alert.resource_name).into_owned()),
-            Cell::from(for_terminal(&alert.metric).into_owned()),
+            Cell::from(format::fit_middle(&for_terminal(&alert.resource_name), resource_width)),
+            Cell::from(for_terminal(format::metric_short(&alert.metric)).into_owned()),
             Cell::from(Span::styled(format::count(alert.observed), style::bad())),
             Cell::from(format::count(alert.usual)),
             Cell::from(format::alert_rarity(alert)),
