@@ -396,3 +396,22 @@ fn long_resource_names_keep_the_end_that_tells_them_apart() {
     assert!(screen.contains("00040") && screen.contains("08713"), "{screen}");
     assert!(screen.contains("requests"), "the metric's short name: {screen}");
 }
+
+/// A terminal too small for any pane says so instead of drawing empty frames.
+#[test]
+fn a_terminal_too_small_says_so() {
+    let mut state = state_with(common::sample_snapshot());
+    for (width, height) in [(30u16, 24u16), (80, 8), (20, 5), (1, 1)] {
+        let (terminal, report) = render(&mut state, width, height);
+        let screen: String = format!("{}", terminal.backend())
+            .chars()
+            .filter(|c| *c != '"' && *c != '\n')
+            .collect();
+        if width >= 20 && height >= 5 {
+            assert!(screen.contains("aisec needs at least"), "{width}×{height}: {screen}");
+        }
+        assert_eq!(report.rows_built, 0);
+    }
+    let (terminal, _) = render(&mut state, 40, 10);
+    assert!(!format!("{}", terminal.backend()).contains("needs at least"));
+}

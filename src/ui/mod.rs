@@ -28,8 +28,23 @@ pub struct FrameReport {
 /// Wide terminals show the focused pane with its companion beside it.
 const WIDE: u16 = 140;
 
+/// Below this the panes cannot show a row that means anything.
+const MIN_WIDTH: u16 = 40;
+const MIN_HEIGHT: u16 = 10;
+
 pub fn draw(frame: &mut Frame, state: &State) -> FrameReport {
     let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "aisec needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}. Enlarge it, or press q to quit.",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, style::warn())).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return FrameReport::default();
+    }
     let [header, tabs, body, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(1),
