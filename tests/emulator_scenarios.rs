@@ -316,6 +316,34 @@ fn a_workspace_name_two_workspaces_share_is_refused_as_a_reference() {
     assert!(Scenario::load(&path, NOW).is_ok(), "the customer id names one");
 }
 
+/// An error in the second of two entries that share a route or a resource points at the second entry.
+#[test]
+fn an_error_in_a_later_entry_points_at_that_entry() {
+    let text = "[[faults]]\nroute = \"graph\"\nkind = \"throttle\"\n\n[[faults]]\nroute = \"graph\"\nkind = \"throttle\"\nprobability = 3.0\n";
+    let (path, err) = load_err("toml", text);
+    assert_line(&err, &path, 6, "probability");
+
+    let sub = "[[subscriptions]]\nid = \"11111111-2222-4333-8444-555555555555\"\nname = \"s\"\n";
+    let id = "/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a";
+    let spike = |duration: u32| {
+        format!("[[spikes]]\nresource = \"{id}\"\nstart_minutes_ago = 5\nduration_minutes = {duration}\nfactor = 3\n")
+    };
+    let text = format!(
+        "{sub}\n[[resources]]\nid = \"{id}\"\nkind = \"OpenAI\"\nlocation = \"eastus\"\n\n{}\n{}",
+        spike(5),
+        spike(0)
+    );
+    let second_spike_resource_line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.starts_with("resource = "))
+        .nth(1)
+        .map(|(i, _)| i + 1)
+        .expect("two spikes");
+    let (path, err) = load_err("toml", &text);
+    assert_line(&err, &path, second_spike_resource_line, "duration_minutes");
+}
+
 #[test]
 fn io_and_extension_errors_name_the_file() {
     let missing = std::env::temp_dir().join("aisec-does-not-exist.toml");

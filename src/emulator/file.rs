@@ -203,13 +203,37 @@ const ROLES: [(&str, &str); 12] = [
 struct Problem {
     message: String,
     anchor: Option<String>,
+    /// The array and position of the entry at fault (`spikes`, 2), so the anchor is looked for from that
+    /// entry on: the same id or route often appears in several entries.
+    entry: Option<(&'static str, usize)>,
 }
 
 fn problem(message: impl Into<String>, anchor: impl Into<String>) -> Problem {
     Problem {
         message: message.into(),
         anchor: Some(anchor.into()),
+        entry: None,
     }
+}
+
+impl Problem {
+    fn in_entry(self, array: &'static str, index: usize) -> Self {
+        Self {
+            entry: Some((array, index)),
+            ..self
+        }
+    }
+}
+
+/// Where entry `index` of the array of tables `array` starts in a TOML file (`[[array]]` headers in order);
+/// `None` in JSON or inline arrays, where the search starts at the top.
+fn entry_offset(text: &str, array: &str, index: usize) -> Option<usize> {
+    let header = format!("[[{array}]]");
+    let mut starts = text.match_indices(&header).map(|(offset, _)| offset).filter(|offset| {
+        // Only headers at the start of a line, not the text in a string or a comment.
+        *offset == 0 || text[..*offset].ends_with('\n')
+    });
+    starts.nth(index)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -249,16 +273,26 @@ pub(crate) fn load(path: &Path, now: i64) -> Result<Scenario, ScenarioError> {
             });
         }
     };
-    build(file, now).map_err(|p| match p.anchor.as_deref().and_then(|a| locate(&text, a)) {
-        Some(line) => ScenarioError::Syntax {
-            path: path.to_path_buf(),
-            line,
-            message: p.message,
-        },
-        None => ScenarioError::Invalid {
-            path: path.to_path_buf(),
-            message: p.message,
-        },
+    build(file, now).map_err(|p| {
+        let from = p.entry.and_then(|(array, index)| entry_offset(&text, array, index));
+        let line = match (from, p.anchor.as_deref()) {
+            (Some(from), Some(anchor)) => locate(&text[from..], anchor)
+                .map(|line| line + line_of(&text, from) - 1)
+                .or_else(|| Some(line_of(&text, from))),
+            (Some(from), None) => Some(line_of(&text, from)),
+            (None, anchor) => anchor.and_then(|a| locate(&text, a)),
+        };
+        match line {
+            Some(line) => ScenarioError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                message: p.message,
+            },
+            None => ScenarioError::Invalid {
+                path: path.to_path_buf(),
+                message: p.message,
+            },
+        }
     })
 }
 
@@ -380,8 +414,8 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
     }
     s.finish().map_err(|m| problem(m, ""))?;
 
-    for sp in file.spikes {
-        let spike = spike(&s, sp, now)?;
+    for (index, sp) in file.spikes.into_iter().enumerate() {
+        let spike = spike(&s, sp, now).map_err(|p| p.in_entry("spikes", index))?;
         s.spikes.push(spike);
     }
     for c in file.extra_costs {
@@ -398,7 +432,7 @@ fn build(file: FileScenario, now: i64) -> Result<Scenario, Problem> {
         s.extra_costs.push((id, floor_to(now, DAY) - c.days_ago * DAY, c.usd));
     }
     for (i, f) in file.faults.iter().enumerate() {
-        check_fault(i, f)?;
+        check_fault(i, f).map_err(|p| p.in_entry("faults", i))?;
     }
     s.faults.extend(file.faults);
 
