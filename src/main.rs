@@ -45,7 +45,24 @@ fn main() -> ExitCode {
             Command::Tui => run_tui(&cli.target, &config, &paths).await,
             Command::Doctor => run_doctor(&cli.target).await,
             Command::Scan(args) => run_scan(&cli.target, &args).await,
-            Command::Emulator { port, scenario } => run_emulator(port, &scenario).await,
+            Command::Emulator { port, scenario } => {
+                // The emulator serves; it connects to nothing. Options that choose what to connect to would be
+                // silently ignored, and a refused --endpoint would look accepted.
+                let target = &cli.target;
+                let ignored = [
+                    (target.demo, "--demo"),
+                    (target.endpoint.is_some(), "--endpoint"),
+                    (!target.subscriptions.is_empty(), "--subscription"),
+                    (target.cloud != aisec::azure::Cloud::Public, "--cloud"),
+                ];
+                match ignored.iter().find(|(given, _)| *given) {
+                    Some((_, option)) => Err(format!(
+                        "aisec emulator does not take {option}: it serves a scenario (--scenario) on --port, and \
+                         clients point at it with --endpoint"
+                    )),
+                    None => run_emulator(port, &scenario).await,
+                }
+            }
         }
     });
     match result {

@@ -64,3 +64,30 @@ fn other_schemes_and_credentials_in_the_url_are_refused_too() {
     );
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// The emulator connects to nothing: options that choose a connection are refused, not silently ignored
+/// (a refused plain-http --endpoint would otherwise look accepted).
+#[test]
+fn the_emulator_refuses_connection_options() {
+    let home = home("emulator");
+    for args in [
+        ["--endpoint", "http://10.1.2.3"],
+        ["--subscription", "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"],
+        ["--cloud", "china"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_aisec"))
+            .args(["emulator", "--port", "0"])
+            .args(args)
+            .env("AISEC_HOME", &home)
+            .output()
+            .expect("the binary runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("does not take {}", args[0])), "{stderr}");
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("listening"),
+            "no server started"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}
