@@ -5,6 +5,8 @@ use aisec::app::keymap::Keymap;
 use aisec::app::{self, State};
 use aisec::azure::credential::ChainCredential;
 use aisec::azure::{Auth, AzureClient, Endpoints, RetryPolicy};
+use std::io::Write;
+
 use aisec::cli::{Cli, Command, Target, validate_endpoint};
 use aisec::collector::{self, CollectorConfig, Schedule, unix_now};
 use aisec::config::{Config, Paths};
@@ -152,10 +154,15 @@ async fn run_doctor(target: &Target) -> Result<ExitCode, String> {
     let client =
         AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
     let report = aisec::doctor::run(&client, &target.subscriptions).await;
-    say(std::io::stdout(), format_args!("{}", report.render()));
+    // The report is the command's whole point: one that cannot be written is an error, as for scan.
+    let written = std::io::stdout()
+        .lock()
+        .write_all(report.render().as_bytes())
+        .and_then(|()| std::io::stdout().flush());
     if let Some(emulator) = connection.emulator {
         emulator.shutdown().await;
     }
+    written.map_err(|e| format!("cannot write the report to stdout: {e}"))?;
     Ok(ExitCode::from(report.exit_code()))
 }
 

@@ -40,3 +40,24 @@ async fn a_requested_subscription_that_is_not_visible_is_reported() {
     );
     emulator.shutdown().await;
 }
+
+/// A report that cannot be written is an error (exit 2 with the reason), not a silent success.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("/dev/full is not available: skipped");
+        return;
+    };
+    let home = std::env::temp_dir().join(format!("aisec-doctor-full-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_aisec"))
+        .args(["doctor", "--demo"])
+        .env("AISEC_HOME", &home)
+        .stdout(full)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write the report"));
+    let _ = std::fs::remove_dir_all(&home);
+}
