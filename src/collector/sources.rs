@@ -11,8 +11,8 @@ use super::{CollectorConfig, metrics as series_source, unix_now};
 use crate::azure::metrics::{self, MetricProfile};
 use crate::azure::{AzureClient, AzureError, children, cost, graph, logs, monitor};
 use crate::model::{
-    Alert, CostPoint, Doc, DocInterner, Fetched, LogRow, MetricSeries, Resource, ResourceDetails, SourceKind,
-    Subscription,
+    Alert, CostPoint, Doc, DocInterner, Fetched, LogRow, MAX_LOG_ROWS, MetricSeries, Resource, ResourceDetails,
+    SourceKind, Subscription,
 };
 
 pub(super) struct InventoryResult {
@@ -33,9 +33,6 @@ pub(super) struct DiagnosticsResult {
     /// Where the next rotation starts when the tenant is larger than one refresh reads.
     pub cursor: usize,
 }
-
-/// The newest diagnostic-log rows kept across every workspace.
-const MAX_LOG_ROWS: usize = 1000;
 
 /// A subscription with at least this many resources to read lists role assignments and locks once.
 const SCOPED_LISTS_FROM: usize = 5;

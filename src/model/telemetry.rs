@@ -84,6 +84,9 @@ pub struct CostPoint {
     pub currency: String,
 }
 
+/// The newest diagnostic-log rows kept across every workspace (of the last 24 hours).
+pub const MAX_LOG_ROWS: usize = 1000;
+
 /// One diagnostic-log row (AzureDiagnostics). Every field is untrusted text from Azure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogRow {

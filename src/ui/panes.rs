@@ -613,7 +613,15 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
         frame.render_widget(chart, Block::new().borders(Borders::ALL).inner(cost_area));
     }
 
-    let title = format!("Diagnostic logs · {} rows", state.snapshot.logs.len());
+    let rows = state.snapshot.logs.len();
+    let title = if rows >= crate::model::MAX_LOG_ROWS {
+        format!(
+            "Diagnostic logs · last 24 h · the newest {} rows",
+            format::count(rows as f64)
+        )
+    } else {
+        format!("Diagnostic logs · last 24 h · {rows} rows")
+    };
     let header = Row::new([
         "time (UTC)",
         "resource",
@@ -625,13 +633,17 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
     ]);
     let widths = [
         Constraint::Length(14),
-        Constraint::Fill(2),
+        Constraint::Fill(3),
         Constraint::Length(15),
         Constraint::Fill(2),
         Constraint::Length(15),
         Constraint::Length(6),
         Constraint::Length(6),
     ];
+    let columns = Layout::horizontal(widths)
+        .spacing(1)
+        .split(Block::new().borders(Borders::ALL).inner(log_area));
+    let resource_width = usize::from(columns[1].width);
     let spec = TableSpec {
         block: block(title, state, Pane::Logs, focused),
         header,
@@ -652,7 +664,7 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
         let time = time.get(5..19).unwrap_or(&time).to_string();
         Row::new(vec![
             Cell::from(time),
-            Cell::from(for_terminal(&row.resource).into_owned()),
+            Cell::from(format::fit_middle(&for_terminal(&row.resource), resource_width)),
             Cell::from(for_terminal(&row.category).into_owned()),
             Cell::from(for_terminal(&row.operation).into_owned()),
             Cell::from(for_terminal(&row.caller_ip).into_owned()),
