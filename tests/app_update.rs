@@ -390,6 +390,8 @@ fn marking_the_last_control_goes_back_to_the_first_unreviewed_and_says_all_only_
         s.status_line.as_deref(),
         Some("every failing control has been reviewed")
     );
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.status_line, None, "the walkthrough's note leaves with it");
 }
 
 #[test]

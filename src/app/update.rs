@@ -37,6 +37,9 @@ pub enum Effect {
 }
 
 const REFRESH_REQUESTED: &str = "refresh requested";
+const ALL_REVIEWED: &str = "every failing control has been reviewed";
+const WRAPPED_TO_FIRST: &str = "back to the first control still to review";
+const WALKTHROUGH_NOTES: [&str; 2] = [ALL_REVIEWED, WRAPPED_TO_FIRST];
 const REFRESHING: &str = "refreshing every source…";
 
 pub fn update(state: &mut State, event: Event) -> Vec<Effect> {
@@ -267,8 +270,8 @@ fn walkthrough(state: &mut State, action: Action, index: usize, scroll: u16) -> 
             let after = (index + 1..state.walkthrough.len()).find(unreviewed);
             let before = (0..index).find(unreviewed);
             state.status_line = match (after, before) {
-                (None, None) => Some("every failing control has been reviewed".into()),
-                (None, Some(_)) => Some("back to the first control still to review".into()),
+                (None, None) => Some(ALL_REVIEWED.into()),
+                (None, Some(_)) => Some(WRAPPED_TO_FIRST.into()),
                 _ => state.status_line.take(),
             };
             Some(after.or(before).unwrap_or(index))
@@ -289,6 +292,14 @@ fn walkthrough(state: &mut State, action: Action, index: usize, scroll: u16) -> 
         }
         Action::Back | Action::Walkthrough => {
             state.overlay = Overlay::None;
+            // The walkthrough's own notes are about it: they go with it rather than hide the key hints.
+            if state
+                .status_line
+                .as_deref()
+                .is_some_and(|line| WALKTHROUGH_NOTES.contains(&line))
+            {
+                state.status_line = None;
+            }
             None
         }
         Action::Quit => return quit(state),
