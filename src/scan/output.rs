@@ -109,26 +109,11 @@ impl Output {
                     .and_then(|()| stdout.flush())
                     .map_err(|e| format!("cannot write the report to stdout: {e}"))
             }
-            Target::Special { path, file } => {
-                let shown = path.display().to_string();
-                let handle = file
-                    .take()
-                    .ok_or_else(|| format!("the report for {shown} was already written"))?;
-                let mut buffered = std::io::BufWriter::new(handle);
-                write(&mut buffered)
-                    .and_then(|()| buffered.flush())
-                    .map_err(|e| format!("cannot write the report to {shown}: {e}"))
-            }
+            Target::Special { path, file } => write_to(file, path, write, |_| Ok(())),
             Target::File { path, temp, file } => {
                 let shown = path.display().to_string();
-                let handle = file
-                    .take()
-                    .ok_or_else(|| format!("the report for {shown} was already written"))?;
-                let mut buffered = std::io::BufWriter::new(handle);
-                write(&mut buffered)
-                    .and_then(|()| buffered.into_inner().map_err(std::io::IntoInnerError::into_error))
-                    .and_then(|handle| handle.sync_all())
-                    .map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
+                // On disk before the rename, so a crash cannot leave an empty report where the old one was.
+                write_to(file, path, write, File::sync_all)?;
                 std::fs::rename(&*temp, &*path).map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
                 // Renamed: nothing left for `drop` to clean up.
                 *temp = PathBuf::new();
@@ -150,6 +135,25 @@ impl Drop for Output {
             }
         }
     }
+}
+
+/// Writes through a buffer into `file` (taken: a report is written once), then `finish`es the file; errors
+/// name `path`.
+fn write_to(
+    file: &mut Option<File>,
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    finish: impl FnOnce(&File) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let shown = path.display();
+    let handle = file
+        .take()
+        .ok_or_else(|| format!("the report for {shown} was already written"))?;
+    let mut buffered = std::io::BufWriter::new(handle);
+    write(&mut buffered)
+        .and_then(|()| buffered.into_inner().map_err(std::io::IntoInnerError::into_error))
+        .and_then(|handle| finish(&handle))
+        .map_err(|e| format!("cannot write the report to {shown}: {e}"))
 }
 
 /// The path a chain of symbolic links ends at (a link's relative target is relative to the link's directory),
