@@ -1,7 +1,7 @@
 //! The incident-response runbook: five phases, with steps written for the selected alert and resource.
 //! Pure data; the lifecycle and its storage come later.
 
-use crate::model::{Alert, Resource};
+use crate::model::{Alert, Resource, count};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
@@ -77,8 +77,10 @@ pub fn playbook(alert: Option<&Alert>, resource: Option<&Resource>) -> Vec<Step>
         Some(alert) => add(
             Phase::Detection,
             format!(
-                "Confirm the spike: {metric} on {name} reached {:.0} where {:.0} is usual (band up to {:.0}).",
-                alert.observed, alert.usual, alert.band_high
+                "Confirm the spike: {metric} on {name} reached {} where {} is usual (band up to {}).",
+                count(alert.observed),
+                count(alert.usual),
+                count(alert.band_high)
             ),
         ),
         None => add(
@@ -190,7 +192,7 @@ mod tests {
         for phase in Phase::ALL {
             assert!(steps.iter().any(|s| s.phase == phase), "{phase:?} has no step");
         }
-        assert!(steps[0].text.contains("4210") && steps[0].text.contains("1150"));
+        assert!(steps[0].text.contains("4,210") && steps[0].text.contains("1,150"));
     }
 
     #[test]

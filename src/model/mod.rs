@@ -14,4 +14,4 @@ pub use finding::{
 pub use points::Points;
 pub use resource::{Fetched, Resource, ResourceDetails, ResourceFamily, SharedDetails, Subscription};
 pub use snapshot::{RefreshCost, Snapshot, SourceKind, SourceStatus};
-pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MAX_LOG_ROWS, MetricSeries};
+pub use telemetry::{Alert, AlertLevel, CostPoint, LogRow, MAX_LOG_ROWS, MetricSeries, count};

@@ -84,6 +84,27 @@ pub struct CostPoint {
     pub currency: String,
 }
 
+/// A count as people read it, with thousands separators (4210 → `4,210`), the same on screen and in runbook
+/// text; small fractional values keep one decimal.
+pub fn count(value: f64) -> String {
+    if !value.is_finite() {
+        return "–".into();
+    }
+    if value.abs() < 100.0 && value.fract() != 0.0 {
+        return format!("{value:.1}");
+    }
+    let rounded = value.round() as i64;
+    let digits = rounded.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if rounded < 0 { format!("-{out}") } else { out }
+}
+
 /// The newest diagnostic-log rows kept across every workspace (of the last 24 hours).
 pub const MAX_LOG_ROWS: usize = 1000;
 

@@ -55,25 +55,7 @@ pub fn age_changes_in(seconds: i64) -> i64 {
     unit - s % unit
 }
 
-/// Thousands separators for counts: 4210 → `4,210`.
-pub fn count(value: f64) -> String {
-    if !value.is_finite() {
-        return "–".into();
-    }
-    if value.abs() < 100.0 && value.fract() != 0.0 {
-        return format!("{value:.1}");
-    }
-    let rounded = value.round() as i64;
-    let digits = rounded.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if rounded < 0 { format!("-{out}") } else { out }
-}
+pub use crate::model::count;
 
 /// "1 in N" for a surprise of −log10 p.
 pub fn rarity(surprise: f64) -> String {
