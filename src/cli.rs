@@ -54,6 +54,21 @@ pub enum Command {
     },
 }
 
+impl Target {
+    /// The first option given that chooses what to connect to: the emulator connects to nothing, and an option it
+    /// ignored silently (a refused plain-http --endpoint) would look accepted.
+    pub fn connection_option(&self) -> Option<&'static str> {
+        [
+            (self.demo, "--demo"),
+            (self.endpoint.is_some(), "--endpoint"),
+            (!self.subscriptions.is_empty(), "--subscription"),
+            (self.cloud != Cloud::Public, "--cloud"),
+        ]
+        .into_iter()
+        .find_map(|(given, option)| given.then_some(option))
+    }
+}
+
 /// `--endpoint` check, done before any connection is made. Messages quote the URL without any user name or
 /// password in it: those are secrets, and messages reach the screen and the log.
 pub fn validate_endpoint(text: &str) -> Result<Url, String> {

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -5,8 +6,6 @@ use aisec::app::keymap::Keymap;
 use aisec::app::{self, State};
 use aisec::azure::credential::ChainCredential;
 use aisec::azure::{Auth, AzureClient, Endpoints, RetryPolicy};
-use std::io::Write;
-
 use aisec::cli::{Cli, Command, Target, validate_endpoint};
 use aisec::collector::{self, CollectorConfig, Schedule, unix_now};
 use aisec::config::{Config, Paths};
@@ -47,24 +46,13 @@ fn main() -> ExitCode {
             Command::Tui => run_tui(&cli.target, &config, &paths).await,
             Command::Doctor => run_doctor(&cli.target).await,
             Command::Scan(args) => run_scan(&cli.target, &args).await,
-            Command::Emulator { port, scenario } => {
-                // The emulator serves; it connects to nothing. Options that choose what to connect to would be
-                // silently ignored, and a refused --endpoint would look accepted.
-                let target = &cli.target;
-                let ignored = [
-                    (target.demo, "--demo"),
-                    (target.endpoint.is_some(), "--endpoint"),
-                    (!target.subscriptions.is_empty(), "--subscription"),
-                    (target.cloud != aisec::azure::Cloud::Public, "--cloud"),
-                ];
-                match ignored.iter().find(|(given, _)| *given) {
-                    Some((_, option)) => Err(format!(
-                        "aisec emulator does not take {option}: it serves a scenario (--scenario) on --port, and \
-                         clients point at it with --endpoint"
-                    )),
-                    None => run_emulator(port, &scenario).await,
-                }
-            }
+            Command::Emulator { port, scenario } => match cli.target.connection_option() {
+                Some(option) => Err(format!(
+                    "aisec emulator does not take {option}: it serves a scenario (--scenario) on --port, and \
+                     clients point at it with --endpoint"
+                )),
+                None => run_emulator(port, &scenario).await,
+            },
         }
     });
     match result {
@@ -155,10 +143,12 @@ async fn run_doctor(target: &Target) -> Result<ExitCode, String> {
         AzureClient::new(connection.endpoints, connection.auth, RetryPolicy::default()).map_err(|e| e.to_string())?;
     let report = aisec::doctor::run(&client, &target.subscriptions).await;
     // The report is the command's whole point: one that cannot be written is an error, as for scan.
-    let written = std::io::stdout()
-        .lock()
-        .write_all(report.render().as_bytes())
-        .and_then(|()| std::io::stdout().flush());
+    let written = {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(report.render().as_bytes())
+            .and_then(|()| stdout.flush())
+    };
     if let Some(emulator) = connection.emulator {
         emulator.shutdown().await;
     }

@@ -28,14 +28,11 @@ pub async fn recent_rows(client: &AzureClient, workspace_guid: &str, timespan: &
     let response = client
         .query(RequestKind::LogAnalytics, Scope::LogAnalytics, url, &body)
         .await?;
-    let mut result = parse(&response);
-    for row in &mut result.rows {
-        row.workspace.clone_from(&guid);
-    }
-    Ok(result)
+    Ok(parse(&response, &guid))
 }
 
-fn parse(response: &Value) -> LogResult {
+/// The rows of an answer from `workspace`.
+fn parse(response: &Value, workspace: &str) -> LogResult {
     let mut result = LogResult::default();
     let table = response.get("tables").and_then(Value::as_array).and_then(|t| t.first());
     let columns: Vec<&str> = table
@@ -68,7 +65,7 @@ fn parse(response: &Value) -> LogResult {
         };
         let text = |i: Option<usize>| i.and_then(|i| cells.get(i)).map(cell_text).unwrap_or_default();
         result.rows.push(LogRow {
-            workspace: String::new(),
+            workspace: workspace.to_string(),
             time: text(time),
             resource: text(resource),
             category: text(category),
@@ -109,12 +106,13 @@ mod tests {
                 "rows": [["AOAI-PROD", "2026-11-21T10:00:00Z", "401", "12.5"], "not-a-row"]}],
             "error": {"code": "PartialError", "message": "some shards failed"}
         });
-        let result = parse(&response);
+        let result = parse(&response, "ws-guid");
         assert_eq!(result.rows.len(), 1);
         assert_eq!(result.rows[0].resource, "AOAI-PROD");
         assert_eq!(result.rows[0].result, "401");
         assert_eq!(result.rows[0].duration_ms, Some(12.5));
         assert_eq!(result.rows[0].category, "");
+        assert_eq!(result.rows[0].workspace, "ws-guid");
         assert_eq!(result.warning.as_deref(), Some("some shards failed"));
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use super::faults::FaultRuntime;
-use super::scenario::Scenario;
+use super::scenario::{Limits, Scenario};
 use super::timeutil::iso;
 use super::traffic::{guid, hash_str, mix};
 
@@ -207,6 +207,51 @@ pub(crate) enum ArmOperation {
 }
 
 impl ArmOperation {
+    fn of(kind: RouteKind) -> Self {
+        if kind == RouteKind::Write {
+            Self::Write
+        } else {
+            Self::Read
+        }
+    }
+
+    fn buckets(self, throttle: &Throttle) -> &HashMap<String, (f64, Instant)> {
+        match self {
+            Self::Read => &throttle.arm_reads,
+            Self::Write => &throttle.arm_writes,
+        }
+    }
+
+    fn buckets_mut(self, throttle: &mut Throttle) -> &mut HashMap<String, (f64, Instant)> {
+        match self {
+            Self::Read => &mut throttle.arm_reads,
+            Self::Write => &mut throttle.arm_writes,
+        }
+    }
+
+    /// Bucket size, refill per second, and whether an empty bucket refuses.
+    fn limits(self, limits: &Limits) -> (u32, u32, bool) {
+        match self {
+            Self::Read => (
+                limits.arm_read_bucket,
+                limits.arm_read_refill_per_sec,
+                limits.enforce_arm_reads,
+            ),
+            Self::Write => (
+                limits.arm_write_bucket,
+                limits.arm_write_refill_per_sec,
+                limits.enforce_arm_writes,
+            ),
+        }
+    }
+
+    /// Whole tokens left in `subscription`'s bucket, once it has been drawn from.
+    fn tokens_left(self, throttle: &Throttle, subscription: &str) -> Option<u64> {
+        self.buckets(throttle)
+            .get(&subscription.to_ascii_lowercase())
+            .map(|(tokens, _)| tokens.floor().max(0.0) as u64)
+    }
+
     fn remaining_header(self) -> &'static str {
         match self {
             Self::Read => "x-ms-ratelimit-remaining-subscription-reads",
@@ -876,8 +921,7 @@ fn with_rate_headers(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx,
         RouteKind::Logs | RouteKind::MetricsBatch => reply,
         RouteKind::Write => {
             let left = subscription_of(route, ctx)
-                .and_then(|s| th.arm_writes.get(&s.to_ascii_lowercase()))
-                .map(|(tokens, _)| tokens.floor().max(0.0) as u64)
+                .and_then(|s| ArmOperation::Write.tokens_left(&th, s))
                 .unwrap_or(199);
             reply
                 .header(ArmOperation::Write.remaining_header(), left.to_string())
@@ -885,10 +929,7 @@ fn with_rate_headers(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx,
         }
         _ => {
             let sub = subscription_of(route, ctx);
-            let left = sub
-                .and_then(|s| th.arm_reads.get(&s.to_ascii_lowercase()))
-                .map(|(tokens, _)| tokens.floor().max(0.0) as u64)
-                .unwrap_or(249);
+            let left = sub.and_then(|s| ArmOperation::Read.tokens_left(&th, s)).unwrap_or(249);
             let header = if sub.is_some() {
                 "x-ms-ratelimit-remaining-subscription-reads"
             } else {
@@ -957,27 +998,13 @@ fn throttle(shared: &Shared, route: &Route, kind: RouteKind, ctx: &Ctx) -> Optio
         | RouteKind::Metrics
         | RouteKind::Subscriptions
         | RouteKind::Operation
-        | RouteKind::ActivityLog => {
+        | RouteKind::ActivityLog
+        | RouteKind::Write => {
+            let operation = ArmOperation::of(kind);
             let sub = subscription_of(route, ctx)?.to_ascii_lowercase();
-            let wait = take_arm_token(
-                &mut th.arm_reads,
-                sub,
-                limits.arm_read_bucket,
-                limits.arm_read_refill_per_sec,
-                limits.enforce_arm_reads,
-            )?;
-            Some(ArmOperation::Read.throttled().header("retry-after", wait.to_string()))
-        }
-        RouteKind::Write => {
-            let sub = subscription_of(route, ctx)?.to_ascii_lowercase();
-            let wait = take_arm_token(
-                &mut th.arm_writes,
-                sub,
-                limits.arm_write_bucket,
-                limits.arm_write_refill_per_sec,
-                limits.enforce_arm_writes,
-            )?;
-            Some(ArmOperation::Write.throttled().header("retry-after", wait.to_string()))
+            let (size, refill_per_sec, enforce) = operation.limits(&limits);
+            let wait = take_arm_token(operation.buckets_mut(&mut th), sub, size, refill_per_sec, enforce)?;
+            Some(operation.throttled().header("retry-after", wait.to_string()))
         }
         _ => None,
     }

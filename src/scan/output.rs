@@ -40,9 +40,6 @@ impl Output {
         if path.as_os_str() == "-" {
             return Ok(Self::stdout());
         }
-        if path.is_dir() {
-            return Err(format!("--output {shown} is a directory"));
-        }
         let path = follow_links(path).map_err(|e| format!("cannot write the report to {shown}: {e}"))?;
         let existing = std::fs::metadata(&path).ok();
         if let Some(meta) = existing.as_ref().filter(|meta| !meta.is_file()) {

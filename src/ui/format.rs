@@ -2,6 +2,8 @@
 
 use time::OffsetDateTime;
 
+pub use crate::model::count;
+
 /// `MM-DD HH:MM` UTC.
 pub fn day_clock(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
@@ -54,8 +56,6 @@ pub fn age_changes_in(seconds: i64) -> i64 {
     };
     unit - s % unit
 }
-
-pub use crate::model::count;
 
 /// "1 in N" for a surprise of −log10 p.
 pub fn rarity(surprise: f64) -> String {

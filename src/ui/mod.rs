@@ -115,6 +115,13 @@ pub fn next_change_in(state: &State) -> Option<std::time::Duration> {
         .map(|seconds| std::time::Duration::from_secs(seconds.max(1) as u64))
 }
 
+/// `[S] all errors`: where to read every source's error, with the key the sources overlay is bound to (none
+/// when unbound).
+fn all_errors_hint(state: &State) -> Option<String> {
+    let keys = state.keymap.keys_for("sources");
+    (!keys.is_empty()).then(|| format!("[{keys}] all errors"))
+}
+
 fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
     let snapshot = &state.snapshot;
     let names: Vec<String> = snapshot
@@ -211,10 +218,9 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State) {
     // The first failing source's error, so the header says why something is stale, and the key that shows
     // every source's error (several fail at once in a throttle storm).
     if let Some(source) = snapshot.sources.iter().find(|s| s.last_error.is_some()) {
-        let used: usize = second.iter().map(|span| span.content.chars().count()).sum();
-        let room = (area.width as usize).saturating_sub(used + 2);
+        let room = (area.width as usize).saturating_sub(width_of(&second) + 2);
         let keys = state.keymap.keys_for("sources");
-        let more = (!keys.is_empty()).then(|| format!("[{keys}] all errors"));
+        let more = all_errors_hint(state);
         let more_width = more.as_ref().map_or(0, |m| m.chars().count() + 1);
         let error = for_terminal(source.last_error.as_deref().unwrap_or("")).into_owned();
         let text = format!("{}: {error}", source.kind.label());

@@ -79,12 +79,7 @@ pub(super) fn empty_because(state: &State, source: SourceKind) -> (String, Style
     let label = source.label();
     match (status.last_ok, &status.last_error, status.in_flight) {
         (None, Some(error), _) => {
-            let keys = state.keymap.keys_for("sources");
-            let more = if keys.is_empty() {
-                String::new()
-            } else {
-                format!(" ([{keys}] all errors)")
-            };
+            let more = super::all_errors_hint(state).map_or_else(String::new, |hint| format!(" ({hint})"));
             (
                 format!(
                     "{label} unavailable, so nothing can be shown: {}{more}",
@@ -97,6 +92,17 @@ pub(super) fn empty_because(state: &State, source: SourceKind) -> (String, Style
         (None, None, false) => (format!("waiting for {label}"), style::dim()),
         (Some(_), _, _) => ("nothing here".to_string(), style::dim()),
     }
+}
+
+/// Space between table columns.
+const COLUMN_SPACING: u16 = 1;
+
+/// The width `column` will have in a table of `widths` drawn in `area` with all borders, for cells that fit
+/// their text to it.
+fn column_width(area: Rect, widths: &[Constraint], column: usize) -> usize {
+    let inner = Block::new().borders(Borders::ALL).inner(area);
+    let columns = Layout::horizontal(widths).spacing(COLUMN_SPACING).split(inner);
+    columns.get(column).map_or(0, |rect| usize::from(rect.width))
 }
 
 /// A table of one pane: its frame, column header and widths.
@@ -159,7 +165,7 @@ fn windowed_table<'a>(
     let table = Table::new(rows, widths.to_vec())
         .header(header.style(style::title().add_modifier(Modifier::UNDERLINED)))
         .block(block)
-        .column_spacing(1);
+        .column_spacing(COLUMN_SPACING);
     frame.render_widget(table, area);
 }
 
@@ -309,9 +315,7 @@ fn alerts(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &
         Constraint::Length(widest(&|a| format::count(a.usual), "usual")),
         Constraint::Length(widest(&format::alert_rarity, "rarity")),
     ];
-    let inner = Block::new().borders(Borders::ALL).inner(area);
-    let columns = Layout::horizontal(widths).spacing(1).split(inner);
-    let resource_width = usize::from(columns[2].width);
+    let resource_width = column_width(area, &widths, 2);
     let spec = TableSpec {
         block: block(title, state, Pane::Alerts, focused),
         header,
@@ -640,10 +644,7 @@ fn logs(frame: &mut Frame, area: Rect, state: &State, focused: bool, report: &mu
         Constraint::Length(6),
         Constraint::Length(6),
     ];
-    let columns = Layout::horizontal(widths)
-        .spacing(1)
-        .split(Block::new().borders(Borders::ALL).inner(log_area));
-    let resource_width = usize::from(columns[1].width);
+    let resource_width = column_width(log_area, &widths, 1);
     let spec = TableSpec {
         block: block(title, state, Pane::Logs, focused),
         header,
