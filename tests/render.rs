@@ -112,6 +112,18 @@ fn sources_overlay_shows_every_failing_source() {
         "throttling shows: {screen}"
     );
     assert!(screen.contains("⚠ stale") && screen.contains("✗ failed") && screen.contains("never succeeded"));
+    // A wrapped error continues under its own text, not at the border where the source names stand.
+    let column_of = |line: &str, text: &str| line.find(text).map(|at| line[..at].chars().count());
+    let rows: Vec<&str> = screen.lines().collect();
+    let first = rows
+        .iter()
+        .position(|row| row.contains("403 AuthorizationFailed"))
+        .expect("cost error");
+    assert_eq!(
+        column_of(rows[first + 1], "Management Reader"),
+        column_of(rows[first], "403"),
+        "{screen}"
+    );
     assert!(
         terminal
             .backend()

@@ -140,6 +140,7 @@ pub fn details(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16
 /// has room for one source's error, and in an incident several can fail at once.
 pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16 {
     let snapshot = &state.snapshot;
+    let text_width = usize::from(centered(area, 84, 84).width.saturating_sub(2));
     let mut lines = Vec::new();
     for kind in SourceKind::ALL {
         let Some(source) = snapshot.source(kind) else {
@@ -162,16 +163,11 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16
             Span::raw(success),
         ]));
         if let Some(cost) = source.last_refresh {
-            lines.push(Line::from(Span::styled(
-                format!("          last refresh: {}", refresh_cost(cost)),
-                style::dim(),
-            )));
+            let text = format!("last refresh: {}", refresh_cost(cost));
+            lines.extend(hanging(&text, "", text_width, style::dim()));
         }
         if let Some(error) = &source.last_error {
-            lines.push(Line::from(vec![
-                Span::raw("          last error: "),
-                Span::styled(for_terminal(error).into_owned(), style::bad()),
-            ]));
+            lines.extend(hanging(&for_terminal(error), "last error: ", text_width, style::bad()));
         }
     }
     lines.push(Line::from(""));
@@ -190,6 +186,36 @@ pub fn sources(frame: &mut Frame, area: Rect, state: &State, scroll: u16) -> u16
         )));
     }
     popup(frame, area, "Data sources", lines, scroll)
+}
+
+/// A source's detail under its name, wrapped with a hanging indent: a long error wrapped by the paragraph
+/// started again at the left border, where it read as a new source's row.
+fn hanging(text: &str, label: &str, width: usize, text_style: ratatui::style::Style) -> Vec<Line<'static>> {
+    const SOURCE_COLUMN: usize = 10;
+    let label_at = SOURCE_COLUMN.min(width / 4);
+    let first = format!("{:label_at$}{label}", "");
+    // Continuations line up under the text, unless that leaves too narrow a column to read.
+    let continuation = " ".repeat(if width >= first.len() * 2 {
+        first.len()
+    } else {
+        label_at
+    });
+    let options = textwrap::Options::new(width.max(1))
+        .initial_indent(&first)
+        .subsequent_indent(&continuation);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .enumerate()
+        .map(|(row, piece)| {
+            let indent = if row == 0 { first.len() } else { continuation.len() };
+            // The indents are ASCII spaces and the label ASCII, so `indent` is a char boundary.
+            let (lead, rest) = piece.split_at(indent.min(piece.len()));
+            Line::from(vec![
+                Span::raw(lead.to_string()),
+                Span::styled(rest.to_string(), text_style),
+            ])
+        })
+        .collect()
 }
 
 /// `1,493 requests · 12 retries · waited 4.1 s`: throttling made visible.
